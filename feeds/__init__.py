@@ -1,0 +1,21 @@
+"""Render translated articles as RSS 2.0, Atom and JSON Feed 1.1; values in, bytes out."""
+
+from feeds.etag import compute_etag
+from feeds.html import clean_text, paragraphs_to_html, sanitize_html
+from feeds.model import Feed, FeedItem, Link, Tombstone
+from feeds.render import FORMATS, MEDIA_TYPES, Renderer, render
+
+__all__ = [
+    "FORMATS",
+    "MEDIA_TYPES",
+    "Feed",
+    "FeedItem",
+    "Link",
+    "Renderer",
+    "Tombstone",
+    "clean_text",
+    "compute_etag",
+    "paragraphs_to_html",
+    "render",
+    "sanitize_html",
+]

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import feeds
+
+EXPECTED = [
+    "FORMATS",
+    "MEDIA_TYPES",
+    "Feed",
+    "FeedItem",
+    "Link",
+    "Renderer",
+    "Tombstone",
+    "clean_text",
+    "compute_etag",
+    "paragraphs_to_html",
+    "render",
+    "sanitize_html",
+]
+
+
+def test_public_surface_is_stable_and_sorted() -> None:
+    assert feeds.__all__ == EXPECTED
+    assert sorted(feeds.__all__, key=lambda n: (not n.isupper(), not n[0].isupper(), n)) == EXPECTED
+    for name in feeds.__all__:
+        assert getattr(feeds, name) is not None
