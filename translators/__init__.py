@@ -1,0 +1,32 @@
+"""Offline, glossary-exact translation of Japanese text (pure parts re-exported here).
+
+The CTranslate2 engine (:mod:`translators.ctranslate`), model packages
+(:mod:`translators.package`) and the toy model builder (:mod:`translators.toymodel`) are
+imported explicitly, so importing this package loads no inference library.
+"""
+
+from translators.engine import Engine
+from translators.normalize import Normalized, normalize
+from translators.pipeline import (
+    Segment,
+    SentenceCache,
+    TermReport,
+    TranslationResult,
+    sentence_key,
+    translate_texts,
+)
+from translators.segment import split_paragraphs, split_sentences
+
+__all__ = [
+    "Engine",
+    "Normalized",
+    "Segment",
+    "SentenceCache",
+    "TermReport",
+    "TranslationResult",
+    "normalize",
+    "sentence_key",
+    "split_paragraphs",
+    "split_sentences",
+    "translate_texts",
+]

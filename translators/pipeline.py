@@ -1,0 +1,333 @@
+"""The glossary-enforcing translation pipeline. Pure orchestration: the engine, the glossary
+matcher and the sentence cache are arguments.
+
+normalize → paragraphs → sentences → match terms → cache lookup → protect (inline) →
+one batched engine call for every miss of every text → verify terms → repair rounds
+(placeholder, then split; one batched engine call per round) → quality flags → cache store.
+
+Guarantees, for any engine: exactly one :class:`Segment` per source sentence, in order;
+every matched term with a rendering for the target is present in the translation, or its
+segment carries "term-missing" and the result ``needs_review``. A segment flagged "empty"
+also makes the result need review; the other quality flags ("repetition", "length-ratio",
+"untranslated", "number-mismatch") are reported only, as they have false positives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from translators import protect
+from translators.check import check
+from translators.engine import Engine
+from translators.normalize import normalize
+from translators.protect import Term
+from translators.segment import split_paragraphs, split_sentences
+
+if TYPE_CHECKING:
+    from glossaries.matching import Matcher
+
+__all__ = [
+    "REVIEW_FLAGS",
+    "Segment",
+    "SentenceCache",
+    "TermReport",
+    "TranslationResult",
+    "sentence_key",
+    "translate_texts",
+]
+
+REVIEW_FLAGS = frozenset({"term-missing", "empty"})
+_KEY_VERSION = "kakehashi-sentence-1"
+_SPACELESS = frozenset({"zh", "ja"})
+
+
+class SentenceCache(Protocol):
+    def get_many(self, keys: Sequence[str]) -> list[str | None]: ...
+
+    def set_many(self, items: Mapping[str, str]) -> None: ...
+
+
+def sentence_key(
+    *,
+    package: str,
+    version: str,
+    source: str,
+    target: str,
+    sentence: str,
+    terms: Sequence[tuple[str, str]],
+) -> str:
+    """The cache key of one sentence: SHA-256 over model identity, pair, text and terms.
+
+    ``terms`` are the (entry id, rendering) pairs matched in this sentence only, so editing a
+    glossary entry changes the keys of the sentences that use it and no others.
+    """
+    parts = [_KEY_VERSION, package, version, source, target, sentence, sorted(set(terms))]
+    blob = json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class TermReport:
+    source: str
+    target: str
+    present: bool
+    strategy: str
+    entry_id: str
+
+
+@dataclass(frozen=True)
+class Segment:
+    paragraph: int
+    source: str
+    translation: str
+    flags: tuple[str, ...]
+    terms: tuple[TermReport, ...]
+
+
+@dataclass(frozen=True)
+class TranslationResult:
+    segments: tuple[Segment, ...]
+    route: tuple[str, ...]
+    needs_review: bool
+    cache_hits: int
+    cache_misses: int
+
+    def paragraphs(self) -> list[str]:
+        """Translated paragraphs: sentences joined by a space, or by nothing for zh/ja."""
+        glue = "" if self.route and self.route[-1] in _SPACELESS else " "
+        grouped: dict[int, list[str]] = {}
+        for segment in self.segments:
+            grouped.setdefault(segment.paragraph, []).append(segment.translation.strip())
+        return [glue.join(t for t in texts if t) for _, texts in sorted(grouped.items())]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "segments": [
+                {
+                    "paragraph": s.paragraph,
+                    "source": s.source,
+                    "translation": s.translation,
+                    "flags": list(s.flags),
+                    "terms": [
+                        {
+                            "source": t.source,
+                            "target": t.target,
+                            "present": t.present,
+                            "strategy": t.strategy,
+                        }
+                        for t in s.terms
+                    ],
+                }
+                for s in self.segments
+            ],
+            "route": list(self.route),
+            "needs_review": self.needs_review,
+        }
+
+
+@dataclass
+class _Unit:
+    """One source sentence on its way through the pipeline."""
+
+    doc: int
+    paragraph: int
+    source: str  # original text
+    text: str  # normalized text, what the engine sees
+    terms: list[Term]
+    term_sources: list[str]  # original spelling of each term
+    key: str = ""
+    translation: str = ""
+    strategy: str = ""
+    cached: bool = False
+    done: bool = False
+    attempts: list[str] = field(default_factory=list)
+
+
+def _units(doc: int, text: str, matcher: Matcher | None, target: str) -> list[_Unit]:
+    norm = normalize(text)
+    units: list[_Unit] = []
+    cursor = 0
+    for p_index, paragraph in enumerate(split_paragraphs(norm.text)):
+        p_start = norm.text.index(paragraph, cursor)
+        cursor = p_start + len(paragraph)
+        s_cursor = 0
+        for sentence in split_sentences(paragraph):
+            s_local = paragraph.index(sentence, s_cursor)
+            s_cursor = s_local + len(sentence)
+            start = p_start + s_local
+            a, b = norm.original_span(start, start + len(sentence))
+            terms: list[Term] = []
+            term_sources: list[str] = []
+            for match in matcher.find(sentence) if matcher is not None else ():
+                rendering = match.entry.rendering(target)
+                if not rendering:
+                    continue  # nothing to enforce for this language
+                terms.append(
+                    Term(
+                        start=match.start,
+                        end=match.end,
+                        surface=match.surface,
+                        rendering=rendering,
+                        entry_id=match.entry.id,
+                        case_sensitive=match.entry.case_sensitive,
+                    )
+                )
+                ta, tb = norm.original_span(start + match.start, start + match.end)
+                term_sources.append(text[ta:tb])
+            units.append(_Unit(doc, p_index, text[a:b], sentence, terms, term_sources))
+    return units
+
+
+def _run(engine: Engine, inputs: list[str]) -> list[str]:
+    """One engine call over the distinct non-empty inputs; one output per input."""
+    unique = list(dict.fromkeys(s for s in inputs if s.strip()))
+    if not unique:
+        return ["" for _ in inputs]
+    outputs = list(engine.translate_batch(unique))
+    # An engine that breaks its contract must not lose or shift sentences.
+    outputs = [str(o) for o in outputs[: len(unique)]] + [""] * (len(unique) - len(outputs))
+    table = dict(zip(unique, outputs, strict=True))
+    return [table.get(s, "") for s in inputs]
+
+
+def _all_present(translation: str, terms: Sequence[Term]) -> bool:
+    return all(protect.present(translation, t) for t in terms)
+
+
+def _round(engine: Engine, units: list[_Unit], strategy: str) -> list[_Unit]:
+    """Translate ``units`` with a whole-sentence strategy; return those still missing terms."""
+    if strategy == "inline":
+        inputs = [protect.inline(u.text, u.terms) for u in units]
+    else:
+        inputs = [protect.placeholders(u.text, u.terms) for u in units]
+    failing: list[_Unit] = []
+    for unit, output in zip(units, _run(engine, inputs), strict=True):
+        translation = protect.restore(output, unit.terms) if strategy == "placeholder" else output
+        unit.attempts.append(strategy)
+        if not unit.translation:
+            unit.translation = translation
+        if _all_present(translation, unit.terms):
+            unit.translation, unit.strategy, unit.done = translation, strategy, True
+        else:
+            failing.append(unit)
+    return failing
+
+
+def _split_round(engine: Engine, units: list[_Unit], target: str) -> None:
+    """Last resort: translate the pieces around the terms, join with the renderings."""
+    per_unit = [protect.pieces(u.text, u.terms) for u in units]
+    wanted = [p for pieces in per_unit for p in pieces if protect.needs_engine(p)]
+    table = dict(zip(wanted, _run(engine, wanted), strict=True))
+    for unit, pieces in zip(units, per_unit, strict=True):
+        translated = [
+            table[p] if protect.needs_engine(p) else protect.plain(p, target) for p in pieces
+        ]
+        joined = protect.join_pieces(translated, unit.terms, target)
+        unit.attempts.append("split")
+        if _all_present(joined, unit.terms):
+            unit.translation, unit.strategy, unit.done = joined, "split", True
+
+
+def _decode_cached(value: str) -> tuple[str, str]:
+    try:
+        data = json.loads(value)
+    except json.JSONDecodeError:
+        return value, "cache"
+    if isinstance(data, dict) and isinstance(data.get("t"), str):
+        return data["t"], str(data.get("s") or "cache")
+    return value, "cache"
+
+
+def _segment(unit: _Unit, source_lang: str, target: str) -> Segment:
+    reports = []
+    seen: set[str] = set()
+    for term, original in zip(unit.terms, unit.term_sources, strict=True):
+        if term.entry_id in seen:
+            continue
+        seen.add(term.entry_id)
+        ok = protect.present(unit.translation, term)
+        reports.append(
+            TermReport(
+                source=original,
+                target=term.rendering,
+                present=ok,
+                strategy=unit.strategy if ok and unit.strategy else "none",
+                entry_id=term.entry_id,
+            )
+        )
+    # Renderings are exempt from the script and number checks.
+    checked = unit.translation
+    for term in unit.terms:
+        checked = checked.replace(term.rendering, " ")
+    flags = check(
+        unit.text,
+        checked if unit.translation.strip() else "",
+        source_lang=source_lang,
+        target=target,
+    )
+    if not all(r.present for r in reports):
+        flags.append("term-missing")
+    return Segment(unit.paragraph, unit.source, unit.translation, tuple(flags), tuple(reports))
+
+
+def translate_texts(
+    texts: Sequence[str],
+    *,
+    engine: Engine,
+    matcher: Matcher | None = None,
+    cache: SentenceCache | None = None,
+) -> list[TranslationResult]:
+    """Translate several texts with one batched engine call per round; one result per text."""
+    source_lang, target = engine.source, engine.target
+    units = [u for doc, text in enumerate(texts) for u in _units(doc, text, matcher, target)]
+    for unit in units:
+        unit.key = sentence_key(
+            package=engine.package,
+            version=engine.version,
+            source=source_lang,
+            target=target,
+            sentence=unit.text,
+            terms=[(t.entry_id, t.rendering) for t in unit.terms],
+        )
+    if cache is not None and units:
+        keys = list(dict.fromkeys(u.key for u in units))
+        found = dict(zip(keys, cache.get_many(keys), strict=True))
+        for unit in units:
+            value = found.get(unit.key)
+            if value is not None:
+                unit.translation, unit.strategy = _decode_cached(value)
+                unit.cached = unit.done = True
+    pending = [u for u in units if not u.done]
+    if pending:
+        failing = _round(engine, pending, "inline")
+        if failing:
+            failing = _round(engine, failing, "placeholder")
+        if failing:
+            _split_round(engine, failing, target)
+    segments = [_segment(u, source_lang, target) for u in units]
+    if cache is not None:
+        store = {
+            u.key: json.dumps({"t": u.translation, "s": u.strategy}, ensure_ascii=False)
+            for u, s in zip(units, segments, strict=True)
+            if not u.cached and not REVIEW_FLAGS.intersection(s.flags)
+        }
+        if store:
+            cache.set_many(store)
+    results: list[TranslationResult] = []
+    for doc in range(len(texts)):
+        mine = [(u, s) for u, s in zip(units, segments, strict=True) if u.doc == doc]
+        hits = sum(1 for u, _ in mine if u.cached)
+        results.append(
+            TranslationResult(
+                segments=tuple(s for _, s in mine),
+                route=(source_lang, target),
+                needs_review=any(REVIEW_FLAGS.intersection(s.flags) for _, s in mine),
+                cache_hits=hits,
+                cache_misses=len(mine) - hits,
+            )
+        )
+    return results
