@@ -1,0 +1,66 @@
+"""The app factory: `create_app(settings)` builds an isolated ASGI app; nothing at import time.
+
+Run with `uvicorn --factory service.app:create_app` or `kakehashi serve`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from service.errors import install_handlers
+from service.limits import BodySizeLimit
+from service.routes import articles, feeds, health, jobs, translate
+from service.runtime import Runtime
+from service.settings import Settings
+from service.worker import WorkerPool
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    runtime: Runtime | None = None,
+    worker_threads: int | None = None,
+) -> FastAPI:
+    """An app over `runtime` (or one it starts from `settings`).
+
+    An app that starts its own runtime also runs `settings.worker_threads` worker threads and
+    the outbox sweeper; one handed a runtime (tests) runs them only when `worker_threads` is set.
+    """
+    settings = settings or (runtime.settings if runtime else Settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = runtime is None
+        rt = runtime or Runtime.start(settings)
+        app.state.runtime = rt
+        threads = settings.worker_threads if worker_threads is None else worker_threads
+        pool = WorkerPool(rt, threads) if own or worker_threads else None
+        if pool is not None:
+            pool.start()
+        try:
+            yield
+        finally:
+            if pool is not None:
+                pool.stop()
+            if own:
+                rt.close()
+
+    app = FastAPI(
+        title="kakehashi",
+        summary="Japanese journalism, translated offline with exact terminology, as feeds.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    if runtime is not None:
+        app.state.runtime = runtime
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    install_handlers(app)
+    for module in (articles, jobs, translate, feeds, health):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,102 @@
+"""Redis-backed caches: translated sentences and rendered feeds.
+
+Cache failures never fail a translation or a feed: they are logged (with the error) and the
+work is done without the cache.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import redis
+
+from service.constants import FEED_CACHE_PREFIX, FEED_GENERATION_PREFIX, SENTENCE_CACHE_PREFIX
+
+log = logging.getLogger(__name__)
+
+
+class RedisSentenceCache:
+    """`translators.pipeline.SentenceCache` on Redis; keys come from `sentence_key`."""
+
+    def __init__(self, client: redis.Redis[bytes], ttl_seconds: int) -> None:
+        self._client = client
+        self._ttl = ttl_seconds
+
+    def get_many(self, keys: Sequence[str]) -> list[str | None]:
+        if not keys:
+            return []
+        try:
+            values = self._client.mget([SENTENCE_CACHE_PREFIX + key for key in keys])
+        except redis.RedisError as exc:
+            log.warning("sentence cache read failed, translating without it: %s", exc)
+            return [None] * len(keys)
+        return [v.decode("utf-8") if isinstance(v, bytes) else v for v in values]
+
+    def set_many(self, items: Mapping[str, str]) -> None:
+        if not items:
+            return
+        try:
+            pipe = self._client.pipeline(transaction=False)
+            for key, value in items.items():
+                pipe.set(SENTENCE_CACHE_PREFIX + key, value.encode("utf-8"), ex=self._ttl)
+            pipe.execute()
+        except redis.RedisError as exc:
+            log.warning("sentence cache write failed: %s", exc)
+
+
+@dataclass(frozen=True)
+class CachedFeed:
+    body: bytes
+    etag: str
+    last_modified: str
+
+
+class FeedCache:
+    """Rendered feeds per (language, variant); a language's generation number is part of the key,
+    so bumping it invalidates every cached feed of that language at once."""
+
+    def __init__(self, client: redis.Redis[bytes], ttl_seconds: int = 86400) -> None:
+        self._client = client
+        self._ttl = ttl_seconds
+
+    def _generation(self, lang: str) -> int:
+        raw = self._client.get(FEED_GENERATION_PREFIX + lang)
+        return int(raw) if raw else 0
+
+    def _key(self, lang: str, variant: str) -> str:
+        return f"{FEED_CACHE_PREFIX}{lang}:{self._generation(lang)}:{variant}"
+
+    def get(self, lang: str, variant: str) -> CachedFeed | None:
+        try:
+            raw = self._client.hgetall(self._key(lang, variant))
+        except redis.RedisError as exc:
+            log.warning("feed cache read failed: %s", exc)
+            return None
+        if not raw:
+            return None
+        return CachedFeed(
+            body=raw[b"body"],
+            etag=raw[b"etag"].decode(),
+            last_modified=raw[b"last_modified"].decode(),
+        )
+
+    def put(self, lang: str, variant: str, feed: CachedFeed) -> None:
+        try:
+            key = self._key(lang, variant)
+            pipe = self._client.pipeline(transaction=False)
+            pipe.hset(
+                key,
+                mapping={"body": feed.body, "etag": feed.etag, "last_modified": feed.last_modified},
+            )
+            pipe.expire(key, self._ttl)
+            pipe.execute()
+        except redis.RedisError as exc:
+            log.warning("feed cache write failed: %s", exc)
+
+    def invalidate(self, lang: str) -> None:
+        try:
+            self._client.incr(FEED_GENERATION_PREFIX + lang)
+        except redis.RedisError as exc:
+            log.warning("feed cache invalidation failed for %s: %s", lang, exc)

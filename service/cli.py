@@ -1,0 +1,400 @@
+"""The `kakehashi` command: serve, worker, models, keys, translate, glossary, backfill."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import tempfile
+import threading
+import urllib.request
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+from rich.table import Table
+
+from service.settings import Settings
+
+app = typer.Typer(
+    help="Kakehashi: offline translation and syndication of Japanese journalism.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+models_app = typer.Typer(
+    help="Install, list and remove argos-format translation models.", no_args_is_help=True
+)
+keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+glossary_app = typer.Typer(help="Glossaries of the newsroom's terms.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+app.add_typer(keys_app, name="keys")
+app.add_typer(glossary_app, name="glossary")
+
+console = Console()
+err = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except Exception as exc:  # pydantic's ValidationError: show it as a configuration problem
+        err.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    log_level: Annotated[str, typer.Option(help="Log level.")] = "info",
+) -> None:
+    """Run the API with worker threads (and an embedded Redis unless KAKEHASHI_REDIS_URL is set)."""
+    import uvicorn
+
+    from service import logs
+    from service.app import create_app
+
+    settings = _settings()
+    logs.configure(log_level.upper())
+    console.print(f"kakehashi: data in {settings.data_dir}, listening on http://{host}:{port}")
+    uvicorn.run(
+        create_app(settings), host=host, port=port, log_config=None, log_level=log_level.lower()
+    )
+
+
+@app.command()
+def worker(
+    threads: Annotated[int, typer.Option(min=1, help="Worker threads in this process.")] = 2,
+    log_level: Annotated[str, typer.Option(help="Log level.")] = "info",
+) -> None:
+    """Run translation workers alone, against the configured database and Redis."""
+    from service import logs
+    from service.runtime import Runtime
+    from service.worker import WorkerPool
+
+    settings = _settings()
+    logs.configure(log_level.upper())
+    runtime = Runtime.start(settings)
+    pool = WorkerPool(runtime, threads)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    pool.start()
+    console.print(f"kakehashi worker: {threads} threads; Ctrl-C to stop")
+    try:
+        stop.wait()
+    finally:
+        pool.stop()
+        runtime.close()
+
+
+def _download(url: str, dest: Path) -> None:
+    request = urllib.request.Request(url, headers={"User-Agent": "kakehashi"})
+    with urllib.request.urlopen(request, timeout=60) as response, dest.open("wb") as out:
+        total = int(response.headers.get("content-length") or 0) or None
+        with Progress(
+            *Progress.get_default_columns()[:1],
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            console=err,
+        ) as progress:
+            task = progress.add_task("downloading", total=total)
+            while chunk := response.read(1 << 16):
+                out.write(chunk)
+                progress.update(task, advance=len(chunk))
+
+
+@models_app.command("install")
+def models_install(
+    source: Annotated[str, typer.Argument(help="An .argosmodel file or an http(s) URL.")],
+) -> None:
+    """Install an argos-format model package (verified before anything is written)."""
+    from translators.package import PackageError, install
+
+    settings = _settings()
+    models_dir = settings.resolved_models_dir
+    models_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        if source.startswith(("http://", "https://")):
+            archive = Path(tmp) / "download.argosmodel"
+            try:
+                _download(source, archive)
+            except OSError as exc:
+                raise _fail(f"could not download {source}: {exc}") from exc
+        else:
+            archive = Path(source)
+            if not archive.is_file():
+                raise _fail(f"no such file: {source}")
+        try:
+            package = install(archive, models_dir)
+        except PackageError as exc:
+            raise _fail(str(exc)) from exc
+    console.print(
+        f"installed {package.code} ({package.source} -> {package.target}) "
+        f"version {package.version} in {package.path}"
+    )
+
+
+@models_app.command("list")
+def models_list(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+) -> None:
+    """List installed model packages with their language pair and version."""
+    from translators.package import list_installed
+
+    settings = _settings()
+    packages = list_installed(settings.resolved_models_dir, extra_dirs=settings.extra_model_dirs)
+    if as_json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "code": p.code,
+                        "source": p.source,
+                        "target": p.target,
+                        "version": p.version,
+                        "path": str(p.path),
+                    }
+                    for p in packages
+                ]
+            )
+        )
+        return
+    if not packages:
+        console.print(f"no models installed in {settings.resolved_models_dir}")
+        return
+    table = Table("code", "pair", "version", "path")
+    for p in packages:
+        table.add_row(p.code, f"{p.source} -> {p.target}", p.version, str(p.path))
+    console.print(table)
+
+
+@models_app.command("remove")
+def models_remove(
+    code: Annotated[str, typer.Argument(help="Package code or pair, e.g. ja:en.")],
+) -> None:
+    """Remove an installed model package."""
+    from translators.package import PackageError, remove
+
+    settings = _settings()
+    try:
+        package = remove(settings.resolved_models_dir, code)
+    except PackageError as exc:
+        raise _fail(str(exc)) from exc
+    console.print(f"removed {package.code} version {package.version}")
+
+
+def _sessions(settings: Settings):  # type: ignore[no-untyped-def]
+    from service import db
+
+    engine = db.make_engine(settings.resolved_database_url)
+    db.migrate(engine)
+    return engine, db.make_sessionmaker(engine)
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="publisher, editor, partner or admin.")],
+    name: Annotated[str, typer.Option(help="Who the key is for.")],
+    language: Annotated[
+        list[str] | None,
+        typer.Option(help="Partner scope: a language it may read (repeat; default all)."),
+    ] = None,
+    section: Annotated[
+        list[str] | None,
+        typer.Option(help="Partner scope: a section it may read (repeat; default all)."),
+    ] = None,
+    include_needs_review: Annotated[
+        bool, typer.Option(help="Partner sees translations flagged for review.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+) -> None:
+    """Create a key and print its token once; only a hash is stored."""
+    from service import db
+    from service.keys import KeyProblem, create_key
+
+    settings = _settings()
+    engine, sessions = _sessions(settings)
+    try:
+        with db.session_scope(sessions) as session:
+            row, token = create_key(
+                session,
+                name=name,
+                role=role,
+                languages=language,
+                sections=section,
+                include_needs_review=include_needs_review,
+            )
+            key_id = row.id
+    except KeyProblem as exc:
+        raise _fail(str(exc), 2) from exc
+    finally:
+        engine.dispose()
+    if as_json:
+        print(json.dumps({"id": key_id, "role": role, "name": name, "token": token}))
+        return
+    console.print(f"key {key_id} ({role}, {name}) created. Its token, shown only now:")
+    print(token)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List keys (never their tokens)."""
+    from service import db
+    from service.keys import list_keys
+
+    engine, sessions = _sessions(_settings())
+    with db.session_scope(sessions) as session:
+        table = Table("id", "name", "role", "token starts", "scope", "created", "revoked")
+        for k in list_keys(session):
+            scope = ",".join(k.languages or ["*"]) + " / " + ",".join(k.sections or ["*"])
+            table.add_row(
+                str(k.id),
+                k.name,
+                k.role,
+                k.token_prefix + "…",
+                scope,
+                k.created_at.isoformat(timespec="seconds"),
+                k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else "",
+            )
+    engine.dispose()
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[int, typer.Argument(help="The key's id (see keys list).")],
+) -> None:
+    """Revoke a key; its token stops working at once."""
+    from service import db
+    from service.keys import KeyProblem, revoke_key
+
+    engine, sessions = _sessions(_settings())
+    try:
+        with db.session_scope(sessions) as session:
+            revoke_key(session, key_id)
+    except KeyProblem as exc:
+        raise _fail(str(exc), 2) from exc
+    finally:
+        engine.dispose()
+    console.print(f"key {key_id} revoked")
+
+
+@app.command()
+def translate(
+    file: Annotated[str, typer.Argument(help="A UTF-8 text file, or - for standard input.")],
+    source: Annotated[str, typer.Option("--from", help="Source language.")] = "ja",
+    target: Annotated[str, typer.Option("--to", help="Target language.")] = "en",
+    glossary: Annotated[bool, typer.Option(help="Enforce the glossaries.")] = True,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print segments and reports as JSON.")
+    ] = False,
+) -> None:
+    """Translate a text now with the installed model and the glossaries."""
+    from glossaries import Matcher, shipped_glossaries
+    from service.engines import EngineRegistry
+    from translators.pipeline import translate_texts
+
+    settings = _settings()
+    if source != "ja":
+        raise _fail("only Japanese (ja) sources are supported", 2)
+    try:
+        text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(f"cannot read {file}: {exc}", 2) from exc
+    if not text.strip():
+        raise _fail("the text is empty", 2)
+    engine = EngineRegistry(settings).engine(target, source)
+    if engine is None:
+        raise _fail(f"no model installed for {source}:{target}; use 'kakehashi models install'", 3)
+    matcher = None
+    if glossary:
+        matcher = Matcher([e for g in shipped_glossaries() for e in g.entries])
+    [result] = translate_texts([text], engine=engine, matcher=matcher)
+    if as_json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print("\n\n".join(result.paragraphs()))
+        if result.needs_review:
+            err.print("[yellow]needs review:[/yellow] some glossary terms are missing")
+
+
+@glossary_app.command("list")
+def glossary_list() -> None:
+    """List the glossaries and their entry counts."""
+    from glossaries import shipped_glossaries
+
+    table = Table("name", "entries", "approved", "version", "description")
+    for g in shipped_glossaries():
+        table.add_row(
+            g.name, str(len(g.entries)), str(len(g.approved())), g.version(), g.description
+        )
+    console.print(table)
+
+
+@app.command()
+def backfill() -> None:
+    """Create jobs for every published article missing a translation in a configured language."""
+    from sqlalchemy import select
+
+    from service import db
+    from service.tables import Article, Job, Revision, Translation
+
+    settings = _settings()
+    engine, sessions = _sessions(settings)
+    created = 0
+    with db.session_scope(sessions) as session:
+        rows = (
+            session.execute(
+                select(Article, Revision)
+                .join(
+                    Revision,
+                    (Revision.article_id == Article.id)
+                    & (Revision.number == Article.current_revision),
+                )
+                .where(Article.status == "published")
+            )
+            .tuples()
+            .all()
+        )
+        with Progress(console=err) as progress:
+            task = progress.add_task("checking articles", total=len(rows))
+            for article, revision in rows:
+                have = set(
+                    session.scalars(
+                        select(Translation.lang).where(Translation.revision_id == revision.id)
+                    )
+                )
+                pending = set(
+                    session.scalars(
+                        select(Job.target_lang).where(
+                            Job.revision_id == revision.id,
+                            Job.state.in_(("queued", "running", "waiting-for-model")),
+                        )
+                    )
+                )
+                for lang in settings.target_languages:
+                    if lang not in have and lang not in pending:
+                        session.add(
+                            Job(article_id=article.id, revision_id=revision.id, target_lang=lang)
+                        )
+                        created += 1
+                progress.advance(task)
+    engine.dispose()
+    console.print(f"{created} jobs created; running services send them within a sweep interval")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

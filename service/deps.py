@@ -1,0 +1,93 @@
+"""Every FastAPI dependency, as `Annotated` aliases; tests override these."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from service.db import session_scope
+from service.errors import ApiError
+from service.keys import Principal, authenticate
+from service.runtime import Runtime
+from service.settings import Settings
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_settings(runtime: RuntimeDep) -> Settings:
+    return runtime.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_session(runtime: RuntimeDep) -> Iterator[Session]:
+    with session_scope(runtime.sessions) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def _token(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise ApiError(
+                401,
+                "unauthorized",
+                "use 'Authorization: Bearer <token>'",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return value.strip()
+    return request.query_params.get("token")
+
+
+def get_principal(request: Request, runtime: RuntimeDep) -> Principal:
+    token = _token(request)
+    if not token:
+        raise ApiError(
+            401,
+            "unauthorized",
+            "a token is required (Bearer header or ?token=)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    with session_scope(runtime.sessions) as session:
+        principal = authenticate(session, token)
+    if principal is None:
+        raise ApiError(
+            401, "unauthorized", "unknown or revoked token", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return principal
+
+
+def require(*roles: str) -> Callable[[Principal], Principal]:
+    """A dependency admitting the given roles (admin is always admitted)."""
+
+    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if principal.role != "admin" and principal.role not in roles:
+            raise ApiError(
+                403,
+                "forbidden",
+                f"this needs a {' or '.join(roles)} key; yours is {principal.role}",
+            )
+        return principal
+
+    return check
+
+
+AnyPrincipal = Annotated[Principal, Depends(get_principal)]
+Publisher = Annotated[Principal, Depends(require("publisher"))]
+Partner = Annotated[Principal, Depends(require("partner"))]
+Editor = Annotated[Principal, Depends(require("editor"))]
+Reader = Annotated[Principal, Depends(require("publisher", "editor", "partner"))]

@@ -1,0 +1,42 @@
+"""/v1/translate: translate a text now, with the glossary report, for editors' previews."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from starlette.concurrency import run_in_threadpool
+
+from service.deps import RuntimeDep
+from service.deps import require as _require
+from service.errors import ApiError
+from service.schemas import TranslateIn
+from translators.pipeline import translate_texts
+
+router = APIRouter(prefix="/v1/translate", tags=["translate"])
+
+
+@router.post("", dependencies=[Depends(_require("editor", "publisher"))])
+async def translate(body: TranslateIn, runtime: RuntimeDep) -> dict[str, Any]:
+    """Translate a text: one segment per source sentence, each with its flags and terms."""
+    if body.source != "ja":
+        raise ApiError(422, "unsupported_pair", "only Japanese (ja) sources are supported")
+    if body.target not in runtime.settings.target_languages:
+        raise ApiError(
+            422,
+            "unknown_language",
+            f"{body.target!r} is not a configured target language "
+            f"({', '.join(runtime.settings.target_languages)})",
+        )
+    engine = runtime.engines.engine(body.target)
+    if engine is None:
+        raise ApiError(409, "model_missing", f"no model installed for ja:{body.target}")
+    matcher = runtime.matcher if body.glossary else None
+    [result] = await run_in_threadpool(
+        translate_texts,
+        [body.text],
+        engine=engine,
+        matcher=matcher,
+        cache=runtime.sentence_cache,
+    )
+    return result.to_dict()

@@ -1,0 +1,99 @@
+"""The long-lived resources of one process: database, Redis, broker, engines, glossary.
+
+Built once at start-up (by `serve`, `worker` or a test) and handed to routes and jobs; nothing
+here is created at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import dramatiq
+import redis
+from dramatiq.brokers.redis import RedisBroker
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from glossaries import Matcher, shipped_glossaries
+from service import db
+from service.cache import FeedCache, RedisSentenceCache
+from service.constants import DRAMATIQ_NAMESPACE
+from service.embedded import EmbeddedRedis
+from service.engines import EngineRegistry
+from service.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db_engine: Engine
+    sessions: sessionmaker[Session]
+    redis: redis.Redis[bytes]
+    broker: RedisBroker
+    engines: EngineRegistry
+    embedded_redis: EmbeddedRedis | None = None
+    _closed: bool = field(default=False, repr=False)
+
+    @classmethod
+    def start(cls, settings: Settings, *, migrate: bool = True) -> Runtime:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        db_engine = db.make_engine(settings.resolved_database_url)
+        if migrate:
+            db.migrate(db_engine)
+        embedded = None
+        redis_url = settings.redis_url
+        if redis_url is None:
+            embedded = EmbeddedRedis(settings.data_dir)
+            redis_url = embedded.url
+        client = redis.Redis.from_url(redis_url, socket_timeout=10, health_check_interval=30)
+        broker = RedisBroker(url=redis_url, namespace=DRAMATIQ_NAMESPACE)  # type: ignore[no-untyped-call]
+        runtime = cls(
+            settings=settings,
+            db_engine=db_engine,
+            sessions=db.make_sessionmaker(db_engine),
+            redis=client,
+            broker=broker,
+            engines=EngineRegistry(settings),
+            embedded_redis=embedded,
+        )
+        from service.jobs import declare_actor
+
+        declare_actor(runtime)
+        return runtime
+
+    @cached_property
+    def matcher(self) -> Matcher:
+        entries = [entry for glossary in shipped_glossaries() for entry in glossary.entries]
+        return Matcher(entries)
+
+    @cached_property
+    def sentence_cache(self) -> RedisSentenceCache:
+        return RedisSentenceCache(self.redis, self.settings.cache_ttl_seconds)
+
+    @cached_property
+    def feed_cache(self) -> FeedCache:
+        return FeedCache(self.redis)
+
+    @property
+    def translate_actor(self) -> dramatiq.Actor[[str], None]:
+        from service.constants import TRANSLATE_ACTOR
+
+        actor: dramatiq.Actor[[str], None] = self.broker.get_actor(TRANSLATE_ACTOR)
+        return actor
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self.broker.close()
+        except Exception:
+            log.exception("closing the broker failed")
+        self.redis.close()
+        self.db_engine.dispose()
+        if self.embedded_redis is not None:
+            self.embedded_redis.close()

@@ -1,0 +1,109 @@
+"""The one settings class. `os.environ` is read nowhere else (pydantic-settings does it here)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_TARGETS = ("en", "zh", "ko", "fr", "de", "es")
+_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+
+
+def _default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "kakehashi"
+
+
+class Settings(BaseSettings):
+    """Every setting of kakehashi. Each is read from `KAKEHASHI_<NAME>` or a `.env` file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="KAKEHASHI_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Folder holding the SQLite file, the embedded Redis files and models/.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the store of record; unset: SQLite file in the data dir.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis to use for cache and queue; unset: start an embedded Redis server.",
+    )
+    models_dir: Path | None = Field(
+        default=None,
+        description="Folder of installed argos-format packages; unset: data_dir/models.",
+    )
+    argos_packages_dir: Path | None = Field(
+        default=None,
+        description="Extra read-only folder of packages installed by argostranslate's own tools.",
+    )
+    target_languages: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=DEFAULT_TARGETS,
+        description="Comma-separated languages every article is translated into.",
+    )
+    max_body_bytes: int = Field(
+        default=1_000_000, gt=0, description="Largest request body accepted, in bytes."
+    )
+    worker_threads: int = Field(
+        default=2, ge=0, description="Worker threads inside `kakehashi serve` (0: none)."
+    )
+    sweep_interval: float = Field(
+        default=5.0, gt=0, description="Seconds between outbox sweeps (re-send, model checks)."
+    )
+    job_lease_seconds: int = Field(
+        default=900, gt=0, description="A running job not finished in this time is run again."
+    )
+    max_attempts: int = Field(default=3, ge=1, description="Attempts before a job is failed.")
+    cache_ttl_seconds: int = Field(
+        default=30 * 86400, gt=0, description="Lifetime of a cached translated sentence."
+    )
+    public_url: str = Field(
+        default="http://localhost:8000", description="Base URL partners reach the service at."
+    )
+    feed_title: str = Field(default="Kakehashi", description="Title prefix of every feed.")
+    ct2_threads: int = Field(
+        default=0, ge=0, description="CTranslate2 threads per model (0: auto)."
+    )
+    ct2_compute_type: str = Field(default="int8", description="CTranslate2 compute type.")
+    beam_size: int = Field(default=2, ge=1, le=16, description="Beam size for translation.")
+
+    @field_validator("target_languages", mode="before")
+    @classmethod
+    def _split_languages(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("target_languages")
+    @classmethod
+    def _check_languages(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("at least one target language is needed")
+        for lang in value:
+            if not _LANG.match(lang):
+                raise ValueError(f"not a language code: {lang!r}")
+            if lang == "ja":
+                raise ValueError("ja is the source language, not a target")
+        return tuple(dict.fromkeys(value))
+
+    @property
+    def resolved_models_dir(self) -> Path:
+        return self.models_dir or self.data_dir / "models"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'kakehashi.sqlite3'}"
+
+    @property
+    def extra_model_dirs(self) -> tuple[Path, ...]:
+        if self.argos_packages_dir is not None:
+            return (self.argos_packages_dir,)
+        default = Path.home() / ".local" / "share" / "argos-translate" / "packages"
+        return (default,) if default.is_dir() else ()

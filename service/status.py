@@ -1,0 +1,88 @@
+"""Read models: articles and jobs as the API shows them."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.errors import ApiError
+from service.schemas import ArticleOut, JobOut, LanguageStatus
+from service.tables import Article, Job, Revision, Translation
+
+
+def job_out(job: Job, revision_number: int) -> JobOut:
+    return JobOut(
+        id=job.id,
+        article_id=job.article_id,
+        revision=revision_number,
+        lang=job.target_lang,
+        state=job.state,
+        attempts=job.attempts,
+        error=job.error,
+        created_at=job.created_at,
+        updated_at=job.updated_at,
+        enqueued_at=job.enqueued_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+    )
+
+
+def get_job(session: Session, job_id: str) -> JobOut:
+    row = session.execute(
+        select(Job, Revision.number)
+        .join(Revision, Revision.id == Job.revision_id)
+        .where(Job.id == job_id)
+    ).first()
+    if row is None:
+        raise ApiError(404, "not_found", f"no job {job_id}")
+    return job_out(row[0], row[1])
+
+
+def article_out(session: Session, article: Article) -> ArticleOut:
+    revision = session.scalars(
+        select(Revision).where(
+            Revision.article_id == article.id, Revision.number == article.current_revision
+        )
+    ).one()
+    jobs = list(
+        session.scalars(select(Job).where(Job.revision_id == revision.id).order_by(Job.target_lang))
+    )
+    translations = {
+        t.lang: (t, number)
+        for t, number in session.execute(
+            select(Translation, Revision.number)
+            .join(Revision, Revision.id == Translation.revision_id)
+            .where(Translation.article_id == article.id)
+            .order_by(Revision.number)
+        ).tuples()
+    }
+    languages: dict[str, LanguageStatus] = {}
+    for job in jobs:
+        done = translations.get(job.target_lang)
+        languages[job.target_lang] = LanguageStatus(
+            state=job.state,
+            job_id=job.id,
+            updated_at=job.updated_at,
+            translated_revision=done[1] if done else None,
+            needs_review=done[0].needs_review if done else None,
+        )
+    return ArticleOut(
+        id=article.id,
+        status=article.status,
+        revision=revision.number,
+        title=revision.title,
+        url=revision.url,
+        published_at=revision.published_at,
+        created_at=article.created_at,
+        updated_at=article.updated_at,
+        retracted_at=article.retracted_at,
+        languages=languages,
+        jobs=[job_out(job, revision.number) for job in jobs],
+    )
+
+
+def get_article(session: Session, article_id: str) -> ArticleOut:
+    article = session.get(Article, article_id)
+    if article is None:
+        raise ApiError(404, "not_found", f"no article {article_id}")
+    return article_out(session, article)

@@ -1,0 +1,223 @@
+"""Feeds from the store of record: query the items a partner may see, render, cache."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+import feeds
+from service.cache import CachedFeed
+from service.errors import ApiError
+from service.keys import Principal
+from service.settings import Settings
+from service.tables import Article, Revision, Translation
+
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+LANG_NAMES = {
+    "ja": "Japanese",
+    "en": "English",
+    "zh": "Chinese",
+    "ko": "Korean",
+    "fr": "French",
+    "de": "German",
+    "es": "Spanish",
+}
+
+
+@dataclass(frozen=True)
+class FeedQuery:
+    lang: str
+    fmt: str
+    category: str | None
+    limit: int
+    before: tuple[datetime, str] | None
+
+    def variant(self, principal: Principal) -> str:
+        scope = json.dumps(
+            [
+                principal.languages,
+                principal.sections,
+                principal.include_needs_review,
+                self.category,
+                self.limit,
+                self.before and [self.before[0].isoformat(), self.before[1]],
+            ],
+            sort_keys=True,
+        )
+        return f"{self.fmt}:{hashlib.sha256(scope.encode()).hexdigest()[:24]}"
+
+
+def decode_cursor(raw: str) -> tuple[datetime, str]:
+    try:
+        padded = raw + "=" * (-len(raw) % 4)
+        stamp, _, article_id = base64.urlsafe_b64decode(padded).decode("utf-8").partition("|")
+        when = datetime.fromisoformat(stamp)
+        if when.tzinfo is None or not article_id:
+            raise ValueError("incomplete cursor")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(
+            400, "bad_cursor", "the 'before' cursor is not one this service made"
+        ) from exc
+    return when, article_id
+
+
+def encode_cursor(when: datetime, article_id: str) -> str:
+    raw = f"{when.astimezone(UTC).isoformat()}|{article_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@dataclass(frozen=True)
+class _Row:
+    article_id: str
+    revision: Revision
+    title: str
+    summary: str | None
+    body: str
+    updated: datetime
+    extension: dict[str, object]
+
+
+def _translated_rows(session: Session, lang: str, include_review: bool) -> list[_Row]:
+    latest = (
+        select(Translation.article_id, func.max(Revision.number).label("number"))
+        .join(Revision, Revision.id == Translation.revision_id)
+        .where(Translation.lang == lang)
+        .group_by(Translation.article_id)
+        .subquery()
+    )
+    stmt = (
+        select(Translation, Revision)
+        .join(Revision, Revision.id == Translation.revision_id)
+        .join(Article, Article.id == Translation.article_id)
+        .join(
+            latest,
+            and_(latest.c.article_id == Translation.article_id, latest.c.number == Revision.number),
+        )
+        .where(Translation.lang == lang, Article.status == "published")
+    )
+    if not include_review:
+        stmt = stmt.where(Translation.needs_review.is_(False))
+    return [
+        _Row(
+            t.article_id,
+            r,
+            t.title,
+            t.summary,
+            t.body,
+            t.updated_at,
+            {
+                "route": t.route,
+                "model": t.model,
+                "needs_review": t.needs_review,
+                "revision": r.number,
+            },
+        )
+        for t, r in session.execute(stmt).tuples()
+    ]
+
+
+def _original_rows(session: Session) -> list[_Row]:
+    stmt = (
+        select(Article, Revision)
+        .join(
+            Revision,
+            and_(Revision.article_id == Article.id, Revision.number == Article.current_revision),
+        )
+        .where(Article.status == "published")
+    )
+    rows = []
+    for a, r in session.execute(stmt).tuples():
+        body = r.body
+        if r.format == "html":
+            from translators.markup import html_to_text
+
+            body = html_to_text(body)
+        rows.append(_Row(a.id, r, r.title, r.summary, body, a.updated_at, {"revision": r.number}))
+    return rows
+
+
+def build_feed(
+    session: Session, settings: Settings, principal: Principal, query: FeedQuery
+) -> feeds.Feed:
+    if query.lang == "ja":
+        rows = _original_rows(session)
+    else:
+        rows = _translated_rows(session, query.lang, principal.include_needs_review)
+    visible = [
+        row
+        for row in rows
+        if (query.category is None or query.category in row.revision.categories)
+        and (
+            principal.sections is None
+            or principal.role == "admin"
+            or any(principal.may_read_section(c) for c in row.revision.categories)
+        )
+    ]
+    visible.sort(key=lambda row: (row.updated, row.article_id), reverse=True)
+    if query.before is not None:
+        visible = [row for row in visible if (row.updated, row.article_id) < query.before]
+    page = visible[: query.limit]
+    base = settings.public_url.rstrip("/")
+    self_url = f"{base}/feeds/{query.lang}.{query.fmt}"
+    next_url = None
+    if len(visible) > query.limit:
+        last = page[-1]
+        next_url = f"{self_url}?before={encode_cursor(last.updated, last.article_id)}"
+        if query.category:
+            next_url += f"&category={query.category}"
+        next_url += f"&limit={query.limit}"
+    items = tuple(_item(row, query.lang) for row in page)
+    name = LANG_NAMES.get(query.lang, query.lang)
+    return feeds.Feed(
+        id=f"{base}/feeds/{query.lang}",
+        title=f"{settings.feed_title} ({name})",
+        language=query.lang,
+        self_url=self_url,
+        home_url=base + "/",
+        updated=max((item.updated for item in items), default=EPOCH),
+        items=items,
+        description=(
+            f"Japanese journalism, machine-translated into {name}"
+            if query.lang != "ja"
+            else "Japanese originals"
+        ),
+        next_url=next_url,
+    )
+
+
+def _item(row: _Row, lang: str) -> feeds.FeedItem:
+    r = row.revision
+    paragraphs = [p for p in row.body.split("\n\n") if p.strip()]
+    return feeds.FeedItem(
+        id=f"urn:kakehashi:article:{row.article_id}:{lang}",
+        url=r.url,
+        title=row.title,
+        content_html=feeds.paragraphs_to_html(paragraphs),
+        published=r.published_at,
+        updated=row.updated,
+        language=lang,
+        summary=row.summary,
+        categories=tuple(r.categories),
+        authors=(r.author,) if r.author else (),
+        original_url=r.url,
+        alternates=(feeds.Link(href=r.url, lang="ja", title="Japanese original"),)
+        if lang != "ja"
+        else (),
+        machine_translated_from="ja" if lang != "ja" else None,
+        extension=row.extension,
+    )
+
+
+def render_cached(body: bytes, updated: datetime) -> CachedFeed:
+    return CachedFeed(
+        body=body,
+        etag=feeds.compute_etag(body),
+        last_modified=format_datetime(updated.astimezone(UTC), usegmt=True),
+    )

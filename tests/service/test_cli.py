@@ -1,0 +1,103 @@
+"""The operator's CLI: clear messages and exit codes, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from service.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, database_url: str) -> dict[str, str]:
+    return {
+        "KAKEHASHI_DATA_DIR": str(tmp_path / "data"),
+        "KAKEHASHI_DATABASE_URL": database_url,
+        "KAKEHASHI_ARGOS_PACKAGES_DIR": str(tmp_path / "no-argos"),
+    }
+
+
+def test_keys_lifecycle(env: dict[str, str]) -> None:
+    created = runner.invoke(
+        app,
+        ["keys", "create", "--role", "partner", "--name", "outlet", "--language", "en", "--json"],
+        env=env,
+    )
+    assert created.exit_code == 0, created.output
+    key = json.loads(created.stdout)
+    assert key["token"].startswith("kh_par_") and len(key["token"]) > 40
+    listed = runner.invoke(app, ["keys", "list"], env=env)
+    assert listed.exit_code == 0 and "outlet" in listed.stdout
+    assert key["token"] not in listed.stdout
+    revoked = runner.invoke(app, ["keys", "revoke", str(key["id"])], env=env)
+    assert revoked.exit_code == 0
+    missing = runner.invoke(app, ["keys", "revoke", "999"], env=env)
+    assert missing.exit_code == 2 and "no key with id 999" in missing.output
+
+
+def test_keys_create_refuses_unknown_role(env: dict[str, str]) -> None:
+    result = runner.invoke(app, ["keys", "create", "--role", "root", "--name", "x"], env=env)
+    assert result.exit_code == 2
+    assert "unknown role 'root'" in result.output and "Traceback" not in result.output
+
+
+def test_models_install_list_remove(env: dict[str, str], tiny_package_zip: Path) -> None:
+    assert "no models installed" in runner.invoke(app, ["models", "list"], env=env).stdout
+    installed = runner.invoke(app, ["models", "install", str(tiny_package_zip)], env=env)
+    assert installed.exit_code == 0, installed.output
+    assert "ja -> en" in installed.stdout
+    listed = json.loads(runner.invoke(app, ["models", "list", "--json"], env=env).stdout)
+    assert [(p["source"], p["target"]) for p in listed] == [("ja", "en")]
+    removed = runner.invoke(app, ["models", "remove", "ja:en"], env=env)
+    assert removed.exit_code == 0, removed.output
+    assert json.loads(runner.invoke(app, ["models", "list", "--json"], env=env).stdout) == []
+
+
+def test_models_install_refuses_bad_packages(env: dict[str, str], tmp_path: Path) -> None:
+    missing = runner.invoke(app, ["models", "install", str(tmp_path / "nope.argosmodel")], env=env)
+    assert missing.exit_code == 1 and "no such file" in missing.output
+    not_zip = tmp_path / "junk.argosmodel"
+    not_zip.write_bytes(b"not a zip at all")
+    result = runner.invoke(app, ["models", "install", str(not_zip)], env=env)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    evil = tmp_path / "evil.argosmodel"
+    with zipfile.ZipFile(evil, "w") as zf:
+        zf.writestr("pkg/metadata.json", '{"from_code": "ja", "to_code": "en"}')
+        zf.writestr("../../escape.txt", "x")
+    result = runner.invoke(app, ["models", "install", str(evil)], env=env)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert not (tmp_path / "escape.txt").exists()
+    models_dir = Path(env["KAKEHASHI_DATA_DIR"]) / "models"
+    assert not models_dir.exists() or not any(models_dir.iterdir())
+
+
+def test_translate_command(env: dict[str, str], tiny_package_zip: Path, tmp_path: Path) -> None:
+    text = tmp_path / "article.txt"
+    text.write_text(
+        "マスカロフカは古典的な手法だ。\n\n拒否的抑止力が試されている。", encoding="utf-8"
+    )
+    no_model = runner.invoke(app, ["translate", "--to", "en", str(text)], env=env)
+    assert no_model.exit_code == 3 and "no model installed for ja:en" in no_model.output
+    runner.invoke(app, ["models", "install", str(tiny_package_zip)], env=env)
+    result = runner.invoke(app, ["translate", "--to", "en", "--json", str(text)], env=env)
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert [s["paragraph"] for s in document["segments"]] == [0, 1]
+    assert document["segments"][0]["terms"][0]["source"] == "マスカロフカ"
+    assert all(t["present"] for s in document["segments"] for t in s["terms"])
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n", encoding="utf-8")
+    assert runner.invoke(app, ["translate", str(empty)], env=env).exit_code == 2
+
+
+def test_bad_setting_is_a_clear_error(env: dict[str, str]) -> None:
+    result = runner.invoke(
+        app, ["models", "list"], env={**env, "KAKEHASHI_TARGET_LANGUAGES": "en,not a language"}
+    )
+    assert result.exit_code == 2 and "configuration error" in result.output

@@ -1,0 +1,119 @@
+"""Workers on the real tiny CTranslate2 model: jobs run, translations land, feeds show them,
+a missing model makes jobs wait, and installing it resumes them without a restart."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import feedparser
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from service.app import create_app
+from service.runtime import Runtime
+from service.tables import Translation
+from tests.service.conftest import article, auth
+from translators.package import install
+from translators.toymodel import build_package
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def working_client(runtime: Runtime, installed_en: None) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime=runtime, worker_threads=2)) as test_client:
+        yield test_client
+
+
+def wait_for(
+    client: TestClient,
+    token: str,
+    article_id: str,
+    lang: str,
+    states: set[str],
+    timeout: float = 90.0,
+) -> dict[str, object]:
+    deadline = time.monotonic() + timeout
+    while True:
+        status = client.get(f"/v1/articles/{article_id}", headers=auth(token)).json()
+        language = status["languages"][lang]
+        if language["state"] in states:
+            return dict(language)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{lang} still {language['state']}: {status}")
+        time.sleep(0.1)
+
+
+def test_article_is_translated_and_served(
+    working_client: TestClient, tokens: dict[str, str], runtime: Runtime
+) -> None:
+    client = working_client
+    publisher, partner = tokens["publisher"], tokens["partner"]
+    posted = client.post("/v1/articles", json=article(), headers=auth(publisher))
+    assert posted.status_code == 202
+    done = wait_for(client, publisher, "a-1", "en", {"done", "failed"})
+    assert done["state"] == "done" and done["translated_revision"] == 1
+    job = client.get(f"/v1/jobs/{done['job_id']}", headers=auth(partner)).json()
+    assert job["started_at"] and job["finished_at"] and job["attempts"] == 1
+
+    with runtime.sessions() as session:
+        row = session.scalars(select(Translation).where(Translation.lang == "en")).one()
+    body = row.report["body"]
+    # Every source sentence gave one segment, in order, paragraphs kept.
+    assert [seg["paragraph"] for seg in body["segments"]] == [0, 1, 1]
+    assert body["segments"][1]["source"].startswith("マスカロフカ")
+    assert row.body.count("\n\n") == 1
+    # The glossary guarantee on the random-weight model: present, or flagged for review.
+    for seg in body["segments"]:
+        for term in seg["terms"]:
+            assert term["present"] or row.needs_review
+            if term["present"]:
+                assert term["target"].lower() in seg["translation"].lower()
+    terms = {t["source"] for seg in body["segments"] for t in seg["terms"]}
+    assert {"マスカロフカ", "拒否的抑止力", "核の最後通告"} <= terms
+
+    if row.needs_review:  # a partner key that opts in sees it; the default one does not
+        pytest.fail("the last-resort strategy should hold every term on any model")
+    feed = client.get("/feeds/en.json", params={"token": partner})
+    assert feed.status_code == 200
+    assert feed.headers["content-type"].startswith("application/feed+json")
+    items = json.loads(feed.content)["items"]
+    assert [item["id"] for item in items] == ["urn:kakehashi:article:a-1:en"]
+    assert items[0]["title"] == row.title
+    atom = client.get("/feeds/en.atom", headers=auth(partner))
+    parsed = feedparser.parse(atom.content)
+    assert not parsed.bozo and parsed.entries[0].title == row.title
+
+    # Conditional GET answers 304 with no body; a new translation changes the ETag.
+    etag = feed.headers["etag"]
+    again = client.get("/feeds/en.json", params={"token": partner}, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    head = client.head("/feeds/en.json", params={"token": partner})
+    assert head.status_code == 200 and head.headers["etag"] == etag
+    client.delete("/v1/articles/a-1", headers=auth(publisher))
+    after = client.get("/feeds/en.json", params={"token": partner})
+    assert after.headers["etag"] != etag and json.loads(after.content)["items"] == []
+
+
+def test_missing_model_waits_and_resumes_on_install(
+    working_client: TestClient, tokens: dict[str, str], runtime: Runtime, tmp_path: Path
+) -> None:
+    client = working_client
+    client.post("/v1/articles", json=article(), headers=auth(tokens["publisher"]))
+    waiting = wait_for(client, tokens["publisher"], "a-1", "fr", {"waiting-for-model"})
+    assert waiting["state"] == "waiting-for-model"
+    ready = client.get("/readyz").json()
+    assert ready["ready"] is True and ready["models"]["missing"] == ["ja:fr"]
+    assert wait_for(client, tokens["publisher"], "a-1", "en", {"done"})["state"] == "done"
+
+    fr_zip = build_package(tmp_path / "fr", target="fr", seed=7)
+    install(fr_zip, runtime.settings.resolved_models_dir)
+    done = wait_for(client, tokens["publisher"], "a-1", "fr", {"done", "failed"})
+    assert done["state"] == "done"
+    assert client.get("/readyz").json()["models"]["missing"] == []
+    job = client.get(f"/v1/jobs/{done['job_id']}", headers=auth(tokens["admin"])).json()
+    assert job["attempts"] == 1  # waiting for the model did not count as a failed attempt
