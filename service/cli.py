@@ -293,14 +293,19 @@ def translate(
     file: Annotated[str, typer.Argument(help="A UTF-8 text file, or - for standard input.")],
     source: Annotated[str, typer.Option("--from", help="Source language.")] = "ja",
     target: Annotated[str, typer.Option("--to", help="Target language.")] = "en",
-    glossary: Annotated[bool, typer.Option(help="Enforce the glossaries.")] = True,
+    glossary: Annotated[
+        list[str] | None, typer.Option(help="A glossary to enforce (repeat; default: all).")
+    ] = None,
+    no_glossary: Annotated[bool, typer.Option(help="Translate without any glossary.")] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print segments and reports as JSON.")
     ] = False,
 ) -> None:
     """Translate a text now with the installed model and the glossaries."""
-    from glossaries import Matcher, shipped_glossaries
+    from service import db
     from service.engines import EngineRegistry
+    from service.errors import ApiError
+    from service.terminology import MatcherCache
     from translators.pipeline import translate_texts
 
     settings = _settings()
@@ -316,8 +321,15 @@ def translate(
     if engine is None:
         raise _fail(f"no model installed for {source}:{target}; use 'kakehashi models install'", 3)
     matcher = None
-    if glossary:
-        matcher = Matcher([e for g in shipped_glossaries() for e in g.entries])
+    if not no_glossary:
+        db_engine, sessions = _glossary_session(settings)
+        try:
+            with db.session_scope(sessions) as session:
+                matcher = MatcherCache().for_names(session, glossary)
+        except ApiError as exc:
+            raise _fail(exc.message, 2) from exc
+        finally:
+            db_engine.dispose()
     [result] = translate_texts([text], engine=engine, matcher=matcher)
     if as_json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
@@ -327,17 +339,140 @@ def translate(
             err.print("[yellow]needs review:[/yellow] some glossary terms are missing")
 
 
+def _glossary_session(settings: Settings):  # type: ignore[no-untyped-def]
+    from service import db
+    from service.terminology import seed_shipped
+
+    engine, sessions = _sessions(settings)
+    with db.session_scope(sessions) as session:
+        seed_shipped(session)
+    return engine, sessions
+
+
 @glossary_app.command("list")
 def glossary_list() -> None:
-    """List the glossaries and their entry counts."""
-    from glossaries import shipped_glossaries
+    """List the glossaries with their entry counts and versions."""
+    from service import db, terminology
+    from service.tables import GlossaryRow
 
-    table = Table("name", "entries", "approved", "version", "description")
-    for g in shipped_glossaries():
-        table.add_row(
-            g.name, str(len(g.entries)), str(len(g.approved())), g.version(), g.description
-        )
+    engine, sessions = _glossary_session(_settings())
+    table = Table("name", "entries", "version", "categories", "description")
+    with db.session_scope(sessions) as session:
+        counts = terminology.entry_counts(session)
+        for g in session.query(GlossaryRow).order_by(GlossaryRow.name):
+            table.add_row(
+                g.name,
+                str(counts.get(g.id, 0)),
+                str(g.version),
+                ",".join(g.categories or ["*"]),
+                g.description,
+            )
+    engine.dispose()
     console.print(table)
+
+
+@glossary_app.command("import")
+def glossary_import(
+    file: Annotated[Path, typer.Argument(help="A TSV/CSV file (DeepL, AWS or kakehashi format).")],
+    glossary: Annotated[str, typer.Option("--glossary", "-g", help="Glossary name.")],
+    format: Annotated[
+        str, typer.Option(help="auto, deepl-tsv, aws-csv, kakehashi-tsv, ...")
+    ] = "auto",
+    target_lang: Annotated[
+        str | None, typer.Option(help="Target language of a DeepL file.")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option(help="Show what would change; change nothing.")] = False,
+    replace: Annotated[bool, typer.Option(help="Delete entries missing from the file.")] = False,
+    create: Annotated[bool, typer.Option(help="Create the glossary if it does not exist.")] = False,
+) -> None:
+    """Import entries; every line is checked first and nothing is applied if one is invalid."""
+    from service import db, terminology
+    from service.errors import ApiError
+
+    settings = _settings()
+    try:
+        with Progress(console=err, transient=True) as progress:
+            task = progress.add_task(f"reading {file.name}", total=None)
+            text = file.read_text(encoding="utf-8-sig")
+            progress.update(task, description="validating and applying")
+            engine, sessions = _glossary_session(settings)
+            with db.session_scope(sessions) as session:
+                try:
+                    row = terminology.get_glossary(session, glossary)
+                except ApiError:
+                    if not create:
+                        raise
+                    row = terminology.create_glossary(
+                        session, name=glossary, description="", categories=None, actor="cli"
+                    )
+                outcome = terminology.import_entries(
+                    session,
+                    row,
+                    text,
+                    format=format,
+                    target_lang=target_lang,
+                    dry_run=dry_run,
+                    replace=replace,
+                    actor="cli",
+                    targets=settings.target_languages,
+                )
+            engine.dispose()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(f"cannot read {file}: {exc}", 2) from exc
+    except ApiError as exc:
+        for detail in exc.details or []:
+            err.print(f"  line {detail['line']}: {detail['message']}")
+        raise _fail(exc.message, 2) from exc
+    verb = "would change" if dry_run else "changed"
+    console.print(
+        f"{outcome.format}: {len(outcome.added)} added, {len(outcome.changed)} "
+        f"changed, {len(outcome.removed)} removed, {outcome.unchanged} unchanged "
+        f"({verb}); {len(outcome.job_ids)} re-translation jobs queued"
+    )
+
+
+@glossary_app.command("export")
+def glossary_export(
+    glossary: Annotated[str, typer.Option("--glossary", "-g", help="Glossary name.")],
+    format: Annotated[
+        str, typer.Option(help="deepl-tsv, aws-csv, kakehashi-tsv, ...")
+    ] = "kakehashi-tsv",
+    target_lang: Annotated[
+        str | None, typer.Option(help="Target language (DeepL formats).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", help="File to write (default stdout).")
+    ] = None,
+) -> None:
+    """Export a glossary as TSV/CSV."""
+    from glossaries import Glossary, export
+    from service import db, terminology
+    from service.errors import ApiError
+    from service.tables import EntryRow
+
+    engine, sessions = _glossary_session(_settings())
+    try:
+        with db.session_scope(sessions) as session:
+            row = terminology.get_glossary(session, glossary)
+            entries = session.query(EntryRow).filter(EntryRow.glossary_id == row.id).all()
+            value = Glossary(
+                name=row.name,
+                entries=tuple(terminology.to_entry(e) for e in entries),
+                description=row.description,
+                source_lang=row.source_lang,
+            )
+        text = export(value, format=format, target_lang=target_lang)
+    except ApiError as exc:
+        raise _fail(exc.message, 2) from exc
+    except ValueError as exc:
+        raise _fail(str(exc), 2) from exc
+    finally:
+        engine.dispose()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {len(value.entries)} entries to {output}")
 
 
 @app.command()

@@ -130,6 +130,7 @@ def _translate(runtime: Runtime, job_id: str) -> None:
         stale = article.status != "published" or article.current_revision != revision.number
         lang = job.target_lang
         texts = [revision.title, revision.summary or "", _plain_body(revision)]
+        matcher = runtime.matchers.for_categories(session, revision.categories)
         article_id = article.id
         revision_id = revision.id
     if stale:
@@ -140,7 +141,7 @@ def _translate(runtime: Runtime, job_id: str) -> None:
         _finish(runtime, job_id, WAITING, f"no model installed for ja:{lang}")
         return
     title, summary, body = translate_texts(
-        texts, engine=engine, matcher=runtime.matcher, cache=runtime.sentence_cache
+        texts, engine=engine, matcher=matcher, cache=runtime.sentence_cache
     )
     report = {"title": title.to_dict(), "summary": summary.to_dict(), "body": body.to_dict()}
     needs_review = title.needs_review or summary.needs_review or body.needs_review

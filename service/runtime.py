@@ -16,13 +16,13 @@ from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from glossaries import Matcher, shipped_glossaries
 from service import db
 from service.cache import FeedCache, RedisSentenceCache
 from service.constants import DRAMATIQ_NAMESPACE
 from service.embedded import EmbeddedRedis
 from service.engines import EngineRegistry
 from service.settings import Settings
+from service.terminology import MatcherCache, seed_shipped
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +42,13 @@ class Runtime:
     def start(cls, settings: Settings, *, migrate: bool = True) -> Runtime:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         db_engine = db.make_engine(settings.resolved_database_url)
+        sessions = db.make_sessionmaker(db_engine)
         if migrate:
             db.migrate(db_engine)
+            with db.session_scope(sessions) as session:
+                seeded = seed_shipped(session)
+            if seeded:
+                log.info("loaded the shipped glossaries: %d entries", seeded)
         embedded = None
         redis_url = settings.redis_url
         if redis_url is None:
@@ -54,7 +59,7 @@ class Runtime:
         runtime = cls(
             settings=settings,
             db_engine=db_engine,
-            sessions=db.make_sessionmaker(db_engine),
+            sessions=sessions,
             redis=client,
             broker=broker,
             engines=EngineRegistry(settings),
@@ -66,9 +71,8 @@ class Runtime:
         return runtime
 
     @cached_property
-    def matcher(self) -> Matcher:
-        entries = [entry for glossary in shipped_glossaries() for entry in glossary.entries]
-        return Matcher(entries)
+    def matchers(self) -> MatcherCache:
+        return MatcherCache()
 
     @cached_property
     def sentence_cache(self) -> RedisSentenceCache:

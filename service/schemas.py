@@ -10,6 +10,7 @@ from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field, St
 ARTICLE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$"
 ArticleId = Annotated[str, StringConstraints(pattern=ARTICLE_ID_PATTERN)]
 Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+GlossaryName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,99}$")]
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
 
 
@@ -82,6 +83,8 @@ class TranslateIn(BaseModel):
     source: LanguageCode = Field(default="ja", alias="from")
     target: LanguageCode = Field(alias="to")
     glossary: bool = True
+    glossaries: Annotated[list[GlossaryName], Field(max_length=20)] | None = None
+    compare: bool = False
 
 
 class HealthOut(BaseModel):
@@ -93,3 +96,128 @@ class ReadyOut(BaseModel):
     database: dict[str, Any]
     redis: dict[str, Any]
     models: dict[str, Any]
+
+
+TermText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Rendering = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class GlossaryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: GlossaryName
+    description: Annotated[str, StringConstraints(max_length=2000)] = ""
+    categories: Annotated[list[Category], Field(max_length=100)] | None = None
+
+
+class GlossaryPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    description: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    categories: Annotated[list[Category], Field(max_length=100)] | None = None
+
+
+class GlossaryOut(BaseModel):
+    name: str
+    description: str
+    source_lang: str
+    categories: list[str] | None
+    version: int
+    entries: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class EntryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source: TermText
+    targets: dict[LanguageCode, Rendering] = {}
+    aliases: Annotated[list[TermText], Field(max_length=50)] = []
+    do_not_translate: bool = False
+    case_sensitive: bool = False
+    note: Annotated[str, StringConstraints(max_length=5000)] = ""
+    status: Literal["draft", "approved"] = "approved"
+
+
+class EntryPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source: TermText | None = None
+    targets: dict[LanguageCode, Rendering] | None = None
+    aliases: Annotated[list[TermText], Field(max_length=50)] | None = None
+    do_not_translate: bool | None = None
+    case_sensitive: bool | None = None
+    note: Annotated[str, StringConstraints(max_length=5000)] | None = None
+    status: Literal["draft", "approved"] | None = None
+
+
+class EntryOut(BaseModel):
+    id: str
+    glossary: str
+    source: str
+    targets: dict[str, str]
+    aliases: list[str]
+    do_not_translate: bool
+    case_sensitive: bool
+    note: str
+    status: str
+    revision: int
+    etag: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class EntryPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[EntryOut]
+
+
+class EntryChangeOut(BaseModel):
+    entry: EntryOut | None
+    affected_articles: list[str]
+    jobs: list[str]
+
+
+class HistoryOut(BaseModel):
+    id: int
+    entry_id: str | None
+    action: str
+    actor: str
+    at: datetime
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class UsageOut(BaseModel):
+    article_id: str
+    revision: int
+    title: str
+    sentences: list[str]
+
+
+class SuggestionOut(BaseModel):
+    entry_id: str
+    entry_source: str
+    spelling: str
+    count: int
+    reason: str
+
+
+class AcceptSuggestionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    entry_id: Annotated[str, StringConstraints(max_length=32)]
+    spelling: TermText
+
+
+class ImportOut(BaseModel):
+    format: str
+    added: list[str]
+    changed: list[str]
+    removed: list[str]
+    unchanged: int
+    applied: bool
+    jobs: int

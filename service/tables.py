@@ -106,6 +106,7 @@ class Job(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    reason: Mapped[str] = mapped_column(String(20), default="publish")
 
 
 class Translation(Base):
@@ -128,3 +129,72 @@ class Translation(Base):
     model: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class GlossaryRow(Base):
+    """A named glossary; `categories` selects the articles it applies to (None: all)."""
+
+    __tablename__ = "glossaries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    source_lang: Mapped[str] = mapped_column(String(16), default="ja")
+    categories: Mapped[list[str] | None] = mapped_column(JSON, default=None)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+def new_entry_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+class EntryRow(Base):
+    __tablename__ = "glossary_entries"
+    __table_args__ = (UniqueConstraint("glossary_id", "source"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_entry_id)
+    glossary_id: Mapped[int] = mapped_column(ForeignKey("glossaries.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(200))
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    targets: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    do_not_translate: Mapped[bool] = mapped_column(default=False)
+    case_sensitive: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="approved")
+    revision: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class HistoryRow(Base):
+    """Every change to a glossary or entry: who, when, before and after."""
+
+    __tablename__ = "glossary_history"
+    __table_args__ = (
+        Index("ix_history_entry", "entry_id"),
+        Index("ix_history_glossary", "glossary_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    glossary_id: Mapped[int] = mapped_column(ForeignKey("glossaries.id", ondelete="CASCADE"))
+    entry_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    action: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+
+class TermOccurrence(Base):
+    """The term index: which entries occur in which article's current revision."""
+
+    __tablename__ = "term_occurrences"
+    __table_args__ = (Index("ix_term_occurrences_entry", "entry_id"),)
+
+    article_id: Mapped[str] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    entry_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    count: Mapped[int] = mapped_column(default=1)

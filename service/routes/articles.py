@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Path, Response
 from sqlalchemy.exc import IntegrityError
 
-from service import ingest, outbox, status
+from service import ingest, outbox, status, terminology
 from service.db import session_scope
 from service.deps import Publisher, Reader, RuntimeDep, SessionDep
 from service.errors import ApiError
@@ -24,6 +24,9 @@ def _ingest(runtime: Runtime, article_id: str, content: ArticleContent, put: boo
             with session_scope(runtime.sessions) as session:
                 action = ingest.replace if put else ingest.create
                 result: IngestResult = action(session, article_id, content, targets)
+                if result.created_revision:
+                    matcher = runtime.matchers.for_categories(session, result.revision.categories)
+                    terminology.index_article(session, article_id, result.revision, matcher)
                 job_ids = [job.id for job in result.jobs] if result.created_revision else []
                 out = status.article_out(session, result.article)
             break

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from starlette.concurrency import run_in_threadpool
 
+from service.db import session_scope
 from service.deps import RuntimeDep
 from service.deps import require as _require
 from service.errors import ApiError
@@ -31,12 +32,17 @@ async def translate(body: TranslateIn, runtime: RuntimeDep) -> dict[str, Any]:
     engine = runtime.engines.engine(body.target)
     if engine is None:
         raise ApiError(409, "model_missing", f"no model installed for ja:{body.target}")
-    matcher = runtime.matcher if body.glossary else None
+    matcher = None
+    if body.glossary:
+        with session_scope(runtime.sessions) as session:
+            matcher = runtime.matchers.for_names(session, body.glossaries)
     [result] = await run_in_threadpool(
-        translate_texts,
-        [body.text],
-        engine=engine,
-        matcher=matcher,
-        cache=runtime.sentence_cache,
+        translate_texts, [body.text], engine=engine, matcher=matcher, cache=runtime.sentence_cache
     )
-    return result.to_dict()
+    out = result.to_dict()
+    if body.compare:
+        [plain] = await run_in_threadpool(
+            translate_texts, [body.text], engine=engine, matcher=None, cache=runtime.sentence_cache
+        )
+        out["without_glossary"] = plain.to_dict()
+    return out
