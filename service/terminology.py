@@ -174,7 +174,7 @@ def entry_counts(session: Session) -> dict[int, int]:
     rows = session.execute(
         select(EntryRow.glossary_id, func.count()).group_by(EntryRow.glossary_id)
     ).tuples()
-    return dict(rows)
+    return {glossary_id: count for glossary_id, count in rows}
 
 
 # --- matchers ------------------------------------------------------------------------------

@@ -1,0 +1,224 @@
+"""Editors' glossary API: CRUD with history and ETags, search, import/export, usage, suggestions."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from service.runtime import Runtime
+from service.tables import EntryRow
+from tests.service.conftest import article, auth
+
+ENTRY = {
+    "source": "瀬戸際外交",
+    "targets": {"en": "brinkmanship", "fr": "politique du bord du gouffre"},
+    "note": "North Korea coverage",
+}
+
+
+def _glossary(client: TestClient, tokens: dict[str, str], name: str = "desk") -> None:
+    response = client.post(
+        "/v1/glossaries",
+        json={"name": name, "description": "desk terms"},
+        headers=auth(tokens["editor"]),
+    )
+    assert response.status_code == 201, response.text
+
+
+def test_shipped_glossary_is_loaded_on_first_start(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    listed = client.get("/v1/glossaries", headers=auth(tokens["partner"])).json()
+    security = next(g for g in listed if g["name"] == "security")
+    assert security["entries"] >= 70
+    found = client.get(
+        "/v1/glossaries/security/entries",
+        params={"q": "maskirovka"},
+        headers=auth(tokens["partner"]),
+    ).json()
+    assert found["total"] == 1 and found["items"][0]["source"] == "マスカロフカ"
+    assert "マスキロフカ" in found["items"][0]["aliases"]
+
+
+def test_entry_lifecycle_with_etags_and_history(client: TestClient, tokens: dict[str, str]) -> None:
+    editor = auth(tokens["editor"])
+    _glossary(client, tokens)
+    created = client.post("/v1/glossaries/desk/entries", json=ENTRY, headers=editor)
+    assert created.status_code == 201, created.text
+    entry = created.json()["entry"]
+    etag = created.headers["etag"]
+    assert etag == entry["etag"]
+    url = f"/v1/glossaries/desk/entries/{entry['id']}"
+
+    assert client.patch(url, json={"note": "x"}, headers=editor).status_code == 428
+    first = client.patch(
+        url, json={"targets": {"en": "brinksmanship"}}, headers={**editor, "If-Match": etag}
+    )
+    assert first.status_code == 200, first.text
+    # A second editor who read the same version loses the race with 412, not silently.
+    second = client.patch(url, json={"note": "other edit"}, headers={**editor, "If-Match": etag})
+    assert second.status_code == 412
+    assert second.headers["etag"] == first.headers["etag"]
+    current = client.get(url, headers=editor).json()
+    assert current["targets"] == {"en": "brinksmanship"} and current["note"] == ENTRY["note"]
+
+    history = client.get(url + "/history", headers=auth(tokens["partner"])).json()
+    assert [h["action"] for h in history] == ["update", "create"]
+    assert history[0]["before"]["targets"]["en"] == "brinkmanship"
+    assert history[0]["after"]["targets"]["en"] == "brinksmanship"
+    assert history[0]["actor"] == "test editor"
+
+    deleted = client.delete(url, headers={**editor, "If-Match": first.headers["etag"]})
+    assert deleted.status_code == 200
+    assert client.get(url, headers=editor).status_code == 404
+
+
+def test_roles_and_bad_entries(client: TestClient, tokens: dict[str, str]) -> None:
+    _glossary(client, tokens)
+    editor = auth(tokens["editor"])
+    assert (
+        client.post(
+            "/v1/glossaries/desk/entries", json=ENTRY, headers=auth(tokens["partner"])
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            "/v1/glossaries/desk/entries", json=ENTRY, headers=auth(tokens["publisher"])
+        ).status_code
+        == 403
+    )
+    bad_lang = {**ENTRY, "targets": {"english!": "x"}}
+    assert (
+        client.post("/v1/glossaries/desk/entries", json=bad_lang, headers=editor).status_code == 422
+    )
+    no_rendering = {"source": "用語"}
+    assert (
+        client.post("/v1/glossaries/desk/entries", json=no_rendering, headers=editor).status_code
+        == 422
+    )
+    assert client.post("/v1/glossaries/desk/entries", json=ENTRY, headers=editor).status_code == 201
+    duplicate = client.post("/v1/glossaries/desk/entries", json=ENTRY, headers=editor)
+    assert duplicate.status_code == 409 and duplicate.json()["error"]["code"] == "duplicate_term"
+    assert client.post("/v1/glossaries/nope/entries", json=ENTRY, headers=editor).status_code == 404
+    assert (
+        client.post("/v1/glossaries", json={"name": "Bad Name"}, headers=editor).status_code == 422
+    )
+    assert client.post("/v1/glossaries", json={"name": "desk"}, headers=editor).status_code == 409
+
+
+def test_search_and_paging(client: TestClient, tokens: dict[str, str]) -> None:
+    reader = auth(tokens["partner"])
+    page1 = client.get(
+        "/v1/glossaries/security/entries", params={"limit": 10}, headers=reader
+    ).json()
+    page2 = client.get(
+        "/v1/glossaries/security/entries", params={"limit": 10, "offset": 10}, headers=reader
+    ).json()
+    assert page1["total"] == page2["total"] >= 70
+    ids1 = {e["id"] for e in page1["items"]}
+    ids2 = {e["id"] for e in page2["items"]}
+    assert len(ids1) == len(ids2) == 10 and not ids1 & ids2
+
+
+def test_import_validates_every_line_first(
+    client: TestClient, tokens: dict[str, str], runtime: Runtime
+) -> None:
+    _glossary(client, tokens)
+    editor = {**auth(tokens["editor"]), "content-type": "text/tab-separated-values"}
+    bad = "瀬戸際外交\tbrinkmanship\n\tempty source\n核抑止\n"
+    response = client.post(
+        "/v1/glossaries/desk/import",
+        params={"format": "deepl-tsv", "target_lang": "en"},
+        content=bad.encode(),
+        headers=editor,
+    )
+    assert response.status_code == 422
+    lines = [d["line"] for d in response.json()["error"]["details"]]
+    assert lines == [2, 3]
+    with runtime.sessions() as session:
+        assert (
+            session.scalar(
+                select(func.count()).select_from(EntryRow).where(EntryRow.source == "瀬戸際外交")
+            )
+            == 0
+        )
+
+    good = "瀬戸際外交\tbrinkmanship\n核抑止\tnuclear deterrence\n"
+    dry = client.post(
+        "/v1/glossaries/desk/import",
+        params={"format": "deepl-tsv", "target_lang": "en", "dry_run": True},
+        content=good.encode(),
+        headers=editor,
+    ).json()
+    assert dry["applied"] is False and sorted(dry["added"]) == ["核抑止", "瀬戸際外交"]
+    applied = client.post(
+        "/v1/glossaries/desk/import",
+        params={"format": "deepl-tsv", "target_lang": "en"},
+        content=good.encode(),
+        headers=editor,
+    ).json()
+    assert applied["applied"] is True and len(applied["added"]) == 2
+    french = "瀬戸際外交\tpolitique du bord du gouffre\n"
+    merged = client.post(
+        "/v1/glossaries/desk/import",
+        params={"format": "deepl-tsv", "target_lang": "fr"},
+        content=french.encode(),
+        headers=editor,
+    ).json()
+    assert merged["changed"] == ["瀬戸際外交"]
+    exported = client.get(
+        "/v1/glossaries/desk/export", params={"format": "aws-csv"}, headers=auth(tokens["partner"])
+    )
+    assert exported.status_code == 200
+    rows = {row["ja"]: row for row in csv.DictReader(io.StringIO(exported.text))}
+    assert rows["瀬戸際外交"]["en"] == "brinkmanship"
+    assert rows["瀬戸際外交"]["fr"] == "politique du bord du gouffre"
+    assert rows["核抑止"]["fr"] == ""
+    assert (
+        client.post(
+            "/v1/glossaries/desk/import", content=b"\xff\xfe\x00", headers=editor
+        ).status_code
+        == 400
+    )
+
+
+def test_usage_and_suggestions(client: TestClient, tokens: dict[str, str]) -> None:
+    _glossary(client, tokens)
+    editor = auth(tokens["editor"])
+    violin = {"source": "バイオリン", "targets": {"en": "violin", "fr": "violon"}}
+    entry = client.post("/v1/glossaries/desk/entries", json=violin, headers=editor).json()["entry"]
+    body = "ヴァイオリンの演奏会が開かれた。\n\nバイオリン奏者が語った。ヴァイオリンは古い。"
+    client.post(
+        "/v1/articles", json=article("music-1", body=body), headers=auth(tokens["publisher"])
+    )
+    usage = client.get(f"/v1/glossaries/desk/entries/{entry['id']}/usage", headers=editor).json()
+    assert usage == [
+        {
+            "article_id": "music-1",
+            "revision": 1,
+            "title": article()["title"],
+            "sentences": ["バイオリン奏者が語った。"],
+        }
+    ]
+    suggestions = client.get("/v1/glossaries/desk/suggestions", headers=editor).json()
+    assert {
+        "entry_id": entry["id"],
+        "entry_source": "バイオリン",
+        "spelling": "ヴァイオリン",
+        "count": 2,
+        "reason": "kana-folding",
+    } in suggestions
+    accepted = client.post(
+        "/v1/glossaries/desk/suggestions/accept",
+        json={"entry_id": entry["id"], "spelling": "ヴァイオリン"},
+        headers=editor,
+    )
+    assert accepted.status_code == 200
+    assert accepted.json()["entry"]["aliases"] == ["ヴァイオリン"]
+    assert accepted.json()["affected_articles"] == ["music-1"]
+    usage = client.get(f"/v1/glossaries/desk/entries/{entry['id']}/usage", headers=editor).json()
+    assert len(usage[0]["sentences"]) == 3
