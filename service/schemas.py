@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AnyHttpUrl,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 ARTICLE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$"
 ArticleId = Annotated[str, StringConstraints(pattern=ARTICLE_ID_PATTERN)]
 Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -14,10 +24,24 @@ GlossaryName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
 
 
+def _strip_forbidden(value: object) -> object:
+    """Drop characters no feed (XML 1.0) and no database (PostgreSQL: NUL) can carry."""
+    if isinstance(value, str):
+        return _FORBIDDEN.sub("", value)
+    if isinstance(value, list):
+        return [_strip_forbidden(v) for v in value]
+    return value
+
+
 class ArticleContent(BaseModel):
     """What the CMS sends for an article (PUT takes the id from the path)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("title", "body", "summary", "author", "categories", mode="before")
+    @classmethod
+    def _clean(cls, value: object) -> object:
+        return _strip_forbidden(value)
 
     title: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
     body: Annotated[str, StringConstraints(min_length=1)]
@@ -221,3 +245,18 @@ class ImportOut(BaseModel):
     unchanged: int
     applied: bool
     jobs: int
+
+
+class TranslationOut(BaseModel):
+    article_id: str
+    lang: str
+    revision: int
+    title: str
+    summary: str | None
+    body: str
+    needs_review: bool
+    route: list[str]
+    model: str
+    url: str
+    updated_at: datetime
+    report: dict[str, Any]

@@ -68,6 +68,12 @@ class Settings(BaseSettings):
         default="http://localhost:8000", description="Base URL partners reach the service at."
     )
     feed_title: str = Field(default="Kakehashi", description="Title prefix of every feed.")
+    tombstone_days: int = Field(
+        default=30, ge=0, description="Days a retracted item stays as an Atom tombstone."
+    )
+    websub_hubs: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), description="Comma-separated WebSub hub URLs pinged when a feed changes."
+    )
     ct2_threads: int = Field(
         default=0, ge=0, description="CTranslate2 threads per model (0: auto)."
     )
@@ -79,6 +85,21 @@ class Settings(BaseSettings):
     def _split_languages(cls, value: object) -> object:
         if isinstance(value, str):
             value = [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("websub_hubs", mode="before")
+    @classmethod
+    def _split_hubs(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("websub_hubs")
+    @classmethod
+    def _check_hubs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for hub in value:
+            if not hub.startswith(("http://", "https://")):
+                raise ValueError(f"a WebSub hub must be an http(s) URL: {hub!r}")
         return value
 
     @field_validator("target_languages")

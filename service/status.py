@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.errors import ApiError
-from service.schemas import ArticleOut, JobOut, LanguageStatus
+from service.schemas import ArticleOut, JobOut, LanguageStatus, TranslationOut
 from service.tables import Article, Job, Revision, Translation
 
 
@@ -86,3 +86,35 @@ def get_article(session: Session, article_id: str) -> ArticleOut:
     if article is None:
         raise ApiError(404, "not_found", f"no article {article_id}")
     return article_out(session, article)
+
+
+def latest_translation(session: Session, article_id: str, lang: str) -> TranslationOut | None:
+    row = session.execute(
+        select(Translation, Revision)
+        .join(Revision, Revision.id == Translation.revision_id)
+        .join(Article, Article.id == Translation.article_id)
+        .where(
+            Translation.article_id == article_id,
+            Translation.lang == lang,
+            Article.status == "published",
+        )
+        .order_by(Revision.number.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    t, r = row
+    return TranslationOut(
+        article_id=article_id,
+        lang=lang,
+        revision=r.number,
+        title=t.title,
+        summary=t.summary,
+        body=t.body,
+        needs_review=t.needs_review,
+        route=list(t.route),
+        model=t.model,
+        url=r.url,
+        updated_at=t.updated_at,
+        report=t.report,
+    )

@@ -6,7 +6,7 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 from sqlalchemy import and_, func, select
@@ -143,6 +143,45 @@ def _original_rows(session: Session) -> list[_Row]:
     return rows
 
 
+def _alternates(session: Session, article_ids: list[str]) -> dict[str, list[str]]:
+    """The languages each article is available in (translations of any revision)."""
+    if not article_ids:
+        return {}
+    found: dict[str, list[str]] = {}
+    for article_id, lang in session.execute(
+        select(Translation.article_id, Translation.lang)
+        .where(Translation.article_id.in_(article_ids))
+        .distinct()
+    ).tuples():
+        found.setdefault(article_id, []).append(lang)
+    return {k: sorted(v) for k, v in found.items()}
+
+
+def _tombstones(
+    session: Session, settings: Settings, lang: str, since: datetime
+) -> tuple[feeds.Tombstone, ...]:
+    rows = session.execute(
+        select(Article.id, Article.retracted_at)
+        .where(Article.status == "retracted", Article.retracted_at >= since)
+        .order_by(Article.retracted_at.desc(), Article.id)
+        .limit(100)
+    ).tuples()
+    return tuple(
+        feeds.Tombstone(id=item_id(article_id, lang), when=when)
+        for article_id, when in rows
+        if when is not None
+    )
+
+
+def item_id(article_id: str, lang: str) -> str:
+    """An item's guid: the same across revisions of the article."""
+    return f"urn:kakehashi:article:{article_id}:{lang}"
+
+
+def translation_url(settings: Settings, article_id: str, lang: str) -> str:
+    return f"{settings.public_url.rstrip('/')}/v1/articles/{article_id}/translations/{lang}"
+
+
 def build_feed(
     session: Session, settings: Settings, principal: Principal, query: FeedQuery
 ) -> feeds.Feed:
@@ -173,7 +212,16 @@ def build_feed(
         if query.category:
             next_url += f"&category={query.category}"
         next_url += f"&limit={query.limit}"
-    items = tuple(_item(row, query.lang) for row in page)
+    available = _alternates(session, [row.article_id for row in page])
+    items = tuple(
+        _item(row, query.lang, settings, available.get(row.article_id, [])) for row in page
+    )
+    now = datetime.now(UTC)
+    tombstones = (
+        _tombstones(session, settings, query.lang, now - timedelta(days=settings.tombstone_days))
+        if query.before is None
+        else ()
+    )
     name = LANG_NAMES.get(query.lang, query.lang)
     return feeds.Feed(
         id=f"{base}/feeds/{query.lang}",
@@ -189,14 +237,16 @@ def build_feed(
             else "Japanese originals"
         ),
         next_url=next_url,
+        hubs=tuple(settings.websub_hubs),
+        tombstones=tombstones,
     )
 
 
-def _item(row: _Row, lang: str) -> feeds.FeedItem:
+def _item(row: _Row, lang: str, settings: Settings, languages: list[str]) -> feeds.FeedItem:
     r = row.revision
     paragraphs = [p for p in row.body.split("\n\n") if p.strip()]
     return feeds.FeedItem(
-        id=f"urn:kakehashi:article:{row.article_id}:{lang}",
+        id=item_id(row.article_id, lang),
         url=r.url,
         title=row.title,
         content_html=feeds.paragraphs_to_html(paragraphs),
@@ -207,9 +257,18 @@ def _item(row: _Row, lang: str) -> feeds.FeedItem:
         categories=tuple(r.categories),
         authors=(r.author,) if r.author else (),
         original_url=r.url,
-        alternates=(feeds.Link(href=r.url, lang="ja", title="Japanese original"),)
-        if lang != "ja"
-        else (),
+        alternates=(
+            *(
+                (feeds.Link(href=r.url, lang="ja", title="Japanese original"),)
+                if lang != "ja"
+                else ()
+            ),
+            *(
+                feeds.Link(href=translation_url(settings, row.article_id, other), lang=other)
+                for other in languages
+                if other != lang and other in settings.target_languages
+            ),
+        ),
         machine_translated_from="ja" if lang != "ja" else None,
         extension=row.extension,
     )

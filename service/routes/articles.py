@@ -11,7 +11,14 @@ from service.deps import Publisher, Reader, RuntimeDep, SessionDep
 from service.errors import ApiError
 from service.ingest import IngestResult
 from service.runtime import Runtime
-from service.schemas import ARTICLE_ID_PATTERN, ArticleContent, ArticleIn, ArticleOut, IngestOut
+from service.schemas import (
+    ARTICLE_ID_PATTERN,
+    ArticleContent,
+    ArticleIn,
+    ArticleOut,
+    IngestOut,
+    TranslationOut,
+)
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"])
 ArticlePath = Path(pattern=ARTICLE_ID_PATTERN, description="the CMS's article id")
@@ -37,6 +44,7 @@ def _ingest(runtime: Runtime, article_id: str, content: ArticleContent, put: boo
                     409, "conflict", f"article {article_id} changed concurrently; send it again"
                 ) from exc
     if job_ids:
+        runtime.feed_cache.invalidate("ja")
         outbox.dispatch(runtime, job_ids)
         with session_scope(runtime.sessions) as session:
             out = status.get_article(session, article_id)
@@ -97,3 +105,19 @@ def retract_article(
 def get_article(session: SessionDep, _: Reader, article_id: str = ArticlePath) -> ArticleOut:
     """An article with its per-language translation status."""
     return status.get_article(session, article_id)
+
+
+@router.get("/{article_id}/translations/{lang}", response_model=TranslationOut)
+def get_translation(
+    session: SessionDep,
+    principal: Reader,
+    article_id: str = ArticlePath,
+    lang: str = Path(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"),
+) -> TranslationOut:
+    """The newest translation of a published article in one language, with its report."""
+    if not principal.may_read_language(lang):
+        raise ApiError(403, "forbidden", f"this key does not cover language {lang!r}")
+    found = status.latest_translation(session, article_id, lang)
+    if found is None:
+        raise ApiError(404, "not_found", f"no {lang} translation of article {article_id}")
+    return found

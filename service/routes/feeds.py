@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from email.utils import parsedate_to_datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -62,8 +63,21 @@ def get_feed(
     if inm is not None:
         if cached.etag in [tag.strip() for tag in inm.split(",")] or inm.strip() == "*":
             return Response(status_code=304, headers=headers)
-    elif request.headers.get("if-modified-since") == cached.last_modified:
+    elif _not_modified_since(request.headers.get("if-modified-since"), cached.last_modified):
         return Response(status_code=304, headers=headers)
     body = b"" if request.method == "HEAD" else cached.body
     headers["Content-Length"] = str(len(cached.body))
     return Response(body, media_type=feed_render.MEDIA_TYPES[fmt], headers=headers)
+
+
+def _not_modified_since(header: str | None, last_modified: str) -> bool:
+    if not header:
+        return False
+    try:
+        since = parsedate_to_datetime(header)
+        modified = parsedate_to_datetime(last_modified)
+    except (TypeError, ValueError):
+        return False  # an unparsable date is ignored, as RFC 9110 says
+    if since.tzinfo is None:
+        return False
+    return modified <= since
