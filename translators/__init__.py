@@ -8,6 +8,7 @@ imported explicitly, so importing this package loads no inference library.
 from translators.engine import Engine
 from translators.normalize import Normalized, normalize
 from translators.pipeline import (
+    Route,
     Segment,
     SentenceCache,
     TermReport,
@@ -20,6 +21,7 @@ from translators.segment import split_paragraphs, split_sentences
 __all__ = [
     "Engine",
     "Normalized",
+    "Route",
     "Segment",
     "SentenceCache",
     "TermReport",

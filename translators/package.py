@@ -26,8 +26,11 @@ __all__ = [
     "find",
     "install",
     "list_installed",
+    "plan_route",
     "remove",
 ]
+
+PIVOT = "en"
 
 MAX_UNCOMPRESSED = 2 * 1024**3
 MAX_MEMBERS = 10_000
@@ -204,6 +207,23 @@ def find(
         ):
             best = package
     return best
+
+
+def plan_route(
+    models_dir: Path, source: str, target: str, extra_dirs: Sequence[Path] = ()
+) -> list[InstalledPackage] | None:
+    """The packages translating ``source`` to ``target``: the direct one if installed, else
+    ``source``→en and en→``target`` (a pivot through English), else None."""
+    direct = find(models_dir, source, target, extra_dirs)
+    if direct is not None:
+        return [direct]
+    if PIVOT in (source, target) or source == target:
+        return None
+    first = find(models_dir, source, PIVOT, extra_dirs)
+    second = find(models_dir, PIVOT, target, extra_dirs)
+    if first is None or second is None:
+        return None
+    return [first, second]
 
 
 def _version_key(version: str) -> tuple[int, ...]:

@@ -10,13 +10,25 @@ every matched term with a rendering for the target is present in the translation
 segment carries "term-missing" and the result ``needs_review``. A segment flagged "empty"
 also makes the result need review; the other quality flags ("repetition", "length-ratio",
 "untranslated", "number-mismatch") are reported only, as they have false positives.
+
+Pivot: given a :class:`Route` of engines (e.g. ja→en, en→fr), every sentence goes through
+each engine in turn, and the glossary is enforced at every step. Step 1 protects each matched
+entry with its rendering for the intermediate language (its ``en`` text, or the final
+rendering when it has none); each later step finds those intermediate renderings in the
+sentence's translation, protects them the same way (inline, placeholder, split) and maps
+them to the next language's rendering. An entry whose intermediate rendering was lost cannot
+be located any more: it is still reported, present only if the final rendering happens to
+occur, else "term-missing" — never silent. Quality flags compare the final translation
+with the Japanese sentence. The sentence is never re-split between steps, so the result keeps
+one segment per source sentence.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -29,9 +41,11 @@ from translators.segment import split_paragraphs, split_sentences
 
 if TYPE_CHECKING:
     from glossaries.matching import Matcher
+    from glossaries.model import Entry
 
 __all__ = [
     "REVIEW_FLAGS",
+    "Route",
     "Segment",
     "SentenceCache",
     "TermReport",
@@ -129,6 +143,40 @@ class TranslationResult:
         }
 
 
+class Route:
+    """Engines applied one after the other (a pivot), e.g. ``Route([ja_en, en_fr])``.
+
+    Each engine's target must be the next one's source. ``languages`` is the recorded route,
+    e.g. ``("ja", "en", "fr")``.
+    """
+
+    def __init__(self, engines: Sequence[Engine]) -> None:
+        if not engines:
+            raise ValueError("a route needs at least one engine")
+        for left, right in itertools.pairwise(engines):
+            if left.target != right.source:
+                raise ValueError(
+                    f"route breaks between {left.source}→{left.target} and "
+                    f"{right.source}→{right.target}"
+                )
+        self.engines: tuple[Engine, ...] = tuple(engines)
+
+    @property
+    def source(self) -> str:
+        return self.engines[0].source
+
+    @property
+    def target(self) -> str:
+        return self.engines[-1].target
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return (self.source, *(e.target for e in self.engines))
+
+    def __repr__(self) -> str:
+        return f"Route({'→'.join(self.languages)})"
+
+
 @dataclass
 class _Unit:
     """One source sentence on its way through the pipeline."""
@@ -139,6 +187,11 @@ class _Unit:
     text: str  # normalized text, what the engine sees
     terms: list[Term]
     term_sources: list[str]  # original spelling of each term
+    entries: list[Entry] = field(default_factory=list)  # glossary entry of each term
+    # Terms of a route no longer locatable in the text: (term, original spelling, entry).
+    lost: list[tuple[Term, str, Entry]] = field(default_factory=list)
+    check_text: str = ""  # what the quality checks compare with (default: ``text``)
+    all_cached: bool = True  # every step of a route came from the cache
     key: str = ""
     translation: str = ""
     strategy: str = ""
@@ -147,7 +200,9 @@ class _Unit:
     attempts: list[str] = field(default_factory=list)
 
 
-def _units(doc: int, text: str, matcher: Matcher | None, target: str) -> list[_Unit]:
+def _units(
+    doc: int, text: str, matcher: Matcher | None, render: Callable[[Entry], str | None]
+) -> list[_Unit]:
     norm = normalize(text)
     units: list[_Unit] = []
     cursor = 0
@@ -162,8 +217,9 @@ def _units(doc: int, text: str, matcher: Matcher | None, target: str) -> list[_U
             a, b = norm.original_span(start, start + len(sentence))
             terms: list[Term] = []
             term_sources: list[str] = []
+            entries: list[Entry] = []
             for match in matcher.find(sentence) if matcher is not None else ():
-                rendering = match.entry.rendering(target)
+                rendering = render(match.entry)
                 if not rendering:
                     continue  # nothing to enforce for this language
                 terms.append(
@@ -176,9 +232,10 @@ def _units(doc: int, text: str, matcher: Matcher | None, target: str) -> list[_U
                         case_sensitive=match.entry.case_sensitive,
                     )
                 )
+                entries.append(match.entry)
                 ta, tb = norm.original_span(start + match.start, start + match.end)
                 term_sources.append(text[ta:tb])
-            units.append(_Unit(doc, p_index, text[a:b], sentence, terms, term_sources))
+            units.append(_Unit(doc, p_index, text[a:b], sentence, terms, term_sources, entries))
     return units
 
 
@@ -245,7 +302,8 @@ def _decode_cached(value: str) -> tuple[str, str]:
 def _segment(unit: _Unit, source_lang: str, target: str) -> Segment:
     reports = []
     seen: set[str] = set()
-    for term, original in zip(unit.terms, unit.term_sources, strict=True):
+    lost = [(term, original) for term, original, _ in unit.lost]
+    for term, original in [*zip(unit.terms, unit.term_sources, strict=True), *lost]:
         if term.entry_id in seen:
             continue
         seen.add(term.entry_id)
@@ -261,10 +319,10 @@ def _segment(unit: _Unit, source_lang: str, target: str) -> Segment:
         )
     # Renderings are exempt from the script and number checks.
     checked = unit.translation
-    for term in unit.terms:
+    for term in [*unit.terms, *(t for t, _, _ in unit.lost)]:
         checked = checked.replace(term.rendering, " ")
     flags = check(
-        unit.text,
+        unit.check_text or unit.text,
         checked if unit.translation.strip() else "",
         source_lang=source_lang,
         target=target,
@@ -274,22 +332,14 @@ def _segment(unit: _Unit, source_lang: str, target: str) -> Segment:
     return Segment(unit.paragraph, unit.source, unit.translation, tuple(flags), tuple(reports))
 
 
-def translate_texts(
-    texts: Sequence[str],
-    *,
-    engine: Engine,
-    matcher: Matcher | None = None,
-    cache: SentenceCache | None = None,
-) -> list[TranslationResult]:
-    """Translate several texts with one batched engine call per round; one result per text."""
-    source_lang, target = engine.source, engine.target
-    units = [u for doc, text in enumerate(texts) for u in _units(doc, text, matcher, target)]
+def _process(units: list[_Unit], engine: Engine, cache: SentenceCache | None) -> None:
+    """Cache lookup, then the strategy rounds for the misses (one engine call per round)."""
     for unit in units:
         unit.key = sentence_key(
             package=engine.package,
             version=engine.version,
-            source=source_lang,
-            target=target,
+            source=engine.source,
+            target=engine.target,
             sentence=unit.text,
             terms=[(t.entry_id, t.rendering) for t in unit.terms],
         )
@@ -301,30 +351,143 @@ def translate_texts(
             if value is not None:
                 unit.translation, unit.strategy = _decode_cached(value)
                 unit.cached = unit.done = True
+    for unit in units:
+        unit.all_cached = unit.all_cached and unit.cached
     pending = [u for u in units if not u.done]
     if pending:
         failing = _round(engine, pending, "inline")
         if failing:
             failing = _round(engine, failing, "placeholder")
         if failing:
-            _split_round(engine, failing, target)
-    segments = [_segment(u, source_lang, target) for u in units]
-    if cache is not None:
-        store = {
-            u.key: json.dumps({"t": u.translation, "s": u.strategy}, ensure_ascii=False)
-            for u, s in zip(units, segments, strict=True)
-            if not u.cached and not REVIEW_FLAGS.intersection(s.flags)
-        }
-        if store:
-            cache.set_many(store)
+            _split_round(engine, failing, engine.target)
+
+
+def _store(units: list[_Unit], segments: list[Segment], cache: SentenceCache | None) -> None:
+    """Cache the fresh translations that need no review."""
+    if cache is None:
+        return
+    store = {
+        u.key: json.dumps({"t": u.translation, "s": u.strategy}, ensure_ascii=False)
+        for u, s in zip(units, segments, strict=True)
+        if not u.cached and not REVIEW_FLAGS.intersection(s.flags)
+    }
+    if store:
+        cache.set_many(store)
+
+
+def _occurrences(text: str, term: Term) -> list[tuple[int, int]]:
+    """Spans of ``term.rendering`` in ``text`` (case-insensitive unless marked)."""
+    needle = term.rendering if term.case_sensitive else term.rendering.casefold()
+    hay = text if term.case_sensitive else text.casefold()
+    if not needle or len(hay) != len(text):
+        hay, needle = text, term.rendering  # casefold changed offsets: exact search only
+    spans: list[tuple[int, int]] = []
+    start = hay.find(needle)
+    while start >= 0 and needle:
+        spans.append((start, start + len(needle)))
+        start = hay.find(needle, start + len(needle))
+    return spans
+
+
+def _next_unit(prev: _Unit, render: Callable[[Entry], str | None]) -> _Unit:
+    """The unit of the next step of a route: the previous translation, its terms located."""
+    text = prev.translation
+    candidates: list[tuple[int, int, Term, str, Entry]] = []
+    located: set[str] = set()
+    for term, original, entry in zip(prev.terms, prev.term_sources, prev.entries, strict=True):
+        rendering = render(entry)
+        if not rendering:
+            continue
+        spans = _occurrences(text, term)
+        for a, b in spans:
+            moved = Term(a, b, text[a:b], rendering, entry.id, entry.case_sensitive)
+            candidates.append((a, b, moved, original, entry))
+        if spans:
+            located.add(entry.id)
+    lost: list[tuple[Term, str, Entry]] = []
+    seen: set[str] = set()
+    missing = [
+        (t, o, e)
+        for t, o, e in zip(prev.terms, prev.term_sources, prev.entries, strict=True)
+        if e.id not in located
+    ]
+    for _, original, entry in [*prev.lost, *missing]:
+        rendering = render(entry)
+        if rendering and entry.id not in seen:
+            seen.add(entry.id)
+            lost.append(
+                (Term(0, 0, "", rendering, entry.id, entry.case_sensitive), original, entry)
+            )
+    # Leftmost-longest, non-overlapping.
+    candidates.sort(key=lambda c: (c[0], -(c[1] - c[0])))
+    terms: list[Term] = []
+    sources: list[str] = []
+    entries: list[Entry] = []
+    end = -1
+    for a, b, moved, original, entry in candidates:
+        if a >= end:
+            terms.append(moved)
+            sources.append(original)
+            entries.append(entry)
+            end = b
+    return _Unit(
+        doc=prev.doc,
+        paragraph=prev.paragraph,
+        source=prev.source,
+        text=text,
+        terms=terms,
+        term_sources=sources,
+        entries=entries,
+        lost=lost,
+        check_text=prev.check_text or prev.text,
+        all_cached=prev.all_cached,
+    )
+
+
+def translate_texts(
+    texts: Sequence[str],
+    *,
+    engine: Engine | Route,
+    matcher: Matcher | None = None,
+    cache: SentenceCache | None = None,
+) -> list[TranslationResult]:
+    """Translate several texts with one batched engine call per round; one result per text.
+
+    ``engine`` is one engine, or a :class:`Route` of engines for a pivot (e.g. ja→en→fr);
+    each step of a route is batched across all texts too.
+    """
+    engines = engine.engines if isinstance(engine, Route) else (engine,)
+    source_lang, final = engines[0].source, engines[-1].target
+
+    def render_for(lang: str) -> Callable[[Entry], str | None]:
+        def render(entry: Entry) -> str | None:
+            wanted = entry.rendering(final)
+            if not wanted or lang == final:
+                return wanted
+            return entry.rendering(lang) or wanted
+
+        return render
+
+    units = [
+        u
+        for doc, text in enumerate(texts)
+        for u in _units(doc, text, matcher, render_for(engines[0].target))
+    ]
+    for step, current in enumerate(engines):
+        if step:
+            units = [_next_unit(u, render_for(current.target)) for u in units]
+        _process(units, current, cache)
+        segments = [_segment(u, source_lang, current.target) for u in units]
+        _store(units, segments, cache)
+    route = (source_lang, *(e.target for e in engines))
     results: list[TranslationResult] = []
     for doc in range(len(texts)):
         mine = [(u, s) for u, s in zip(units, segments, strict=True) if u.doc == doc]
-        hits = sum(1 for u, _ in mine if u.cached)
+        hits = sum(1 for u, _ in mine if u.all_cached)
         results.append(
             TranslationResult(
                 segments=tuple(s for _, s in mine),
-                route=(source_lang, target),
+                route=route,
                 needs_review=any(REVIEW_FLAGS.intersection(s.flags) for _, s in mine),
                 cache_hits=hits,
                 cache_misses=len(mine) - hits,

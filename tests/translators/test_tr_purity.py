@@ -9,7 +9,8 @@ import translators
 def test_text_modules_import_no_io_library() -> None:
     code = (
         "import sys, translators, translators.pipeline, translators.segment, "
-        "translators.normalize, translators.check, translators.protect, translators.engine\n"
+        "translators.normalize, translators.check, translators.protect, translators.engine, "
+        "translators.markup\n"
         "bad = {'ctranslate2', 'sentencepiece', 'redis', 'sqlalchemy', 'numpy'} "
         "& set(sys.modules)\n"
         "print(sorted(bad))"
@@ -23,6 +24,7 @@ def test_public_surface() -> None:
     assert translators.__all__ == [
         "Engine",
         "Normalized",
+        "Route",
         "Segment",
         "SentenceCache",
         "TermReport",

@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from translators.index import IndexEntry, download, load_index, resolve
+from translators.package import PackageError, install
+
+
+class _Server:
+    def __init__(self, files: dict[str, bytes]) -> None:
+        self.files = files
+        self.requests: list[str] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                outer.requests.append(self.path)
+                if self.path == "/lying":  # no Content-Length: the limit applies while reading
+                    body = b"x" * 5000
+                    self.send_response(200)
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
+                body = outer.files.get(self.path)
+                if body is None:
+                    self.send_error(404, "Not Found")
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+
+@pytest.fixture(scope="module")
+def server(tiny_package_zip: Path) -> Iterator[_Server]:
+    srv = _Server({})
+    archive = tiny_package_zip.read_bytes()
+    index = [
+        {
+            "code": "translate-ja_en",
+            "from_code": "ja",
+            "to_code": "en",
+            "from_name": "Japanese",
+            "to_name": "English",
+            "package_version": "0.9",
+            "argos_version": "1.0",
+            "links": [f"{srv.url}/old.argosmodel"],
+        },
+        {
+            "code": "translate-ja_en",
+            "from_code": "ja",
+            "to_code": "en",
+            "package_version": "1.10",
+            "argos_version": "1.9",
+            "links": [f"{srv.url}/models/translate-ja_en-1_10.argosmodel"],
+        },
+        {"from_code": "en", "to_code": "fr", "package_version": "1.0", "links": []},
+        {"type": "sbd", "from_code": "ja", "to_code": "ja", "links": ["http://x/y"]},
+        "junk",
+    ]
+    srv.files.update(
+        {
+            "/index.json": json.dumps(index).encode(),
+            "/models/translate-ja_en-1_10.argosmodel": archive,
+            "/big.bin": b"0" * 10_000,
+            "/bad.json": b"{not json",
+        }
+    )
+    srv.thread.start()
+    yield srv
+    srv.httpd.shutdown()
+    srv.httpd.server_close()
+
+
+def test_index_resolve_download_install(server: _Server, tmp_path: Path) -> None:
+    entries = load_index(f"{server.url}/index.json")
+    assert [(e.pair, e.version) for e in entries] == [("ja:en", "0.9"), ("ja:en", "1.10")]
+    chosen = resolve(entries, "ja", "en")
+    assert chosen.version == "1.10"  # numeric, not string order
+    seen: list[tuple[int, int | None]] = []
+    (tmp_path / "dl").mkdir()
+    path = download(
+        chosen.links[0],
+        tmp_path / "dl",
+        max_bytes=10**8,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert path.name == "translate-ja_en-1_10.argosmodel"
+    assert seen and seen[-1][0] == seen[-1][1] == path.stat().st_size
+    installed = install(path, tmp_path / "models")
+    assert installed.pair == "ja:en"
+    assert [p.name for p in (tmp_path / "dl").iterdir()] == [path.name]
+
+
+def test_index_from_file_and_errors(server: _Server, tmp_path: Path) -> None:
+    local = tmp_path / "index.json"
+    local.write_text(json.dumps([{"from_code": "ja", "to_code": "ko", "links": ["http://h/p"]}]))
+    [entry] = load_index(local)
+    assert entry == IndexEntry("translate-ja_ko", "ja", "ko", "0", ("http://h/p",))
+    with pytest.raises(PackageError, match="no ja→de package in the index; pairs with 'ja': ja:ko"):
+        resolve([entry], "ja", "de")
+    with pytest.raises(PackageError, match="HTTP 404"):
+        load_index(f"{server.url}/missing.json")
+    with pytest.raises(PackageError, match="not valid JSON"):
+        load_index(f"{server.url}/bad.json")
+    with pytest.raises(PackageError, match="cannot read"):
+        load_index(tmp_path / "absent.json")
+
+
+def test_download_refusals_leave_nothing(server: _Server, tmp_path: Path) -> None:
+    dest = tmp_path / "dl"
+    dest.mkdir()
+    with pytest.raises(PackageError, match="HTTP 404"):
+        download(f"{server.url}/nothing.argosmodel", dest, max_bytes=100)
+    with pytest.raises(PackageError, match="exceeds the 1000-byte limit"):
+        download(f"{server.url}/big.bin", dest, max_bytes=1000)
+    with pytest.raises(PackageError, match="more than 1000 bytes"):
+        download(f"{server.url}/lying", dest, max_bytes=1000)
+    with pytest.raises(PackageError, match="only http"):
+        download("file:///etc/passwd", dest, max_bytes=1000)
+    with pytest.raises(PackageError, match="cannot connect"):
+        download("http://127.0.0.1:9/x", dest, max_bytes=1000, timeout=2)
+    assert list(dest.iterdir()) == []
