@@ -168,7 +168,7 @@ def _translate(runtime: Runtime, job_id: str) -> None:
             .where(Job.id == job_id)
             .values(state=DONE, finished_at=now, updated_at=now, lease_until=None, error=None)
         )
-    runtime.feed_cache.invalidate(lang)
+    runtime.feeds_changed(lang)
     log.info("job %s done: %s -> %s (review=%s)", job_id, article_id, lang, needs_review)
 
 

@@ -16,6 +16,7 @@ from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from feeds import FORMATS
 from service import db
 from service.cache import FeedCache, RedisSentenceCache
 from service.constants import DRAMATIQ_NAMESPACE
@@ -23,6 +24,7 @@ from service.embedded import EmbeddedRedis
 from service.engines import EngineRegistry
 from service.settings import Settings
 from service.terminology import MatcherCache, seed_shipped
+from service.websub import WebSubPublisher
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,7 @@ class Runtime:
     redis: redis.Redis[bytes]
     broker: RedisBroker
     engines: EngineRegistry
+    websub: WebSubPublisher
     embedded_redis: EmbeddedRedis | None = None
     _closed: bool = field(default=False, repr=False)
 
@@ -63,8 +66,10 @@ class Runtime:
             redis=client,
             broker=broker,
             engines=EngineRegistry(settings),
+            websub=WebSubPublisher(settings.websub_hubs),
             embedded_redis=embedded,
         )
+        runtime.websub.start()
         from service.jobs import declare_actor
 
         declare_actor(runtime)
@@ -89,10 +94,18 @@ class Runtime:
         actor: dramatiq.Actor[[str], None] = self.broker.get_actor(TRANSLATE_ACTOR)
         return actor
 
+    def feeds_changed(self, *langs: str) -> None:
+        """Drop the cached feeds of these languages and tell the WebSub hubs."""
+        base = self.settings.public_url.rstrip("/")
+        for lang in langs:
+            self.feed_cache.invalidate(lang)
+        self.websub.notify(f"{base}/feeds/{lang}.{fmt}" for lang in langs for fmt in FORMATS)
+
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
+        self.websub.stop(timeout=5)
         try:
             self.broker.close()
         except Exception:

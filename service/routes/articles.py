@@ -44,7 +44,7 @@ def _ingest(runtime: Runtime, article_id: str, content: ArticleContent, put: boo
                     409, "conflict", f"article {article_id} changed concurrently; send it again"
                 ) from exc
     if job_ids:
-        runtime.feed_cache.invalidate("ja")
+        runtime.feeds_changed("ja")
         outbox.dispatch(runtime, job_ids)
         with session_scope(runtime.sessions) as session:
             out = status.get_article(session, article_id)
@@ -96,8 +96,7 @@ def retract_article(
     article = ingest.retract(session, article_id)
     out = status.article_out(session, article)
     session.commit()
-    for lang in ("ja", *runtime.settings.target_languages):
-        runtime.feed_cache.invalidate(lang)
+    runtime.feeds_changed("ja", *runtime.settings.target_languages)
     return out
 
 

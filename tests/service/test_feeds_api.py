@@ -274,3 +274,56 @@ def test_conditional_requests(client: TestClient, tokens: dict[str, str], runtim
         "/feeds/en.rss", params=params, headers={"If-None-Match": first.headers["etag"]}
     )
     assert after.status_code == 200 and b"corrected" in after.content
+
+
+def test_feed_changes_ping_the_websub_hubs(
+    settings: object, tokens: dict[str, str], tiny_package_zip: Path
+) -> None:
+    """A real local HTTP server acts as hub; a publish pings it with the feeds' URLs, and the
+    feeds advertise it."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qs
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    received: list[dict[str, list[str]]] = []
+
+    class Hub(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers["Content-Length"])
+            received.append(parse_qs(self.rfile.read(length).decode()))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    hub = f"http://127.0.0.1:{server.server_address[1]}/hub"
+    assert isinstance(settings, Settings)
+    rt = Runtime.start(settings.model_copy(update={"websub_hubs": (hub,)}))
+    try:
+        with session_scope(rt.sessions) as session:
+            publisher = create_key(session, name="cms", role="publisher")[1]
+            partner = create_key(session, name="outlet", role="partner")[1]
+        with TestClient(create_app(runtime=rt)) as client:
+            client.post("/v1/articles", json=article(), headers=auth(publisher))
+            translate_directly(rt, "a-1", "en")
+            rt.feeds_changed("en")
+            assert rt.websub.flush(10)
+            document = json.loads(client.get("/feeds/en.json", params={"token": partner}).content)
+            assert document["hubs"] == [{"type": "WebSub", "url": hub}]
+    finally:
+        rt.close()
+        server.shutdown()
+    topics = {form["hub.url"][0] for form in received}
+    assert all(form["hub.mode"] == ["publish"] for form in received)
+    assert {
+        "http://localhost:8000/feeds/ja.atom",
+        "http://localhost:8000/feeds/en.json",
+        "http://localhost:8000/feeds/en.rss",
+    } <= topics
+    assert not any("token" in topic for topic in topics)
