@@ -1,0 +1,400 @@
+"""Feed serving speed of `kakehashi serve` against nginx serving the same bytes, with wrk.
+
+Usage: .venv/bin/python bench/feed_serving.py [--duration 10] [--connections 32] [--threads 2]
+                                       [--articles 50] [--keep]
+
+In one run, on 127.0.0.1 only:
+  1. seeds a temporary data dir with N published articles that already have English
+     translations (rows written through service.db / service.tables) and a partner key;
+  2. starts `kakehashi serve` on it (embedded Redis, no worker threads) and fetches
+     /feeds/en.json?token=... once, which fills the Redis feed cache;
+  3. writes those exact bytes to a file served by nginx (worker_processes 1, access_log off);
+  4. runs wrk against: kakehashi 200 (cached feed), kakehashi 304 (If-None-Match with its
+     ETag), nginx 200, nginx 304 (If-None-Match with nginx's own ETag, taken from a HEAD),
+     and kakehashi /healthz as the floor of the framework alone (no auth, DB or Redis);
+  5. prints requests/s and p50/p99 latency per case and the kakehashi/nginx ratios.
+
+Exits 0 with a message when wrk or nginx is not installed (Debian: apt-get install wrk nginx).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+HOST = "127.0.0.1"
+LANG = "en"
+FEED_PATH = f"/feeds/{LANG}.json"
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    status: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: str
+
+
+def _which(name: str) -> str | None:
+    return shutil.which(name) or next(
+        (str(p) for d in ("/usr/sbin", "/sbin") if (p := Path(d) / name).is_file()), None
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
+def seed(data_dir: Path, articles: int) -> str:
+    """Write `articles` translated articles and a partner key; returns the partner token."""
+    from service import db
+    from service.keys import create_key
+    from service.tables import Article, Revision, Translation
+
+    engine = db.make_engine(f"sqlite:///{data_dir / 'kakehashi.sqlite3'}")
+    db.migrate(engine)
+    sessions = db.make_sessionmaker(engine)
+    start = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+    paragraph_ja = "政府は本日、サイバー攻撃への対処方針を改定した。" * 6
+    paragraph_en = (
+        "The government revised its policy on responding to cyberattacks today, "
+        "citing the growing threat of ransomware against hospitals and ports. "
+    ) * 3
+    with db.session_scope(sessions) as session:
+        for i in range(articles):
+            when = start + timedelta(hours=i)
+            article_id = f"bench-{i:04d}"
+            session.add(
+                Article(
+                    id=article_id,
+                    status="published",
+                    current_revision=1,
+                    created_at=when,
+                    updated_at=when,
+                )
+            )
+            session.flush()
+            revision = Revision(
+                article_id=article_id,
+                number=1,
+                content_hash=f"{i:064x}",
+                title=f"サイバー攻撃への対処方針 第{i}報",
+                body="\n\n".join([paragraph_ja] * 4),
+                format="text",
+                summary="政府の新しい方針を解説する。",
+                url=f"https://news.example.jp/articles/{article_id}",
+                author="Bench Desk",
+                categories=["security", "politics"],
+                published_at=when,
+                created_at=when,
+            )
+            session.add(revision)
+            session.flush()
+            session.add(
+                Translation(
+                    article_id=article_id,
+                    revision_id=revision.id,
+                    lang=LANG,
+                    title=f"Government revises its cyberattack response policy, report {i}",
+                    summary="What the new policy means.",
+                    body="\n\n".join([paragraph_en] * 4),
+                    report={},
+                    needs_review=False,
+                    route=["ja", LANG],
+                    model="bench@1",
+                    created_at=when,
+                    updated_at=when,
+                )
+            )
+        _, token = create_key(session, name="bench partner", role="partner")
+    engine.dispose()
+    return token
+
+
+def _get(
+    port: int, path: str, headers: Mapping[str, str] | None = None, method: str = "GET"
+) -> tuple[int, http.client.HTTPMessage, bytes]:
+    """One request on a fresh connection: (status, headers (case-insensitive), body)."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=10)
+    try:
+        connection.request(method, path, headers=dict(headers or {}))
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
+
+
+def _wait_http(
+    port: int, path: str, process: subprocess.Popen[bytes], seconds: float, log: Path
+) -> None:
+    deadline = time.monotonic() + seconds
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise RuntimeError(f"{process.args!r} exited with {process.returncode}:\n{tail}")
+        try:
+            if _get(port, path)[0] == 200:
+                return
+        except OSError as exc:
+            last = exc
+        time.sleep(0.2)
+    raise RuntimeError(f"no answer on {HOST}:{port}{path} within {seconds:.0f}s ({last})")
+
+
+@contextmanager
+def running(
+    cmd: list[str], *, env: Mapping[str, str], cwd: Path, log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    with log.open("wb") as out:
+        process = subprocess.Popen(cmd, env=dict(env), cwd=cwd, stdout=out, stderr=out)
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(5)
+
+
+def _serve_env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KAKEHASHI_")}
+    env.update(
+        KAKEHASHI_DATA_DIR=str(data_dir),
+        KAKEHASHI_WORKER_THREADS="0",
+        KAKEHASHI_TARGET_LANGUAGES=LANG,
+        KAKEHASHI_ARGOS_PACKAGES_DIR=str(data_dir / "no-argos"),
+    )
+    return env
+
+
+def nginx_conf(root: Path, www: Path, port: int) -> Path:
+    temp = root / "nginx-temp"
+    temp.mkdir()
+    user = "user root;\n" if hasattr(os, "geteuid") and os.geteuid() == 0 else ""
+    conf = root / "nginx.conf"
+    conf.write_text(
+        f"""{user}worker_processes 1;
+daemon off;
+master_process on;
+pid {root}/nginx.pid;
+error_log {root}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    types {{ application/feed+json json; }}
+    default_type application/octet-stream;
+    client_body_temp_path {temp}/client;
+    proxy_temp_path {temp}/proxy;
+    fastcgi_temp_path {temp}/fastcgi;
+    uwsgi_temp_path {temp}/uwsgi;
+    scgi_temp_path {temp}/scgi;
+    server {{
+        listen {HOST}:{port};
+        root {www};
+    }}
+}}
+""",
+        encoding="utf-8",
+    )
+    return conf
+
+
+_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _ms(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if match is None:
+        raise ValueError(f"unexpected wrk latency {text!r}")
+    return float(match.group(1)) * _UNITS_MS[match.group(2)]
+
+
+def parse_wrk(output: str) -> tuple[float, float, float, str]:
+    """(requests/s, p50 ms, p99 ms, error summary) from wrk --latency output."""
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    p50 = re.search(r"^\s*50(?:\.000)?%\s+(\S+)", output, re.MULTILINE)
+    p99 = re.search(r"^\s*99(?:\.000)?%\s+(\S+)", output, re.MULTILINE)
+    if not (rps and p50 and p99):
+        raise ValueError(f"could not read wrk's output:\n{output}")
+    problems = [
+        line.strip() for line in output.splitlines() if "Socket errors" in line or "Non-2xx" in line
+    ]
+    return float(rps.group(1)), _ms(p50.group(1)), _ms(p99.group(1)), "; ".join(problems)
+
+
+def run_wrk(
+    wrk: str, url: str, headers: Mapping[str, str], args: argparse.Namespace
+) -> tuple[float, float, float, str]:
+    """A warm-up run, then the measured one (durations in whole seconds, as wrk wants)."""
+    base = [wrk, f"-t{args.threads}", f"-c{args.connections}", "--latency", "--timeout", "5s"]
+    for name, value in headers.items():
+        base += ["-H", f"{name}: {value}"]
+    runs = [(args.warmup, False)] if args.warmup > 0 else []
+    for seconds, measured in [*runs, (args.duration, True)]:
+        done = subprocess.run(
+            [*base, f"-d{seconds}s", url], capture_output=True, text=True, timeout=seconds + 60
+        )
+        if done.returncode != 0:  # the URL holds the token: not in the message
+            raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
+        if measured:
+            return parse_wrk(done.stdout)
+    raise AssertionError("unreachable")
+
+
+def _fmt_ms(value: float) -> str:
+    return f"{value:.2f} ms" if value >= 0.1 else f"{value * 1000:.0f} us"
+
+
+def print_table(results: list[Result]) -> None:
+    print()
+    print(f"{'case':<44} {'status':>6} {'req/s':>10} {'p50':>10} {'p99':>10}")
+    print("-" * 84)
+    for r in results:
+        print(
+            f"{r.name:<44} {r.status:>6} {r.rps:>10.0f} "
+            f"{_fmt_ms(r.p50_ms):>10} {_fmt_ms(r.p99_ms):>10}"
+        )
+        if r.errors:
+            print(f"    wrk: {r.errors}")
+    by = {r.name.split(" ", 1)[0] + str(r.status): r for r in results}
+    print()
+    for status in (200, 304):
+        k, n = by.get(f"kakehashi{status}"), by.get(f"nginx{status}")
+        if k and n:
+            print(
+                f"kakehashi/nginx {status}: throughput {k.rps / n.rps:.3f} "
+                f"(nginx {n.rps / k.rps:.0f}x faster), p50 latency x{k.p50_ms / n.p50_ms:.0f}"
+            )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per case")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--articles", type=int, default=50)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    args = parser.parse_args()
+
+    wrk, nginx = _which("wrk"), _which("nginx")
+    if wrk is None or nginx is None:
+        missing = " and ".join(n for n, p in (("wrk", wrk), ("nginx", nginx)) if p is None)
+        print(
+            f"bench/feeds: {missing} not installed (Debian: apt-get install -y wrk nginx); skipped"
+        )
+        return 0
+    kakehashi = Path(sys.executable).parent / "kakehashi"
+    if not kakehashi.exists():
+        print(f"bench/feeds: no {kakehashi}; install the project (pip install -e .) first")
+        return 1
+
+    with ExitStack() as stack:
+        root = Path(tempfile.mkdtemp(prefix="kakehashi-bench-"))
+        if not args.keep:
+            stack.callback(shutil.rmtree, root, True)
+        else:
+            print(f"temporary files in {root}")
+        data_dir = root / "data"
+        data_dir.mkdir()
+        www = Path(tempfile.mkdtemp(prefix="kakehashi-bench-www-"))
+        stack.callback(shutil.rmtree, www, True)
+        www.chmod(0o755)
+
+        print(f"seeding {args.articles} translated articles ...", flush=True)
+        token = seed(data_dir, args.articles)
+
+        k_port, n_port = _free_port(), _free_port()
+        serve_cmd = [str(kakehashi), "serve", "--host", HOST, "--port", str(k_port)]
+        serve_process = stack.enter_context(
+            running(
+                [*serve_cmd, "--log-level", "warning"],
+                env=_serve_env(data_dir),
+                cwd=root,
+                log=root / "kakehashi.log",
+            )
+        )
+        print(f"starting kakehashi serve on {HOST}:{k_port} ...", flush=True)
+        serve_proc_wait = time.monotonic()
+        _wait_http(k_port, "/healthz", serve_process, 90, root / "kakehashi.log")
+        print(f"  up in {time.monotonic() - serve_proc_wait:.1f}s", flush=True)
+
+        feed_path = f"{FEED_PATH}?token={token}"
+        status, headers, body = _get(k_port, feed_path)
+        if status != 200:
+            raise RuntimeError(f"{FEED_PATH} answered {status}: {body[:300]!r}")
+        k_etag = headers.get("etag", "")
+        again = _get(k_port, feed_path)
+        assert again[2] == body, "the cached feed differs from the first rendering"
+        k304 = _get(k_port, feed_path, {"If-None-Match": k_etag})[0]
+        print(f"  feed: {len(body)} bytes, ETag {k_etag}, conditional GET -> {k304}")
+
+        (www / "feeds").mkdir()
+        (www / "feeds").chmod(0o755)
+        feed_file = www / "feeds" / f"{LANG}.json"
+        feed_file.write_bytes(body)
+        feed_file.chmod(0o644)
+        conf = nginx_conf(root, www, n_port)
+        nginx_process = stack.enter_context(
+            running(
+                [nginx, "-p", str(root), "-c", str(conf), "-e", str(root / "nginx-error.log")],
+                env=os.environ,
+                cwd=root,
+                log=root / "nginx.log",
+            )
+        )
+        _wait_http(n_port, FEED_PATH, nginx_process, 20, root / "nginx-error.log")
+        n_headers = _get(n_port, FEED_PATH, method="HEAD")[1]
+        n_etag = n_headers.get("etag", "")
+        assert _get(n_port, FEED_PATH)[2] == body, "nginx serves other bytes"
+        n304 = _get(n_port, FEED_PATH, {"If-None-Match": n_etag})[0]
+        print(f"  nginx on {HOST}:{n_port}: ETag {n_etag}, conditional GET -> {n304}")
+
+        cases = [
+            ("kakehashi 200 cached feed", k_port, feed_path, {}, 200),
+            ("kakehashi 304 If-None-Match", k_port, feed_path, {"If-None-Match": k_etag}, k304),
+            ("nginx 200 same bytes", n_port, FEED_PATH, {}, 200),
+            ("nginx 304 If-None-Match", n_port, FEED_PATH, {"If-None-Match": n_etag}, n304),
+            ("kakehashi /healthz (framework floor)", k_port, "/healthz", {}, 200),
+        ]
+        print(
+            f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s per case "
+            f"(+{args.warmup}s warm-up); {os.cpu_count()} CPUs seen",
+            flush=True,
+        )
+        results = []
+        for name, port, path, hdrs, expected in cases:
+            print(f"  {name} ...", flush=True)
+            rps, p50, p99, errors = run_wrk(wrk, f"http://{HOST}:{port}{path}", hdrs, args)
+            results.append(Result(name, expected, rps, p50, p99, errors))
+        print_table(results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
