@@ -1,4 +1,7 @@
-"""Loaded translation engines, one per installed package per process, shared by all threads."""
+"""Loaded translation engines, one per installed package per process, shared by all threads.
+
+A pair with no direct package is reached through English when both halves are installed.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from service.settings import Settings
 from translators import package as packages
 from translators.engine import Engine
 from translators.package import InstalledPackage
+from translators.pipeline import Route
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +21,7 @@ SOURCE_LANG = "ja"
 
 
 class EngineRegistry:
-    """Finds the package for a language pair and loads it once; notices newly installed ones."""
+    """Finds the packages for a language pair and loads each once; notices new ones."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
@@ -28,8 +32,8 @@ class EngineRegistry:
     def models_dir(self) -> Path:
         return self._settings.resolved_models_dir
 
-    def find_package(self, source: str, target: str) -> InstalledPackage | None:
-        return packages.find(
+    def plan(self, target: str, source: str = SOURCE_LANG) -> list[InstalledPackage] | None:
+        return packages.plan_route(
             self.models_dir, source, target, extra_dirs=self._settings.extra_model_dirs
         )
 
@@ -37,16 +41,28 @@ class EngineRegistry:
         return packages.list_installed(self.models_dir, extra_dirs=self._settings.extra_model_dirs)
 
     def available(self, target: str, source: str = SOURCE_LANG) -> bool:
-        return self.find_package(source, target) is not None
+        return self.plan(target, source) is not None
+
+    def routes(self, targets: tuple[str, ...]) -> dict[str, list[str] | None]:
+        """For each target, the languages its route goes through, or None when unreachable."""
+        out: dict[str, list[str] | None] = {}
+        for target in targets:
+            plan = self.plan(target)
+            out[target] = [SOURCE_LANG, *(p.target for p in plan)] if plan else None
+        return out
 
     def missing_pairs(self, targets: tuple[str, ...]) -> list[str]:
         return [f"{SOURCE_LANG}:{t}" for t in targets if not self.available(t)]
 
-    def engine(self, target: str, source: str = SOURCE_LANG) -> Engine | None:
-        """The engine for a pair, loading it on first use; None when no package is installed."""
-        package = self.find_package(source, target)
-        if package is None:
+    def engine(self, target: str, source: str = SOURCE_LANG) -> Engine | Route | None:
+        """The engine (or pivot route) for a pair, loading packages on first use."""
+        plan = self.plan(target, source)
+        if plan is None:
             return None
+        engines = [self._load(package) for package in plan]
+        return engines[0] if len(engines) == 1 else Route(engines)
+
+    def _load(self, package: InstalledPackage) -> Engine:
         key = (package.path, package.version)
         with self._lock:
             engine = self._loaded.get(key)

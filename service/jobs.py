@@ -17,7 +17,9 @@ from sqlalchemy import and_, or_, select, update
 from service.constants import TRANSLATE_ACTOR, TRANSLATE_QUEUE
 from service.db import session_scope
 from service.tables import Article, Job, Revision, Translation, utcnow
-from translators.pipeline import translate_texts
+from translators.engine import Engine
+from translators.markup import translate_html
+from translators.pipeline import Route, translate_texts
 
 if TYPE_CHECKING:
     from service.runtime import Runtime
@@ -129,7 +131,8 @@ def _translate(runtime: Runtime, job_id: str) -> None:
             return
         stale = article.status != "published" or article.current_revision != revision.number
         lang = job.target_lang
-        texts = [revision.title, revision.summary or "", _plain_body(revision)]
+        texts = [revision.title, revision.summary or ""]
+        body_source, body_format = revision.body, revision.format
         matcher = runtime.matchers.for_categories(session, revision.categories)
         article_id = article.id
         revision_id = revision.id
@@ -140,10 +143,25 @@ def _translate(runtime: Runtime, job_id: str) -> None:
     if engine is None:
         _finish(runtime, job_id, WAITING, f"no model installed for ja:{lang}")
         return
-    title, summary, body = translate_texts(
-        texts, engine=engine, matcher=matcher, cache=runtime.sentence_cache
-    )
-    report = {"title": title.to_dict(), "summary": summary.to_dict(), "body": body.to_dict()}
+    cache = runtime.sentence_cache
+    if body_format == "html":
+        html = translate_html(body_source, engine=engine, matcher=matcher, cache=cache)
+        title, summary = translate_texts(texts, engine=engine, matcher=matcher, cache=cache)
+        body, body_text = html.result, html.html
+    else:
+        title, summary, body = translate_texts(
+            [*texts, body_source], engine=engine, matcher=matcher, cache=cache
+        )
+        body_text = "\n\n".join(body.paragraphs())
+    parts = (title, summary, body)
+    hits, misses = sum(p.cache_hits for p in parts), sum(p.cache_misses for p in parts)
+    report = {
+        "title": title.to_dict(),
+        "summary": summary.to_dict(),
+        "body": body.to_dict(),
+        "cache": {"hits": hits, "misses": misses},
+    }
+    runtime.count_cache(hits, misses)
     needs_review = title.needs_review or summary.needs_review or body.needs_review
     now = utcnow()
     with session_scope(runtime.sessions) as session:
@@ -157,11 +175,12 @@ def _translate(runtime: Runtime, job_id: str) -> None:
             session.add(row)
         row.title = " ".join(title.paragraphs())
         row.summary = "\n\n".join(summary.paragraphs()) or None
-        row.body = "\n\n".join(body.paragraphs())
+        row.body = body_text
+        row.format = body_format
         row.report = report
         row.needs_review = needs_review
         row.route = list(body.route)
-        row.model = f"{engine.package}@{engine.version}"
+        row.model = _model_name(engine)
         row.updated_at = now
         session.execute(
             update(Job)
@@ -172,9 +191,6 @@ def _translate(runtime: Runtime, job_id: str) -> None:
     log.info("job %s done: %s -> %s (review=%s)", job_id, article_id, lang, needs_review)
 
 
-def _plain_body(revision: Revision) -> str:
-    if revision.format == "html":
-        from translators.markup import html_to_text
-
-        return html_to_text(revision.body)
-    return revision.body
+def _model_name(engine: Engine | Route) -> str:
+    steps = engine.engines if isinstance(engine, Route) else (engine,)
+    return " + ".join(f"{e.package}@{e.version}" for e in steps)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from feeds import FORMATS
 from service import db
 from service.cache import FeedCache, RedisSentenceCache
-from service.constants import DRAMATIQ_NAMESPACE
+from service.constants import DRAMATIQ_NAMESPACE, STATS_PREFIX
 from service.embedded import EmbeddedRedis
 from service.engines import EngineRegistry
 from service.settings import Settings
@@ -100,6 +100,16 @@ class Runtime:
         for lang in langs:
             self.feed_cache.invalidate(lang)
         self.websub.notify(f"{base}/feeds/{lang}.{fmt}" for lang in langs for fmt in FORMATS)
+
+    def count_cache(self, hits: int, misses: int) -> None:
+        """Add to the sentence-cache counters shown by /metrics (best effort)."""
+        try:
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.incrby(STATS_PREFIX + "sentence_cache_hits", hits)
+            pipe.incrby(STATS_PREFIX + "sentence_cache_misses", misses)
+            pipe.execute()
+        except redis.RedisError as exc:
+            log.warning("could not count cache use: %s", exc)
 
     def close(self) -> None:
         if self._closed:

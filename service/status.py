@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.errors import ApiError
@@ -118,3 +118,26 @@ def latest_translation(session: Session, article_id: str, lang: str) -> Translat
         updated_at=t.updated_at,
         report=t.report,
     )
+
+
+def job_counts(session: Session) -> dict[tuple[str, str], int]:
+    """(state, language) -> number of jobs."""
+    rows = session.execute(
+        select(Job.state, Job.target_lang, func.count()).group_by(Job.state, Job.target_lang)
+    ).tuples()
+    return {(state, lang): count for state, lang, count in rows}
+
+
+def translation_counts(session: Session) -> dict[tuple[str, bool], int]:
+    """(language, needs_review) -> number of stored translations."""
+    rows = session.execute(
+        select(Translation.lang, Translation.needs_review, func.count()).group_by(
+            Translation.lang, Translation.needs_review
+        )
+    ).tuples()
+    return {(lang, review): count for lang, review, count in rows}
+
+
+def article_counts(session: Session) -> dict[str, int]:
+    rows = session.execute(select(Article.status, func.count()).group_by(Article.status)).tuples()
+    return {status: count for status, count in rows}

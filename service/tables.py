@@ -123,6 +123,7 @@ class Translation(Base):
     title: Mapped[str] = mapped_column(Text)
     summary: Mapped[str | None] = mapped_column(Text, default=None)
     body: Mapped[str] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(10), default="text", server_default="text")
     report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     needs_review: Mapped[bool] = mapped_column(default=False)
     route: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -39,7 +39,12 @@ def readyz(runtime: RuntimeDep) -> JSONResponse:
     targets = runtime.settings.target_languages
     missing = runtime.engines.missing_pairs(targets)
     installed = sorted(f"{p.source}:{p.target}@{p.version}" for p in runtime.engines.installed())
-    models = {"ok": not missing, "missing": missing, "installed": installed}
+    models = {
+        "ok": not missing,
+        "missing": missing,
+        "installed": installed,
+        "routes": runtime.engines.routes(targets),
+    }
     # Missing models do not make the service unready: jobs wait for them. Say so, though.
     ready = bool(database["ok"] and redis_state["ok"])
     body = ReadyOut(ready=ready, database=database, redis=redis_state, models=models)

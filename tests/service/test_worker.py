@@ -117,3 +117,49 @@ def test_missing_model_waits_and_resumes_on_install(
     assert client.get("/readyz").json()["models"]["missing"] == []
     job = client.get(f"/v1/jobs/{done['job_id']}", headers=auth(tokens["admin"])).json()
     assert job["attempts"] == 1  # waiting for the model did not count as a failed attempt
+
+
+def test_pivot_through_english_and_html_bodies(
+    working_client: TestClient, tokens: dict[str, str], runtime: Runtime, tmp_path: Path
+) -> None:
+    """fr has no ja->fr package but ja->en and en->fr exist: it goes through English, the
+    glossary held at both steps; an HTML body keeps its blocks and links."""
+    client = working_client
+    install(
+        build_package(tmp_path / "enfr", source="en", target="fr", seed=5),
+        runtime.settings.resolved_models_dir,
+    )
+    ready = client.get("/readyz").json()["models"]
+    assert ready["missing"] == [] and ready["routes"]["fr"] == ["ja", "en", "fr"]
+    html = (
+        "<h2>マスカロフカの歴史</h2><p>拒否的抑止力は<a href='https://example.jp/x'>重要だ</a>。"
+        "<script>alert(1)</script></p><ul><li>第一点。</li><li>第二点。</li></ul>"
+    )
+    posted = client.post(
+        "/v1/articles",
+        json=article("html-1", body=html, format="html"),
+        headers=auth(tokens["publisher"]),
+    )
+    assert posted.status_code == 202
+    for lang in ("en", "fr"):
+        assert (
+            wait_for(client, tokens["publisher"], "html-1", lang, {"done", "failed"})["state"]
+            == "done"
+        )
+    fr = client.get("/v1/articles/html-1/translations/fr", headers=auth(tokens["partner"])).json()
+    assert fr["route"] == ["ja", "en", "fr"]
+    assert fr["body"].startswith("<h2>") and 'href="https://example.jp/x"' in fr["body"]
+    assert "<script" not in fr["body"] and fr["body"].count("<li>") == 2
+    terms = [t for seg in fr["report"]["body"]["segments"] for t in seg["terms"]]
+    assert {t["source"] for t in terms} >= {"マスカロフカ", "拒否的抑止力"}
+    assert all(t["present"] for t in terms) or fr["needs_review"]
+    for t in terms:
+        if t["present"]:
+            assert t["target"].lower() in fr["body"].lower()
+    feed = json.loads(client.get("/feeds/fr.json", params={"token": tokens["partner"]}).content)
+    item = feed["items"][0]
+    assert "<h2>" in item["content_html"] and "https://example.jp/x" in item["content_html"]
+    assert item["_kakehashi"]["route"] == ["ja", "en", "fr"]
+    metrics = client.get("/metrics").text
+    assert 'kakehashi_jobs{lang="fr",state="done"} 1' in metrics
+    assert 'kakehashi_sentence_cache_total{result="miss"}' in metrics

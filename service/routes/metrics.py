@@ -1,0 +1,72 @@
+"""/metrics: Prometheus text format for operators (jobs, translations, cache, models)."""
+
+from __future__ import annotations
+
+import redis
+from fastapi import APIRouter
+from fastapi.responses import PlainTextResponse
+
+from service import status
+from service.constants import STATS_PREFIX
+from service.deps import RuntimeDep, SessionDep
+
+router = APIRouter(tags=["health"])
+
+
+def _line(name: str, value: float, **labels: str) -> str:
+    if labels:
+        inner = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+        return f"{name}{{{inner}}} {value}"
+    return f"{name} {value}"
+
+
+@router.get("/metrics", response_class=PlainTextResponse)
+def metrics(runtime: RuntimeDep, session: SessionDep) -> PlainTextResponse:
+    out = [
+        "# HELP kakehashi_jobs Translation jobs by state and language.",
+        "# TYPE kakehashi_jobs gauge",
+    ]
+    out += [
+        _line("kakehashi_jobs", n, state=state, lang=lang)
+        for (state, lang), n in sorted(status.job_counts(session).items())
+    ]
+    out += [
+        "# HELP kakehashi_translations Stored translations by language and review state.",
+        "# TYPE kakehashi_translations gauge",
+    ]
+    out += [
+        _line("kakehashi_translations", n, lang=lang, needs_review=str(review).lower())
+        for (lang, review), n in sorted(status.translation_counts(session).items())
+    ]
+    out += ["# HELP kakehashi_articles Articles by status.", "# TYPE kakehashi_articles gauge"]
+    out += [
+        _line("kakehashi_articles", n, status=s)
+        for s, n in sorted(status.article_counts(session).items())
+    ]
+    out += [
+        "# HELP kakehashi_models_missing Configured languages no installed model reaches.",
+        "# TYPE kakehashi_models_missing gauge",
+        _line(
+            "kakehashi_models_missing",
+            len(runtime.engines.missing_pairs(runtime.settings.target_languages)),
+        ),
+    ]
+    try:
+        hits, misses = runtime.redis.mget(
+            [STATS_PREFIX + "sentence_cache_hits", STATS_PREFIX + "sentence_cache_misses"]
+        )
+        out += [
+            "# HELP kakehashi_sentence_cache_total Sentence cache lookups by result.",
+            "# TYPE kakehashi_sentence_cache_total counter",
+            _line("kakehashi_sentence_cache_total", int(hits or 0), result="hit"),
+            _line("kakehashi_sentence_cache_total", int(misses or 0), result="miss"),
+        ]
+        up = 1
+    except redis.RedisError:
+        up = 0
+    out += [
+        "# HELP kakehashi_redis_up Whether Redis answered.",
+        "# TYPE kakehashi_redis_up gauge",
+        _line("kakehashi_redis_up", up),
+    ]
+    return PlainTextResponse("\n".join(out) + "\n", media_type="text/plain; version=0.0.4")
