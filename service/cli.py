@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import sys
 import tempfile
 import threading
-import urllib.request
 from pathlib import Path
 from typing import Annotated
 
@@ -95,48 +95,57 @@ def worker(
         runtime.close()
 
 
-def _download(url: str, dest: Path) -> None:
-    request = urllib.request.Request(url, headers={"User-Agent": "kakehashi"})
-    with urllib.request.urlopen(request, timeout=60) as response, dest.open("wb") as out:
-        total = int(response.headers.get("content-length") or 0) or None
-        with Progress(
-            *Progress.get_default_columns()[:1],
-            BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-            console=err,
-        ) as progress:
-            task = progress.add_task("downloading", total=total)
-            while chunk := response.read(1 << 16):
-                out.write(chunk)
-                progress.update(task, advance=len(chunk))
+def _download(url: str, dest_dir: Path) -> Path:
+    from translators.index import download
+
+    with Progress(
+        *Progress.get_default_columns()[:1],
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        console=err,
+    ) as progress:
+        task = progress.add_task("downloading", total=None)
+
+        def advance(done: int, total: int | None) -> None:
+            progress.update(task, completed=done, total=total)
+
+        return download(url, dest_dir, progress=advance)
 
 
 @models_app.command("install")
 def models_install(
-    source: Annotated[str, typer.Argument(help="An .argosmodel file or an http(s) URL.")],
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="An .argosmodel file, an http(s) URL, or a pair like ja:en looked up in "
+            "KAKEHASHI_MODEL_INDEX."
+        ),
+    ],
 ) -> None:
     """Install an argos-format model package (verified before anything is written)."""
+    from translators.index import load_index, resolve
     from translators.package import PackageError, install
 
     settings = _settings()
     models_dir = settings.resolved_models_dir
     models_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        if source.startswith(("http://", "https://")):
-            archive = Path(tmp) / "download.argosmodel"
-            try:
-                _download(source, archive)
-            except OSError as exc:
-                raise _fail(f"could not download {source}: {exc}") from exc
-        else:
-            archive = Path(source)
-            if not archive.is_file():
-                raise _fail(f"no such file: {source}")
-        try:
+    pair = re.fullmatch(r"([a-z]{2,3}):([a-z]{2,3})", source)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            if pair and not Path(source).exists():
+                entry = resolve(load_index(settings.model_index), pair[1], pair[2])
+                err.print(f"{entry.code} {entry.version} from {entry.links[0]}")
+                archive = _download(entry.links[0], Path(tmp))
+            elif source.startswith(("http://", "https://")):
+                archive = _download(source, Path(tmp))
+            else:
+                archive = Path(source)
+                if not archive.is_file():
+                    raise _fail(f"no such file: {source}")
             package = install(archive, models_dir)
-        except PackageError as exc:
-            raise _fail(str(exc)) from exc
+    except PackageError as exc:
+        raise _fail(str(exc)) from exc
     console.print(
         f"installed {package.code} ({package.source} -> {package.target}) "
         f"version {package.version} in {package.path}"

@@ -44,6 +44,10 @@ class Settings(BaseSettings):
         default=None,
         description="Extra read-only folder of packages installed by argostranslate's own tools.",
     )
+    model_index: str = Field(
+        default="https://raw.githubusercontent.com/argosopentech/argospm-index/main/index.json",
+        description="Argos-format package index (URL or file) for `models install ja:en`.",
+    )
     target_languages: Annotated[tuple[str, ...], NoDecode] = Field(
         default=DEFAULT_TARGETS,
         description="Comma-separated languages every article is translated into.",

@@ -101,3 +101,59 @@ def test_bad_setting_is_a_clear_error(env: dict[str, str]) -> None:
         app, ["models", "list"], env={**env, "KAKEHASHI_TARGET_LANGUAGES": "en,not a language"}
     )
     assert result.exit_code == 2 and "configuration error" in result.output
+
+
+def test_models_install_from_url_and_index(
+    env: dict[str, str], tiny_package_zip: Path, tmp_path: Path
+) -> None:
+    """A real local HTTP server serves the package and an argos-format index pointing at it."""
+    import functools
+    import shutil
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    site = tmp_path / "site"
+    site.mkdir()
+    shutil.copy(tiny_package_zip, site / "translate-ja_en.argosmodel")
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    (site / "index.json").write_text(
+        json.dumps(
+            [
+                {
+                    "code": "translate-ja_en",
+                    "type": "translate",
+                    "from_code": "ja",
+                    "to_code": "en",
+                    "from_name": "Japanese",
+                    "to_name": "English",
+                    "package_version": "1.0",
+                    "argos_version": "1.9",
+                    "links": [f"{base}/translate-ja_en.argosmodel"],
+                }
+            ]
+        )
+    )
+    try:
+        by_url = runner.invoke(
+            app, ["models", "install", f"{base}/translate-ja_en.argosmodel"], env=env
+        )
+        assert by_url.exit_code == 0, by_url.output
+        runner.invoke(app, ["models", "remove", "ja:en"], env=env)
+        indexed = {**env, "KAKEHASHI_MODEL_INDEX": f"{base}/index.json"}
+        by_pair = runner.invoke(app, ["models", "install", "ja:en"], env=indexed)
+        assert by_pair.exit_code == 0, by_pair.output
+        listed = json.loads(runner.invoke(app, ["models", "list", "--json"], env=env).stdout)
+        assert [(p["source"], p["target"]) for p in listed] == [("ja", "en")]
+        missing = runner.invoke(app, ["models", "install", "ja:xx"], env=indexed)
+        assert missing.exit_code == 1 and "Traceback" not in missing.output
+        not_found = runner.invoke(app, ["models", "install", f"{base}/nope.argosmodel"], env=env)
+        assert not_found.exit_code == 1 and "404" in not_found.output
+    finally:
+        server.shutdown()
