@@ -68,6 +68,25 @@ class FeedCache:
     def _key(self, lang: str, variant: str) -> str:
         return f"{FEED_CACHE_PREFIX}{lang}:{self._generation(lang)}:{variant}"
 
+    def validators(self, lang: str, variant: str) -> tuple[str, str, str] | None:
+        """(key, etag, last_modified) of a cached feed, without its body: enough for a 304."""
+        try:
+            key = self._key(lang, variant)
+            etag, last_modified = self._client.hmget(key, ["etag", "last_modified"])
+        except redis.RedisError as exc:
+            log.warning("feed cache read failed: %s", exc)
+            return None
+        if etag is None or last_modified is None:
+            return None
+        return key, etag.decode(), last_modified.decode()
+
+    def body(self, key: str) -> bytes | None:
+        try:
+            return self._client.hget(key, "body")
+        except redis.RedisError as exc:
+            log.warning("feed cache read failed: %s", exc)
+            return None
+
     def get(self, lang: str, variant: str) -> CachedFeed | None:
         try:
             raw = self._client.hgetall(self._key(lang, variant))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -15,7 +15,7 @@ from service.runtime import Runtime
 from service.settings import Settings
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -23,7 +23,7 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_settings(runtime: RuntimeDep) -> Settings:
+async def get_settings(runtime: RuntimeDep) -> Settings:
     return runtime.settings
 
 
@@ -54,6 +54,7 @@ def _token(request: Request) -> str | None:
 
 
 def get_principal(request: Request, runtime: RuntimeDep) -> Principal:
+    """The key behind the request's token (Bearer header, or ?token= for feed readers)."""
     token = _token(request)
     if not token:
         raise ApiError(
@@ -71,17 +72,19 @@ def get_principal(request: Request, runtime: RuntimeDep) -> Principal:
     return principal
 
 
-def require(*roles: str) -> Callable[[Principal], Principal]:
+def require_role(principal: Principal, *roles: str) -> Principal:
+    if principal.role != "admin" and principal.role not in roles:
+        raise ApiError(
+            403, "forbidden", f"this needs a {' or '.join(roles)} key; yours is {principal.role}"
+        )
+    return principal
+
+
+def require(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency admitting the given roles (admin is always admitted)."""
 
-    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
-        if principal.role != "admin" and principal.role not in roles:
-            raise ApiError(
-                403,
-                "forbidden",
-                f"this needs a {' or '.join(roles)} key; yours is {principal.role}",
-            )
-        return principal
+    async def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        return require_role(principal, *roles)
 
     return check
 

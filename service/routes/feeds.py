@@ -1,4 +1,8 @@
-"""/feeds/{lang}.{format}: RSS 2.0, Atom and JSON Feed per language, scoped per partner key."""
+"""/feeds/{lang}.{format}: RSS 2.0, Atom and JSON Feed per language, scoped per partner key.
+
+The hot path (a cached feed, or a 304) makes one trip to the thread pool, reads the validators
+first and the body only when it is needed, and opens a database session only on a cache miss.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,15 @@ from email.utils import parsedate_to_datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 import feeds as feed_render
 from service import syndication
-from service.deps import Partner, RuntimeDep, SessionDep
+from service.cache import CachedFeed
+from service.db import session_scope
+from service.deps import RuntimeDep, get_principal, require_role
 from service.errors import ApiError
+from service.runtime import Runtime
 from service.syndication import FeedQuery
 
 router = APIRouter(tags=["feeds"])
@@ -18,20 +26,34 @@ MAX_LIMIT = 200
 
 
 @router.api_route(
-    "/feeds/{lang}.{fmt}", methods=["GET", "HEAD"], responses={304: {"description": "not modified"}}
+    "/feeds/{lang}.{fmt}",
+    methods=["GET", "HEAD"],
+    responses={304: {"description": "not modified"}, 401: {}, 403: {}},
 )
-def get_feed(
+async def get_feed(
     request: Request,
     lang: str,
     fmt: str,
     runtime: RuntimeDep,
-    session: SessionDep,
-    principal: Partner,
     category: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     before: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Response:
-    """A feed of one language; `?token=` works where a reader cannot send headers."""
+    """A feed of one language (`ja`: the originals) for a partner key, given as
+    `Authorization: Bearer` or, for readers that cannot send headers, `?token=`."""
+    return await run_in_threadpool(_serve, request, runtime, lang, fmt, category, limit, before)
+
+
+def _serve(
+    request: Request,
+    runtime: Runtime,
+    lang: str,
+    fmt: str,
+    category: str | None,
+    limit: int,
+    before: str | None,
+) -> Response:
+    principal = require_role(get_principal(request, runtime), "partner")
     if fmt not in feed_render.FORMATS:
         raise ApiError(404, "not_found", f"no feed format {fmt!r}; use rss, atom or json")
     if lang != "ja" and lang not in runtime.settings.target_languages:
@@ -48,26 +70,37 @@ def get_feed(
         before=syndication.decode_cursor(before) if before else None,
     )
     variant = query.variant(principal)
-    cached = runtime.feed_cache.get(lang, variant)
-    if cached is None:
-        feed = syndication.build_feed(session, runtime.settings, principal, query)
-        cached = syndication.render_cached(feed_render.render(feed, fmt), feed.updated)
+    body: bytes | None = None
+    found = runtime.feed_cache.validators(lang, variant)
+    if found is not None:
+        key, etag, last_modified = found
+    else:
+        with session_scope(runtime.sessions) as session:
+            feed = syndication.build_feed(session, runtime.settings, principal, query)
+        cached: CachedFeed = syndication.render_cached(feed_render.render(feed, fmt), feed.updated)
         runtime.feed_cache.put(lang, variant, cached)
+        body, etag, last_modified = cached.body, cached.etag, cached.last_modified
     headers = {
-        "ETag": cached.etag,
-        "Last-Modified": cached.last_modified,
+        "ETag": etag,
+        "Last-Modified": last_modified,
         "Cache-Control": "private, max-age=60",
         "Vary": "Authorization",
     }
     inm = request.headers.get("if-none-match")
     if inm is not None:
-        if cached.etag in [tag.strip() for tag in inm.split(",")] or inm.strip() == "*":
+        if etag in [tag.strip() for tag in inm.split(",")] or inm.strip() == "*":
             return Response(status_code=304, headers=headers)
-    elif _not_modified_since(request.headers.get("if-modified-since"), cached.last_modified):
+    elif _not_modified_since(request.headers.get("if-modified-since"), last_modified):
         return Response(status_code=304, headers=headers)
-    body = b"" if request.method == "HEAD" else cached.body
-    headers["Content-Length"] = str(len(cached.body))
-    return Response(body, media_type=feed_render.MEDIA_TYPES[fmt], headers=headers)
+    if body is None:
+        body = runtime.feed_cache.body(key)
+        if body is None:  # evicted between the two reads: render again
+            with session_scope(runtime.sessions) as session:
+                feed = syndication.build_feed(session, runtime.settings, principal, query)
+            body = feed_render.render(feed, fmt)
+    headers["Content-Length"] = str(len(body))
+    content = b"" if request.method == "HEAD" else body
+    return Response(content, media_type=feed_render.MEDIA_TYPES[fmt], headers=headers)
 
 
 def _not_modified_since(header: str | None, last_modified: str) -> bool:
