@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from service import signing
 from service.db import session_scope
 from service.errors import ApiError
 from service.keys import Principal, authenticate
@@ -94,3 +96,25 @@ Publisher = Annotated[Principal, Depends(require("publisher"))]
 Partner = Annotated[Principal, Depends(require("partner"))]
 Editor = Annotated[Principal, Depends(require("editor"))]
 Reader = Annotated[Principal, Depends(require("publisher", "editor", "partner"))]
+
+
+async def check_signature(request: Request, runtime: RuntimeDep) -> None:
+    """With KAKEHASHI_WEBHOOK_SECRET set, refuse article writes without a valid signature."""
+    secret = runtime.settings.webhook_secret
+    if secret is None:
+        return
+    body = await request.body()
+    try:
+        signing.verify(
+            secret.get_secret_value(),
+            request.headers.get(signing.HEADER),
+            request.method,
+            request.url.path,
+            body,
+            time.time(),
+        )
+    except signing.SignatureError as exc:
+        raise ApiError(401, "bad_signature", str(exc)) from exc
+
+
+Signed = Depends(check_signature)

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_TARGETS = ("en", "zh", "ko", "fr", "de", "es")
@@ -52,6 +52,10 @@ class Settings(BaseSettings):
         default=DEFAULT_TARGETS,
         description="Comma-separated languages every article is translated into.",
     )
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="When set, article writes must carry an HMAC signature made with it.",
+    )
     max_body_bytes: int = Field(
         default=1_000_000, gt=0, description="Largest request body accepted, in bytes."
     )
@@ -89,6 +93,13 @@ class Settings(BaseSettings):
     def _split_languages(cls, value: object) -> object:
         if isinstance(value, str):
             value = [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("the webhook secret needs at least 32 characters")
         return value
 
     @field_validator("websub_hubs", mode="before")

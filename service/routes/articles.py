@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from service import ingest, outbox, status, terminology
 from service.db import session_scope
-from service.deps import Publisher, Reader, RuntimeDep, SessionDep
+from service.deps import Publisher, Reader, RuntimeDep, SessionDep, Signed
 from service.errors import ApiError
 from service.ingest import IngestResult
 from service.runtime import Runtime
@@ -21,6 +21,7 @@ from service.schemas import (
 )
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"])
+WRITES = [Signed]
 ArticlePath = Path(pattern=ARTICLE_ID_PATTERN, description="the CMS's article id")
 
 
@@ -55,6 +56,7 @@ def _ingest(runtime: Runtime, article_id: str, content: ArticleContent, put: boo
 
 @router.post(
     "",
+    dependencies=WRITES,
     status_code=202,
     response_model=IngestOut,
     responses={
@@ -73,7 +75,7 @@ def create_article(
     return out
 
 
-@router.put("/{article_id}", status_code=202, response_model=IngestOut)
+@router.put("/{article_id}", dependencies=WRITES, status_code=202, response_model=IngestOut)
 def replace_article(
     body: ArticleContent,
     runtime: RuntimeDep,
@@ -88,7 +90,7 @@ def replace_article(
     return out
 
 
-@router.delete("/{article_id}", response_model=ArticleOut)
+@router.delete("/{article_id}", dependencies=WRITES, response_model=ArticleOut)
 def retract_article(
     runtime: RuntimeDep, session: SessionDep, _: Publisher, article_id: str = ArticlePath
 ) -> ArticleOut:
