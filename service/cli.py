@@ -454,22 +454,14 @@ def glossary_export(
     ] = None,
 ) -> None:
     """Export a glossary as TSV/CSV."""
-    from glossaries import Glossary, export
+    from glossaries import export
     from service import db, terminology
     from service.errors import ApiError
-    from service.tables import EntryRow
 
     engine, sessions = _glossary_session(_settings())
     try:
         with db.session_scope(sessions) as session:
-            row = terminology.get_glossary(session, glossary)
-            entries = session.query(EntryRow).filter(EntryRow.glossary_id == row.id).all()
-            value = Glossary(
-                name=row.name,
-                entries=tuple(terminology.to_entry(e) for e in entries),
-                description=row.description,
-                source_lang=row.source_lang,
-            )
+            value = terminology.glossary_value(session, terminology.get_glossary(session, glossary))
         text = export(value, format=format, target_lang=target_lang)
     except ApiError as exc:
         raise _fail(exc.message, 2) from exc

@@ -527,6 +527,19 @@ def suggestions(
     return glossaries.suggest_variants(entries, counts)
 
 
+def glossary_value(session: Session, glossary: GlossaryRow) -> glossaries.Glossary:
+    """The pure-core value of a stored glossary (for export)."""
+    rows = session.scalars(
+        select(EntryRow).where(EntryRow.glossary_id == glossary.id).order_by(EntryRow.source)
+    )
+    return glossaries.Glossary(
+        name=glossary.name,
+        description=glossary.description,
+        source_lang=glossary.source_lang,
+        entries=tuple(to_entry(r) for r in rows),
+    )
+
+
 def find_entries_by_source(session: Session, glossary: GlossaryRow) -> dict[str, EntryRow]:
     return {
         r.source: r

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from glossaries import Entry, export
-from glossaries import Glossary as GlossaryValue
 from glossaries.exchange import FORMATS as EXCHANGE_FORMATS
 from service import outbox, terminology
 from service.db import session_scope
@@ -103,9 +104,36 @@ def _change_out(
     )
 
 
+NOT_NULL = ("source", "targets", "aliases", "status")
+
+
+def _present(row: EntryRow | None) -> EntryRow:
+    assert row is not None  # _change looked it up (or answered 404)
+    return row
+
+
 def _after_commit(runtime: RuntimeDep, job_ids: list[str]) -> None:
     if job_ids:
         outbox.dispatch(runtime, job_ids)
+
+
+def _change(
+    runtime: RuntimeDep,
+    name: str,
+    entry_id: str | None,
+    apply: Callable[[Session, GlossaryRow, EntryRow | None], terminology.EntryChange],
+    response: Response | None = None,
+) -> EntryChangeOut:
+    """Run one entry change in its own transaction, then queue its re-translations."""
+    with session_scope(runtime.sessions) as session:
+        glossary = terminology.get_glossary(session, name)
+        row = terminology.get_entry(session, glossary, entry_id) if entry_id else None
+        change = apply(session, glossary, row)
+        out = _change_out(runtime, glossary, change)
+    _after_commit(runtime, change.job_ids)
+    if response is not None and out.entry is not None:
+        response.headers["ETag"] = out.entry.etag
+    return out
 
 
 @router.get("", response_model=list[GlossaryOut])
@@ -192,16 +220,16 @@ def list_entries(
 def create_entry(
     name: GlossaryPath, body: EntryIn, runtime: RuntimeDep, editor: Editor, response: Response
 ) -> EntryChangeOut:
-    with session_scope(runtime.sessions) as session:
-        glossary = terminology.get_glossary(session, name)
-        change = terminology.create_entry(
-            session, glossary, _entry_value(body), editor.name, runtime.settings.target_languages
-        )
-        out = _change_out(runtime, glossary, change)
-    _after_commit(runtime, change.job_ids)
-    if out.entry is not None:
-        response.headers["ETag"] = out.entry.etag
-    return out
+    targets = runtime.settings.target_languages
+    return _change(
+        runtime,
+        name,
+        None,
+        lambda session, glossary, _row: terminology.create_entry(
+            session, glossary, _entry_value(body), editor.name, targets
+        ),
+        response,
+    )
 
 
 @router.get("/{name}/entries/{entry_id}", response_model=EntryOut)
@@ -236,27 +264,18 @@ def update_entry(
     if_match: IfMatch = None,
 ) -> EntryChangeOut:
     changes = body.model_dump(exclude_unset=True)
-    if any(
-        changes.get(k) is None and k in changes for k in ("source", "targets", "aliases", "status")
-    ):
+    if any(changes.get(k) is None and k in changes for k in NOT_NULL):
         raise ApiError(422, "invalid", "source, targets, aliases and status cannot be null")
-    with session_scope(runtime.sessions) as session:
-        glossary = terminology.get_glossary(session, name)
-        row = terminology.get_entry(session, glossary, entry_id)
-        change = terminology.update_entry(
-            session,
-            glossary,
-            row,
-            changes,
-            if_match,
-            editor.name,
-            runtime.settings.target_languages,
-        )
-        out = _change_out(runtime, glossary, change)
-    _after_commit(runtime, change.job_ids)
-    if out.entry is not None:
-        response.headers["ETag"] = out.entry.etag
-    return out
+    targets = runtime.settings.target_languages
+    return _change(
+        runtime,
+        name,
+        entry_id,
+        lambda session, glossary, row: terminology.update_entry(
+            session, glossary, _present(row), changes, if_match, editor.name, targets
+        ),
+        response,
+    )
 
 
 @router.delete("/{name}/entries/{entry_id}", response_model=EntryChangeOut)
@@ -267,15 +286,15 @@ def delete_entry(
     editor: Editor,
     if_match: IfMatch = None,
 ) -> EntryChangeOut:
-    with session_scope(runtime.sessions) as session:
-        glossary = terminology.get_glossary(session, name)
-        row = terminology.get_entry(session, glossary, entry_id)
-        change = terminology.delete_entry(
-            session, glossary, row, if_match, editor.name, runtime.settings.target_languages
-        )
-        out = _change_out(runtime, glossary, change)
-    _after_commit(runtime, change.job_ids)
-    return out
+    targets = runtime.settings.target_languages
+    return _change(
+        runtime,
+        name,
+        entry_id,
+        lambda session, glossary, row: terminology.delete_entry(
+            session, glossary, _present(row), if_match, editor.name, targets
+        ),
+    )
 
 
 @router.get("/{name}/entries/{entry_id}/history", response_model=list[HistoryOut])
@@ -338,23 +357,25 @@ def accept_suggestion(
     name: GlossaryPath, body: AcceptSuggestionIn, runtime: RuntimeDep, editor: Editor
 ) -> EntryChangeOut:
     """Make a suggested spelling an alias of its entry."""
-    with session_scope(runtime.sessions) as session:
-        glossary = terminology.get_glossary(session, name)
-        row = terminology.get_entry(session, glossary, body.entry_id)
+    targets = runtime.settings.target_languages
+
+    def accept(
+        session: Session, glossary: GlossaryRow, row: EntryRow | None
+    ) -> terminology.EntryChange:
+        row = _present(row)
         if body.spelling in (row.source, *row.aliases):
             raise ApiError(409, "exists", f"{body.spelling!r} is already a spelling of it")
-        change = terminology.update_entry(
+        return terminology.update_entry(
             session,
             glossary,
             row,
             {"aliases": [*row.aliases, body.spelling]},
             terminology.entry_etag(row),
             editor.name,
-            runtime.settings.target_languages,
+            targets,
         )
-        out = _change_out(runtime, glossary, change)
-    _after_commit(runtime, change.job_ids)
-    return out
+
+    return _change(runtime, name, body.entry_id, accept)
 
 
 @router.post(
@@ -430,19 +451,7 @@ def export_glossary(
 ) -> Response:
     if format not in EXCHANGE_FORMATS:
         raise ApiError(422, "invalid", f"unknown format {format!r}")
-    glossary = terminology.get_glossary(session, name)
-    entries = (
-        session.query(EntryRow)
-        .filter(EntryRow.glossary_id == glossary.id)
-        .order_by(EntryRow.source)
-        .all()
-    )
-    value = GlossaryValue(
-        name=glossary.name,
-        description=glossary.description,
-        source_lang=glossary.source_lang,
-        entries=tuple(terminology.to_entry(r) for r in entries),
-    )
+    value = terminology.glossary_value(session, terminology.get_glossary(session, name))
     try:
         text = export(value, format=format, target_lang=target_lang)
     except ValueError as exc:
@@ -453,6 +462,6 @@ def export_glossary(
         text,
         media_type=f"{media}; charset=utf-8",
         headers={
-            "Content-Disposition": f'attachment; filename="{glossary.name}.{format}.{extension}"'
+            "Content-Disposition": f'attachment; filename="{value.name}.{format}.{extension}"'
         },
     )

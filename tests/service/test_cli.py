@@ -157,3 +157,75 @@ def test_models_install_from_url_and_index(
         assert not_found.exit_code == 1 and "404" in not_found.output
     finally:
         server.shutdown()
+
+
+def test_glossary_import_export_list(env: dict[str, str], tmp_path: Path) -> None:
+    listed = runner.invoke(app, ["glossary", "list"], env=env)
+    assert listed.exit_code == 0 and "security" in listed.stdout
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("瀬戸際外交\tbrinkmanship\n\tno source\n", encoding="utf-8")
+    refused = runner.invoke(
+        app,
+        [
+            "glossary",
+            "import",
+            str(bad),
+            "-g",
+            "desk",
+            "--create",
+            "--format",
+            "deepl-tsv",
+            "--target-lang",
+            "en",
+        ],
+        env=env,
+    )
+    assert refused.exit_code == 2 and "line 2" in refused.output
+    good = tmp_path / "good.tsv"
+    good.write_text("瀬戸際外交\tbrinkmanship\n核抑止\tnuclear deterrence\n", encoding="utf-8")
+    dry = runner.invoke(
+        app,
+        [
+            "glossary",
+            "import",
+            str(good),
+            "-g",
+            "desk",
+            "--create",
+            "--format",
+            "deepl-tsv",
+            "--target-lang",
+            "en",
+            "--dry-run",
+        ],
+        env=env,
+    )
+    assert dry.exit_code == 0 and "2 added" in dry.stdout and "would change" in dry.stdout
+    done = runner.invoke(
+        app,
+        [
+            "glossary",
+            "import",
+            str(good),
+            "-g",
+            "desk",
+            "--create",
+            "--format",
+            "deepl-tsv",
+            "--target-lang",
+            "en",
+        ],
+        env=env,
+    )
+    assert done.exit_code == 0 and "2 added" in done.stdout
+    exported = runner.invoke(
+        app,
+        ["glossary", "export", "-g", "desk", "--format", "deepl-tsv", "--target-lang", "en"],
+        env=env,
+    )
+    assert exported.exit_code == 0
+    assert sorted(exported.stdout.strip().splitlines()) == sorted(
+        good.read_text(encoding="utf-8").strip().splitlines()
+    )
+    unknown = runner.invoke(app, ["glossary", "export", "-g", "nope"], env=env)
+    assert unknown.exit_code == 2 and "no glossary 'nope'" in unknown.output

@@ -1,0 +1,74 @@
+"""/editor/: the editors' web page (static HTML, JS and CSS shipped in `service/editor/`).
+
+The page talks to the JSON API with the editor's token; these routes only serve its three
+files, with a strict Content-Security-Policy (same-origin scripts and styles, no inline code,
+no framing) so that glossary text can never run as code in an editor's browser.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from fastapi import APIRouter
+from fastapi.responses import RedirectResponse, Response
+
+from service.errors import ApiError
+
+router = APIRouter(tags=["editor"], include_in_schema=False)
+
+ASSETS: dict[str, str] = {
+    "index.html": "text/html; charset=utf-8",
+    "editor.js": "text/javascript; charset=utf-8",
+    "editor.css": "text/css; charset=utf-8",
+}
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+SECURITY_HEADERS: dict[str, str] = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-cache",
+}
+
+
+def _asset(name: str) -> Response:
+    media_type = ASSETS[name]
+    try:
+        data = resources.files("service").joinpath("editor", name).read_bytes()
+    except FileNotFoundError as exc:  # a broken install: say which file is missing
+        raise ApiError(500, "asset_missing", f"editor asset {name} is not installed") from exc
+    return Response(data, media_type=media_type, headers=SECURITY_HEADERS)
+
+
+@router.get("/editor", response_class=RedirectResponse)
+def editor_redirect() -> RedirectResponse:
+    # Relative, so that it also works behind a proxy that mounts the service under a prefix.
+    return RedirectResponse("editor/", status_code=308, headers=SECURITY_HEADERS)
+
+
+@router.get("/editor/", response_class=Response)
+def editor_page() -> Response:
+    return _asset("index.html")
+
+
+@router.get("/editor/editor.js", response_class=Response)
+def editor_script() -> Response:
+    return _asset("editor.js")
+
+
+@router.get("/editor/editor.css", response_class=Response)
+def editor_stylesheet() -> Response:
+    return _asset("editor.css")
