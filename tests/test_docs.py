@@ -22,3 +22,13 @@ def test_documented_numeric_defaults_match() -> None:
             row = re.search(rf"^\| `KAKEHASHI_{name.upper()}` \| `([^`]*)` \|", text, re.M)
             assert row is not None, name
             assert row.group(1) == str(field.default), name
+
+
+def test_glossary_format_in_readme_matches_the_shipped_file() -> None:
+    shipped = Path(__file__).parents[1] / "glossaries/data/security.ja.tsv"
+    header = shipped.read_text(encoding="utf-8").splitlines()[0]
+    block = README.read_text().split("## Glossary files", 1)[1].split("```")[1].strip()
+    assert block == header
+    from glossaries.exchange import _META
+
+    assert header.split("\t")[:6] == [m for m in _META if m != "id"]
