@@ -13,7 +13,16 @@ from fastapi import FastAPI
 
 from service.errors import install_handlers
 from service.limits import BodySizeLimit
-from service.routes import articles, feeds, glossaries, health, jobs, metrics, translate
+from service.routes import (
+    articles,
+    editor,
+    feeds,
+    glossaries,
+    health,
+    jobs,
+    metrics,
+    translate,
+)
 from service.runtime import Runtime
 from service.settings import Settings
 from service.worker import WorkerPool
@@ -61,6 +70,6 @@ def create_app(
         app.state.runtime = runtime
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_handlers(app)
-    for module in (articles, jobs, glossaries, translate, feeds, health, metrics):
+    for module in (articles, jobs, glossaries, translate, feeds, health, metrics, editor):
         app.include_router(module.router)
     return app
