@@ -11,6 +11,7 @@ from pathlib import Path
 
 from service.settings import Settings
 from translators import package as packages
+from translators.batching import BatchingEngine
 from translators.engine import Engine
 from translators.package import InstalledPackage
 from translators.pipeline import Route
@@ -76,8 +77,22 @@ class EngineRegistry:
                     intra_threads=self._settings.ct2_threads,
                     beam_size=self._settings.beam_size,
                 )
+                if self._settings.batch_wait_ms > 0:
+                    # Sentences of jobs running at once on other threads share one batch.
+                    engine = BatchingEngine(engine, max_wait_ms=self._settings.batch_wait_ms)
                 # Drop engines of packages that were upgraded or removed.
                 for old in [k for k in self._loaded if k[0] == package.path]:
-                    del self._loaded[old]
+                    _close(self._loaded.pop(old))
                 self._loaded[key] = engine
             return engine
+
+    def close(self) -> None:
+        with self._lock:
+            for engine in self._loaded.values():
+                _close(engine)
+            self._loaded.clear()
+
+
+def _close(engine: Engine) -> None:
+    if isinstance(engine, BatchingEngine):
+        engine.close()

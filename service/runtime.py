@@ -116,6 +116,7 @@ class Runtime:
             return
         self._closed = True
         self.websub.stop(timeout=5)
+        self.engines.close()
         try:
             self.broker.close()
         except Exception:

@@ -86,6 +86,12 @@ class Settings(BaseSettings):
         default=0, ge=0, description="CTranslate2 threads per model (0: auto)."
     )
     ct2_compute_type: str = Field(default="int8", description="CTranslate2 compute type.")
+    batch_wait_ms: float = Field(
+        default=5.0,
+        ge=0,
+        le=1000,
+        description="Milliseconds a translation waits for other jobs' sentences to batch with.",
+    )
     beam_size: int = Field(default=2, ge=1, le=16, description="Beam size for translation.")
 
     @field_validator("target_languages", mode="before")

@@ -152,7 +152,18 @@ def seed_shipped(session: Session) -> int:
             actor="kakehashi (shipped)",
         )
         for entry in shipped.entries:
-            session.add(_new_row(row, entry))
+            entry_row = _new_row(row, entry)
+            session.add(entry_row)
+            session.flush()
+            _history(
+                session,
+                row,
+                "kakehashi (shipped)",
+                "create",
+                entry_row.id,
+                None,
+                snapshot(entry_row),
+            )
             added += 1
     return added
 
