@@ -258,5 +258,6 @@ class TranslationOut(BaseModel):
     route: list[str]
     model: str
     url: str
+    categories: list[str]
     updated_at: datetime
     report: dict[str, Any]

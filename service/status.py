@@ -115,6 +115,7 @@ def latest_translation(session: Session, article_id: str, lang: str) -> Translat
         route=list(t.route),
         model=t.model,
         url=r.url,
+        categories=list(r.categories),
         updated_at=t.updated_at,
         report=t.report,
     )

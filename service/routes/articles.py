@@ -121,4 +121,8 @@ def get_translation(
     found = status.latest_translation(session, article_id, lang)
     if found is None:
         raise ApiError(404, "not_found", f"no {lang} translation of article {article_id}")
+    if principal.sections is not None and not any(
+        principal.may_read_section(c) for c in found.categories
+    ):
+        raise ApiError(403, "forbidden", "this key does not cover the article's sections")
     return found

@@ -195,6 +195,8 @@ def test_scopes_sections_and_review_state(
     assert ids(reviewer) == {"sec", "eco", "rev"}
     assert ids(economy) == {"eco"}
     assert ids(tokens["partner"], category="security") == {"sec"}
+    assert client.get("/v1/articles/eco/translations/en", headers=auth(economy)).status_code == 200
+    assert client.get("/v1/articles/sec/translations/en", headers=auth(economy)).status_code == 403
     assert (
         client.get("/feeds/en.json", params={"token": economy, "category": "security"}).status_code
         == 403
