@@ -229,3 +229,27 @@ def test_glossary_import_export_list(env: dict[str, str], tmp_path: Path) -> Non
     )
     unknown = runner.invoke(app, ["glossary", "export", "-g", "nope"], env=env)
     assert unknown.exit_code == 2 and "no glossary 'nope'" in unknown.output
+
+
+def test_backfill_creates_only_missing_jobs(env: dict[str, str]) -> None:
+    from service import db, ingest
+    from service.schemas import ArticleContent
+    from tests.service.conftest import article
+
+    engine = db.make_engine(env["KAKEHASHI_DATABASE_URL"])
+    db.migrate(engine)
+    sessions = db.make_sessionmaker(engine)
+    with db.session_scope(sessions) as session:
+        for article_id in ("b-1", "b-2"):
+            content = ArticleContent.model_validate(
+                {k: v for k, v in article(article_id).items() if k != "id"}
+            )
+            ingest.create(session, article_id, content, ("en",))
+        ingest.retract(session, "b-2")
+    engine.dispose()
+    wider = {**env, "KAKEHASHI_TARGET_LANGUAGES": "en,de"}
+    first = runner.invoke(app, ["backfill"], env=wider)
+    assert first.exit_code == 0, first.output
+    assert "1 jobs created" in first.stdout  # b-1 in de; en is queued, b-2 is retracted
+    again = runner.invoke(app, ["backfill"], env=wider)
+    assert "0 jobs created" in again.stdout
