@@ -97,7 +97,6 @@ def _finish(runtime: Runtime, job_id: str, state: str, error: str | None = None)
         if error is not None:
             values["error"] = error[:2000]
         if state == WAITING:
-            values["error"] = error
             values["attempts"] = Job.attempts - 1  # waiting for a model is not a failed attempt
         session.execute(update(Job).where(Job.id == job_id).values(**values))
 

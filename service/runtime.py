@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from feeds import FORMATS
 from service import db
 from service.cache import FeedCache, RedisSentenceCache
-from service.constants import DRAMATIQ_NAMESPACE, STATS_PREFIX
+from service.constants import DRAMATIQ_NAMESPACE, STATS_PREFIX, TRANSLATE_ACTOR
 from service.embedded import EmbeddedRedis
 from service.engines import EngineRegistry
 from service.settings import Settings
@@ -89,8 +89,6 @@ class Runtime:
 
     @property
     def translate_actor(self) -> dramatiq.Actor[[str], None]:
-        from service.constants import TRANSLATE_ACTOR
-
         actor: dramatiq.Actor[[str], None] = self.broker.get_actor(TRANSLATE_ACTOR)
         return actor
 

@@ -136,6 +136,63 @@ def create_glossary(
     return row
 
 
+def list_glossaries(session: Session) -> list[GlossaryRow]:
+    return list(session.scalars(select(GlossaryRow).order_by(GlossaryRow.name)))
+
+
+def _entries_of(session: Session, glossary: GlossaryRow) -> list[EntryRow]:
+    return list(session.scalars(select(EntryRow).where(EntryRow.glossary_id == glossary.id)))
+
+
+def _articles_using_any(session: Session, entry_ids: Iterable[str]) -> set[str]:
+    ids = list(entry_ids)
+    if not ids:
+        return set()
+    return set(
+        session.scalars(select(TermOccurrence.article_id).where(TermOccurrence.entry_id.in_(ids)))
+    )
+
+
+def update_glossary(
+    session: Session,
+    glossary: GlossaryRow,
+    changes: dict[str, Any],
+    actor: str,
+    targets: Sequence[str],
+) -> list[str]:
+    """Change a glossary's description or categories; returns the re-translation jobs.
+
+    New categories change which articles the glossary applies to, so its terms are re-indexed
+    and the articles that gain or lose them are translated again.
+    """
+    before = {"description": glossary.description, "categories": glossary.categories}
+    for field, value in changes.items():
+        setattr(glossary, field, value)
+    after = {"description": glossary.description, "categories": glossary.categories}
+    _history(session, glossary, actor, "update-glossary", None, before, after)
+    _bump(glossary)
+    if before["categories"] == after["categories"]:
+        return []
+    rows = _entries_of(session, glossary)
+    affected = _articles_using_any(session, (r.id for r in rows))
+    affected |= reindex_entries(session, glossary, [to_entry(r) for r in rows])
+    return requeue(session, affected, targets, "glossary")
+
+
+def delete_glossary(
+    session: Session, glossary: GlossaryRow, actor: str, targets: Sequence[str]
+) -> list[str]:
+    """Delete a glossary and its entries; returns the re-translation jobs of its articles."""
+    ids = [r.id for r in _entries_of(session, glossary)]
+    affected = _articles_using_any(session, ids)
+    if ids:
+        session.execute(delete(TermOccurrence).where(TermOccurrence.entry_id.in_(ids)))
+    session.delete(glossary)
+    session.flush()
+    del actor  # the glossary's history goes with it; the deletion is logged by the service
+    return requeue(session, affected, targets, "glossary")
+
+
 def seed_shipped(session: Session) -> int:
     """Load the shipped glossaries on first start (never again once any glossary existed)."""
     if session.scalar(select(func.count()).select_from(GlossaryRow)) or session.scalar(
@@ -361,8 +418,7 @@ def get_entry(session: Session, glossary: GlossaryRow, entry_id: str) -> EntryRo
     return row
 
 
-def _check_entry(entry: Entry, targets_known: Sequence[str]) -> None:
-    del targets_known  # any language code the schema accepted may carry a rendering
+def _check_entry(entry: Entry) -> None:
     if entry.status == "approved" and not entry.targets and not entry.do_not_translate:
         raise ApiError(422, "invalid", "an approved entry needs at least one rendering")
 
@@ -384,7 +440,7 @@ def _duplicate_surface(
 def create_entry(
     session: Session, glossary: GlossaryRow, entry: Entry, actor: str, targets: Sequence[str]
 ) -> EntryChange:
-    _check_entry(entry, targets)
+    _check_entry(entry)
     _duplicate_surface(session, glossary, entry, None)
     row = _new_row(glossary, entry)
     session.add(row)
@@ -410,7 +466,7 @@ def update_entry(
     for field, value in changes.items():
         setattr(row, field, list(value) if isinstance(value, tuple) else value)
     entry = to_entry(row)
-    _check_entry(entry, targets)
+    _check_entry(entry)
     _duplicate_surface(session, glossary, entry, row.id)
     row.revision += 1
     row.updated_at = utcnow()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Annotated
 
@@ -32,6 +33,7 @@ from service.schemas import (
 )
 from service.tables import EntryRow, GlossaryRow, HistoryRow
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/glossaries", tags=["glossaries"])
 GlossaryPath = Annotated[str, Path(pattern=terminology.NAME_PATTERN)]
 EntryPath = Annotated[str, Path(pattern=r"^[0-9a-f]{1,32}$")]
@@ -139,8 +141,7 @@ def _change(
 @router.get("", response_model=list[GlossaryOut])
 def list_glossaries(session: SessionDep, _: AnyPrincipal) -> list[GlossaryOut]:
     counts = terminology.entry_counts(session)
-    rows = session.query(GlossaryRow).order_by(GlossaryRow.name).all()
-    return [_glossary_out(row, counts.get(row.id, 0)) for row in rows]
+    return [_glossary_out(g, counts.get(g.id, 0)) for g in terminology.list_glossaries(session)]
 
 
 @router.post("", status_code=201, response_model=GlossaryOut)
@@ -163,36 +164,32 @@ def get_glossary(name: GlossaryPath, session: SessionDep, _: AnyPrincipal) -> Gl
 
 @router.patch("/{name}", response_model=GlossaryOut)
 def update_glossary(
-    name: GlossaryPath, body: GlossaryPatch, session: SessionDep, editor: Editor
+    name: GlossaryPath, body: GlossaryPatch, runtime: RuntimeDep, editor: Editor
 ) -> GlossaryOut:
-    row = terminology.get_glossary(session, name)
-    before = {"description": row.description, "categories": row.categories}
-    changes = body.model_dump(exclude_unset=True)
-    for field, value in changes.items():
-        setattr(row, field, value)
-    terminology._history(
-        session,
-        row,
-        editor.name,
-        "update-glossary",
-        None,
-        before,
-        {"description": row.description, "categories": row.categories},
-    )
-    terminology._bump(row)
-    return _glossary_out(row, terminology.entry_counts(session).get(row.id, 0))
+    """Change the description or the categories (which re-translates the articles affected)."""
+    with session_scope(runtime.sessions) as session:
+        row = terminology.get_glossary(session, name)
+        jobs = terminology.update_glossary(
+            session,
+            row,
+            body.model_dump(exclude_unset=True),
+            editor.name,
+            runtime.settings.target_languages,
+        )
+        out = _glossary_out(row, terminology.entry_counts(session).get(row.id, 0))
+    _after_commit(runtime, jobs)
+    return out
 
 
 @router.delete("/{name}", status_code=204)
 def delete_glossary(name: GlossaryPath, runtime: RuntimeDep, editor: Editor) -> Response:
+    """Delete a glossary; the articles that used its terms are translated again without them."""
     with session_scope(runtime.sessions) as session:
         row = terminology.get_glossary(session, name)
-        entries = session.query(EntryRow).filter(EntryRow.glossary_id == row.id).all()
-        affected: set[str] = set()
-        for entry in entries:
-            affected |= terminology.articles_using(session, entry.id)
-        jobs = terminology.requeue(session, affected, runtime.settings.target_languages, "glossary")
-        session.delete(row)
+        jobs = terminology.delete_glossary(
+            session, row, editor.name, runtime.settings.target_languages
+        )
+    log.info("glossary %s deleted by %s; %d jobs queued", name, editor.name, len(jobs))
     _after_commit(runtime, jobs)
     return Response(status_code=204)
 

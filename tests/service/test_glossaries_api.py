@@ -222,3 +222,43 @@ def test_usage_and_suggestions(client: TestClient, tokens: dict[str, str]) -> No
     assert accepted.json()["affected_articles"] == ["music-1"]
     usage = client.get(f"/v1/glossaries/desk/entries/{entry['id']}/usage", headers=editor).json()
     assert len(usage[0]["sentences"]) == 3
+
+
+def test_category_change_and_deletion_retranslate_the_articles_concerned(
+    client: TestClient, tokens: dict[str, str], runtime: Runtime
+) -> None:
+    from service.tables import Job
+
+    editor = auth(tokens["editor"])
+    _glossary(client, tokens)
+    entry = client.post("/v1/glossaries/desk/entries", json=ENTRY, headers=editor).json()["entry"]
+    client.post(
+        "/v1/articles",
+        json=article("n-1", body="瀬戸際外交が続く。"),
+        headers=auth(tokens["publisher"]),
+    )
+    usage_url = f"/v1/glossaries/desk/entries/{entry['id']}/usage"
+    assert [u["article_id"] for u in client.get(usage_url, headers=editor).json()] == ["n-1"]
+
+    def glossary_jobs() -> int:
+        with runtime.sessions() as session:
+            return int(
+                session.scalar(
+                    select(func.count()).select_from(Job).where(Job.reason == "glossary")
+                )
+                or 0
+            )
+
+    narrowed = client.patch("/v1/glossaries/desk", json={"categories": ["economy"]}, headers=editor)
+    assert narrowed.status_code == 200 and narrowed.json()["categories"] == ["economy"]
+    assert client.get(usage_url, headers=editor).json() == []  # security articles: not ours
+    assert glossary_jobs() == 2  # n-1 in en and fr, now without the term
+    history = client.get("/v1/glossaries/desk/history", headers=editor).json()
+    assert history[0]["action"] == "update-glossary"
+    assert history[0]["after"]["categories"] == ["economy"]
+
+    client.patch("/v1/glossaries/desk", json={"categories": None}, headers=editor)
+    assert glossary_jobs() == 4
+    assert client.delete("/v1/glossaries/desk", headers=editor).status_code == 204
+    assert glossary_jobs() == 6
+    assert client.get("/v1/glossaries/desk", headers=editor).status_code == 404
