@@ -87,20 +87,6 @@ class FeedCache:
             log.warning("feed cache read failed: %s", exc)
             return None
 
-    def get(self, lang: str, variant: str) -> CachedFeed | None:
-        try:
-            raw = self._client.hgetall(self._key(lang, variant))
-        except redis.RedisError as exc:
-            log.warning("feed cache read failed: %s", exc)
-            return None
-        if not raw:
-            return None
-        return CachedFeed(
-            body=raw[b"body"],
-            etag=raw[b"etag"].decode(),
-            last_modified=raw[b"last_modified"].decode(),
-        )
-
     def put(self, lang: str, variant: str, feed: CachedFeed) -> None:
         try:
             key = self._key(lang, variant)

@@ -8,8 +8,10 @@ import signal
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -17,6 +19,9 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColu
 from rich.table import Table
 
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 app = typer.Typer(
     help="Kakehashi: offline translation and syndication of Japanese journalism.",
@@ -201,12 +206,24 @@ def models_remove(
     console.print(f"removed {package.code} version {package.version}")
 
 
-def _sessions(settings: Settings):  # type: ignore[no-untyped-def]
+@contextmanager
+def _session(settings: Settings, *, glossaries: bool = False) -> Iterator[Session]:
+    """One transaction on the store of record (migrated first; with the shipped glossaries
+    loaded when `glossaries`), committed on success; the engine is disposed either way."""
     from service import db
+    from service.terminology import seed_shipped
 
     engine = db.make_engine(settings.resolved_database_url)
-    db.migrate(engine)
-    return engine, db.make_sessionmaker(engine)
+    try:
+        db.migrate(engine)
+        sessions = db.make_sessionmaker(engine)
+        if glossaries:
+            with db.session_scope(sessions) as session:
+                seed_shipped(session)
+        with db.session_scope(sessions) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 @keys_app.command("create")
@@ -227,13 +244,10 @@ def keys_create(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """Create a key and print its token once; only a hash is stored."""
-    from service import db
     from service.keys import KeyProblem, create_key
 
-    settings = _settings()
-    engine, sessions = _sessions(settings)
     try:
-        with db.session_scope(sessions) as session:
+        with _session(_settings()) as session:
             row, token = create_key(
                 session,
                 name=name,
@@ -245,8 +259,6 @@ def keys_create(
             key_id = row.id
     except KeyProblem as exc:
         raise _fail(str(exc), 2) from exc
-    finally:
-        engine.dispose()
     if as_json:
         print(json.dumps({"id": key_id, "role": role, "name": name, "token": token}))
         return
@@ -257,11 +269,9 @@ def keys_create(
 @keys_app.command("list")
 def keys_list() -> None:
     """List keys (never their tokens)."""
-    from service import db
     from service.keys import list_keys
 
-    engine, sessions = _sessions(_settings())
-    with db.session_scope(sessions) as session:
+    with _session(_settings()) as session:
         table = Table("id", "name", "role", "token starts", "scope", "created", "revoked")
         for k in list_keys(session):
             scope = ",".join(k.languages or ["*"]) + " / " + ",".join(k.sections or ["*"])
@@ -274,7 +284,6 @@ def keys_list() -> None:
                 k.created_at.isoformat(timespec="seconds"),
                 k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else "",
             )
-    engine.dispose()
     console.print(table)
 
 
@@ -283,17 +292,13 @@ def keys_revoke(
     key_id: Annotated[int, typer.Argument(help="The key's id (see keys list).")],
 ) -> None:
     """Revoke a key; its token stops working at once."""
-    from service import db
     from service.keys import KeyProblem, revoke_key
 
-    engine, sessions = _sessions(_settings())
     try:
-        with db.session_scope(sessions) as session:
+        with _session(_settings()) as session:
             revoke_key(session, key_id)
     except KeyProblem as exc:
         raise _fail(str(exc), 2) from exc
-    finally:
-        engine.dispose()
     console.print(f"key {key_id} revoked")
 
 
@@ -311,7 +316,6 @@ def translate(
     ] = False,
 ) -> None:
     """Translate a text now with the installed model and the glossaries."""
-    from service import db
     from service.engines import EngineRegistry
     from service.errors import ApiError
     from service.terminology import MatcherCache
@@ -331,14 +335,11 @@ def translate(
         raise _fail(f"no model installed for {source}:{target}; use 'kakehashi models install'", 3)
     matcher = None
     if not no_glossary:
-        db_engine, sessions = _glossary_session(settings)
         try:
-            with db.session_scope(sessions) as session:
+            with _session(settings, glossaries=True) as session:
                 matcher = MatcherCache().for_names(session, glossary)
         except ApiError as exc:
             raise _fail(exc.message, 2) from exc
-        finally:
-            db_engine.dispose()
     [result] = translate_texts([text], engine=engine, matcher=matcher)
     if as_json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
@@ -348,27 +349,15 @@ def translate(
             err.print("[yellow]needs review:[/yellow] some glossary terms are missing")
 
 
-def _glossary_session(settings: Settings):  # type: ignore[no-untyped-def]
-    from service import db
-    from service.terminology import seed_shipped
-
-    engine, sessions = _sessions(settings)
-    with db.session_scope(sessions) as session:
-        seed_shipped(session)
-    return engine, sessions
-
-
 @glossary_app.command("list")
 def glossary_list() -> None:
     """List the glossaries with their entry counts and versions."""
-    from service import db, terminology
-    from service.tables import GlossaryRow
+    from service import terminology
 
-    engine, sessions = _glossary_session(_settings())
     table = Table("name", "entries", "version", "categories", "description")
-    with db.session_scope(sessions) as session:
+    with _session(_settings(), glossaries=True) as session:
         counts = terminology.entry_counts(session)
-        for g in session.query(GlossaryRow).order_by(GlossaryRow.name):
+        for g in terminology.list_glossaries(session):
             table.add_row(
                 g.name,
                 str(counts.get(g.id, 0)),
@@ -376,7 +365,6 @@ def glossary_list() -> None:
                 ",".join(g.categories or ["*"]),
                 g.description,
             )
-    engine.dispose()
     console.print(table)
 
 
@@ -395,7 +383,7 @@ def glossary_import(
     create: Annotated[bool, typer.Option(help="Create the glossary if it does not exist.")] = False,
 ) -> None:
     """Import entries; every line is checked first and nothing is applied if one is invalid."""
-    from service import db, terminology
+    from service import terminology
     from service.errors import ApiError
 
     settings = _settings()
@@ -404,8 +392,7 @@ def glossary_import(
             task = progress.add_task(f"reading {file.name}", total=None)
             text = file.read_text(encoding="utf-8-sig")
             progress.update(task, description="validating and applying")
-            engine, sessions = _glossary_session(settings)
-            with db.session_scope(sessions) as session:
+            with _session(settings, glossaries=True) as session:
                 try:
                     row = terminology.get_glossary(session, glossary)
                 except ApiError:
@@ -425,7 +412,6 @@ def glossary_import(
                     actor="cli",
                     targets=settings.target_languages,
                 )
-            engine.dispose()
     except (OSError, UnicodeDecodeError) as exc:
         raise _fail(f"cannot read {file}: {exc}", 2) from exc
     except ApiError as exc:
@@ -455,20 +441,17 @@ def glossary_export(
 ) -> None:
     """Export a glossary as TSV/CSV."""
     from glossaries import export
-    from service import db, terminology
+    from service import terminology
     from service.errors import ApiError
 
-    engine, sessions = _glossary_session(_settings())
     try:
-        with db.session_scope(sessions) as session:
+        with _session(_settings(), glossaries=True) as session:
             value = terminology.glossary_value(session, terminology.get_glossary(session, glossary))
         text = export(value, format=format, target_lang=target_lang)
     except ApiError as exc:
         raise _fail(exc.message, 2) from exc
     except ValueError as exc:
         raise _fail(str(exc), 2) from exc
-    finally:
-        engine.dispose()
     if output is None:
         sys.stdout.write(text)
     else:
@@ -479,52 +462,16 @@ def glossary_export(
 @app.command()
 def backfill() -> None:
     """Create jobs for every published article missing a translation in a configured language."""
-    from sqlalchemy import select
-
-    from service import db
-    from service.tables import Article, Job, Revision, Translation
+    from service import ingest
 
     settings = _settings()
-    engine, sessions = _sessions(settings)
-    created = 0
-    with db.session_scope(sessions) as session:
-        rows = (
-            session.execute(
-                select(Article, Revision)
-                .join(
-                    Revision,
-                    (Revision.article_id == Article.id)
-                    & (Revision.number == Article.current_revision),
-                )
-                .where(Article.status == "published")
-            )
-            .tuples()
-            .all()
+    with _session(settings) as session, Progress(console=err) as progress:
+        task = progress.add_task("checking articles", total=None)
+        created = ingest.backfill(
+            session,
+            settings.target_languages,
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
         )
-        with Progress(console=err) as progress:
-            task = progress.add_task("checking articles", total=len(rows))
-            for article, revision in rows:
-                have = set(
-                    session.scalars(
-                        select(Translation.lang).where(Translation.revision_id == revision.id)
-                    )
-                )
-                pending = set(
-                    session.scalars(
-                        select(Job.target_lang).where(
-                            Job.revision_id == revision.id,
-                            Job.state.in_(("queued", "running", "waiting-for-model")),
-                        )
-                    )
-                )
-                for lang in settings.target_languages:
-                    if lang not in have and lang not in pending:
-                        session.add(
-                            Job(article_id=article.id, revision_id=revision.id, target_lang=lang)
-                        )
-                        created += 1
-                progress.advance(task)
-    engine.dispose()
     console.print(f"{created} jobs created; running services send them within a sweep interval")
 
 

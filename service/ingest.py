@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from service.errors import ApiError
 from service.jobs import CANCELLED, OPEN_STATES, RUNNING
 from service.schemas import ArticleContent
-from service.tables import Article, Job, Revision, utcnow
+from service.tables import Article, Job, Revision, Translation, utcnow
 
 
 @dataclass(frozen=True)
@@ -159,3 +160,45 @@ def retract(session: Session, article_id: str) -> Article:
         article.updated_at = now
         _cancel_open_jobs(session, article_id, "article retracted")
     return article
+
+
+def backfill(
+    session: Session,
+    targets: tuple[str, ...],
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Jobs for every published article's current revision that lacks a translation in a
+    target language and has no open job for it; returns how many were created."""
+    rows = (
+        session.execute(
+            select(Article.id, Revision.id)
+            .join(
+                Revision,
+                (Revision.article_id == Article.id) & (Revision.number == Article.current_revision),
+            )
+            .where(Article.status == "published")
+        )
+        .tuples()
+        .all()
+    )
+    created = 0
+    for done, (article_id, revision_id) in enumerate(rows, start=1):
+        have = set(
+            session.scalars(select(Translation.lang).where(Translation.revision_id == revision_id))
+        )
+        have |= set(
+            session.scalars(
+                select(Job.target_lang).where(
+                    Job.revision_id == revision_id, Job.state.in_(OPEN_STATES)
+                )
+            )
+        )
+        missing = [lang for lang in targets if lang not in have]
+        session.add_all(
+            Job(article_id=article_id, revision_id=revision_id, target_lang=lang, reason="backfill")
+            for lang in missing
+        )
+        created += len(missing)
+        if progress is not None:
+            progress(done, len(rows))
+    return created

@@ -165,9 +165,7 @@ def _alternates(session: Session, article_ids: list[str]) -> dict[str, list[str]
     return {k: sorted(v) for k, v in found.items()}
 
 
-def _tombstones(
-    session: Session, settings: Settings, lang: str, since: datetime
-) -> tuple[feeds.Tombstone, ...]:
+def _tombstones(session: Session, lang: str, since: datetime) -> tuple[feeds.Tombstone, ...]:
     rows = session.execute(
         select(Article.id, Article.retracted_at)
         .where(Article.status == "retracted", Article.retracted_at >= since)
@@ -226,7 +224,7 @@ def build_feed(
     )
     now = datetime.now(UTC)
     tombstones = (
-        _tombstones(session, settings, query.lang, now - timedelta(days=settings.tombstone_days))
+        _tombstones(session, query.lang, now - timedelta(days=settings.tombstone_days))
         if query.before is None
         else ()
     )

@@ -523,20 +523,24 @@ def search_entries(
     limit: int,
     offset: int,
 ) -> tuple[int, list[EntryRow]]:
+    """Entries by source, paged in SQL; a text query also looks inside aliases, renderings and
+    notes, which are JSON (not portably searchable in SQL), so it filters in Python."""
     stmt = select(EntryRow).where(EntryRow.glossary_id == glossary.id)
     if status:
         stmt = stmt.where(EntryRow.status == status)
-    rows = list(session.scalars(stmt.order_by(EntryRow.source, EntryRow.id)))
-    if q:
-        needle = q.casefold()
-        rows = [
-            r
-            for r in rows
-            if needle in r.source.casefold()
-            or any(needle in a.casefold() for a in r.aliases)
-            or any(needle in t.casefold() for t in r.targets.values())
-            or needle in r.note.casefold()
-        ]
+    stmt = stmt.order_by(EntryRow.source, EntryRow.id)
+    if not q:
+        total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        return int(total or 0), list(session.scalars(stmt.offset(offset).limit(limit)))
+    needle = q.casefold()
+    rows = [
+        r
+        for r in session.scalars(stmt)
+        if needle in r.source.casefold()
+        or any(needle in a.casefold() for a in r.aliases)
+        or any(needle in t.casefold() for t in r.targets.values())
+        or needle in r.note.casefold()
+    ]
     return len(rows), rows[offset : offset + limit]
 
 

@@ -14,10 +14,10 @@ from starlette.concurrency import run_in_threadpool
 
 import feeds as feed_render
 from service import syndication
-from service.cache import CachedFeed
 from service.db import session_scope
 from service.deps import RuntimeDep, get_principal, require_role
 from service.errors import ApiError
+from service.keys import Principal
 from service.runtime import Runtime
 from service.syndication import FeedQuery
 
@@ -75,11 +75,8 @@ def _serve(
     if found is not None:
         key, etag, last_modified = found
     else:
-        with session_scope(runtime.sessions) as session:
-            feed = syndication.build_feed(session, runtime.settings, principal, query)
-        cached: CachedFeed = syndication.render_cached(feed_render.render(feed, fmt), feed.updated)
-        runtime.feed_cache.put(lang, variant, cached)
-        body, etag, last_modified = cached.body, cached.etag, cached.last_modified
+        key = ""
+        body, etag, last_modified = _render(runtime, principal, query, variant)
     headers = {
         "ETag": etag,
         "Last-Modified": last_modified,
@@ -94,13 +91,24 @@ def _serve(
         return Response(status_code=304, headers=headers)
     if body is None:
         body = runtime.feed_cache.body(key)
-        if body is None:  # evicted between the two reads: render again
-            with session_scope(runtime.sessions) as session:
-                feed = syndication.build_feed(session, runtime.settings, principal, query)
-            body = feed_render.render(feed, fmt)
+        if body is None:  # evicted between the two reads: render again, with its validators
+            body, headers["ETag"], headers["Last-Modified"] = _render(
+                runtime, principal, query, variant
+            )
     headers["Content-Length"] = str(len(body))
     content = b"" if request.method == "HEAD" else body
     return Response(content, media_type=feed_render.MEDIA_TYPES[fmt], headers=headers)
+
+
+def _render(
+    runtime: Runtime, principal: Principal, query: FeedQuery, variant: str
+) -> tuple[bytes, str, str]:
+    """Build the feed from the database, cache it, and return (body, etag, last_modified)."""
+    with session_scope(runtime.sessions) as session:
+        feed = syndication.build_feed(session, runtime.settings, principal, query)
+    cached = syndication.render_cached(feed_render.render(feed, query.fmt), feed.updated)
+    runtime.feed_cache.put(query.lang, variant, cached)
+    return cached.body, cached.etag, cached.last_modified
 
 
 def _not_modified_since(header: str | None, last_modified: str) -> bool:

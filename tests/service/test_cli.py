@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from service.cli import app
 
@@ -159,64 +159,35 @@ def test_models_install_from_url_and_index(
         server.shutdown()
 
 
+def _import_deepl(env: dict[str, str], path: Path, *extra: str) -> Result:
+    args = [
+        "glossary",
+        "import",
+        str(path),
+        "-g",
+        "desk",
+        "--create",
+        "--format",
+        "deepl-tsv",
+        "--target-lang",
+        "en",
+        *extra,
+    ]
+    return runner.invoke(app, args, env=env)
+
+
 def test_glossary_import_export_list(env: dict[str, str], tmp_path: Path) -> None:
     listed = runner.invoke(app, ["glossary", "list"], env=env)
     assert listed.exit_code == 0 and "security" in listed.stdout
     bad = tmp_path / "bad.tsv"
     bad.write_text("瀬戸際外交\tbrinkmanship\n\tno source\n", encoding="utf-8")
-    refused = runner.invoke(
-        app,
-        [
-            "glossary",
-            "import",
-            str(bad),
-            "-g",
-            "desk",
-            "--create",
-            "--format",
-            "deepl-tsv",
-            "--target-lang",
-            "en",
-        ],
-        env=env,
-    )
+    refused = _import_deepl(env, bad)
     assert refused.exit_code == 2 and "line 2" in refused.output
     good = tmp_path / "good.tsv"
     good.write_text("瀬戸際外交\tbrinkmanship\n核抑止\tnuclear deterrence\n", encoding="utf-8")
-    dry = runner.invoke(
-        app,
-        [
-            "glossary",
-            "import",
-            str(good),
-            "-g",
-            "desk",
-            "--create",
-            "--format",
-            "deepl-tsv",
-            "--target-lang",
-            "en",
-            "--dry-run",
-        ],
-        env=env,
-    )
+    dry = _import_deepl(env, good, "--dry-run")
     assert dry.exit_code == 0 and "2 added" in dry.stdout and "would change" in dry.stdout
-    done = runner.invoke(
-        app,
-        [
-            "glossary",
-            "import",
-            str(good),
-            "-g",
-            "desk",
-            "--create",
-            "--format",
-            "deepl-tsv",
-            "--target-lang",
-            "en",
-        ],
-        env=env,
-    )
+    done = _import_deepl(env, good)
     assert done.exit_code == 0 and "2 added" in done.stdout
     exported = runner.invoke(
         app,

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from service.db import session_scope
 from service.keys import create_key
 from service.runtime import Runtime
+from service.settings import Settings
 from service.tables import Article, Revision, Translation, utcnow
 from tests.service.conftest import article, auth
 
@@ -278,9 +279,7 @@ def test_conditional_requests(client: TestClient, tokens: dict[str, str], runtim
     assert after.status_code == 200 and b"corrected" in after.content
 
 
-def test_feed_changes_ping_the_websub_hubs(
-    settings: object, tokens: dict[str, str], tiny_package_zip: Path
-) -> None:
+def test_feed_changes_ping_the_websub_hubs(settings: Settings) -> None:
     """A real local HTTP server acts as hub; a publish pings it with the feeds' URLs, and the
     feeds advertise it."""
     import threading
@@ -288,7 +287,6 @@ def test_feed_changes_ping_the_websub_hubs(
     from urllib.parse import parse_qs
 
     from service.app import create_app
-    from service.settings import Settings
 
     received: list[dict[str, list[str]]] = []
 
@@ -305,7 +303,6 @@ def test_feed_changes_ping_the_websub_hubs(
     server = ThreadingHTTPServer(("127.0.0.1", 0), Hub)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     hub = f"http://127.0.0.1:{server.server_address[1]}/hub"
-    assert isinstance(settings, Settings)
     rt = Runtime.start(settings.model_copy(update={"websub_hubs": (hub,)}))
     try:
         with session_scope(rt.sessions) as session:

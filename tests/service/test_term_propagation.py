@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from service.app import create_app
+from service.db import session_scope
 from service.jobs import run_job
+from service.keys import create_key
 from service.runtime import Runtime
 from service.settings import Settings
 from service.tables import Job, Translation
 from tests.service.conftest import article, auth
 from translators.engine import Engine
+from translators.package import install
 
 pytestmark = pytest.mark.slow
 
@@ -47,6 +51,17 @@ def en_runtime(english_only: Settings) -> Iterator[Runtime]:
     rt.close()
 
 
+@pytest.fixture
+def tokens_en(en_runtime: Runtime, tiny_package_zip: Path) -> dict[str, str]:
+    """The tiny ja->en package installed, and one token per role."""
+    install(tiny_package_zip, en_runtime.settings.resolved_models_dir)
+    with session_scope(en_runtime.sessions) as session:
+        return {
+            role: create_key(session, name=f"test {role}", role=role)[1]
+            for role in ("publisher", "editor", "partner")
+        }
+
+
 def _run_queued(runtime: Runtime) -> int:
     with runtime.sessions() as session:
         ids = list(session.scalars(select(Job.id).where(Job.state == "queued")))
@@ -56,7 +71,7 @@ def _run_queued(runtime: Runtime) -> int:
 
 
 def test_editing_a_term_retranslates_only_its_sentences(
-    en_runtime: Runtime, tiny_package_zip: object, tokens_en: dict[str, str]
+    en_runtime: Runtime, tokens_en: dict[str, str]
 ) -> None:
     runtime = en_runtime
     real = runtime.engines.engine("en")
@@ -136,19 +151,3 @@ def test_editing_a_term_retranslates_only_its_sentences(
             i["id"] for i in feed_after["items"] if i["date_modified"] != modified_before[i["id"]]
         }
         assert moved == {f"urn:kakehashi:article:{a}:en" for a in users}
-
-
-@pytest.fixture
-def tokens_en(en_runtime: Runtime, tiny_package_zip: object) -> dict[str, str]:
-    from pathlib import Path
-
-    from service.db import session_scope
-    from service.keys import create_key
-    from translators.package import install
-
-    install(Path(str(tiny_package_zip)), en_runtime.settings.resolved_models_dir)
-    with session_scope(en_runtime.sessions) as session:
-        return {
-            role: create_key(session, name=f"test {role}", role=role)[1]
-            for role in ("publisher", "editor", "partner")
-        }
