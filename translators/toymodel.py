@@ -240,10 +240,33 @@ def build_package(
     return archive
 
 
-def _main() -> None:  # pragma: no cover - manual helper
-    import sys
+def _main(argv: Sequence[str] | None = None) -> None:
+    """``python -m translators.toymodel [--pair ja:en ...] OUT_DIR``: build toy packages."""
+    import argparse
+    import re
 
-    print(build_package(Path(sys.argv[1] if len(sys.argv) > 1 else ".")))
+    parser = argparse.ArgumentParser(
+        prog="python -m translators.toymodel",
+        description="Build tiny random-weight argos-format packages (gibberish translations) "
+        "to try kakehashi without a real model. Prints the path of each package built.",
+    )
+    parser.add_argument("out_dir", type=Path, help="folder to write the .argosmodel files to")
+    parser.add_argument(
+        "--pair",
+        action="append",
+        metavar="SRC:TGT",
+        help="language pair to build, e.g. ja:en or en:fr (repeat; default ja:en)",
+    )
+    parser.add_argument("--version", default="1.0", help="package version (default 1.0)")
+    args = parser.parse_args(argv)
+    pairs = args.pair or ["ja:en"]
+    for pair in pairs:
+        found = re.fullmatch(r"([a-z]{2,3}):([a-z]{2,3})", pair)
+        if found is None or found[1] == found[2]:
+            parser.error(f"--pair wants two different language codes like ja:en, not {pair!r}")
+    for pair in pairs:
+        source, target = pair.split(":")
+        print(build_package(args.out_dir, source=source, target=target, version=args.version))
 
 
 if __name__ == "__main__":  # pragma: no cover
