@@ -73,3 +73,13 @@ def create_app(
     for module in (articles, jobs, glossaries, translate, feeds, health, metrics, editor):
         app.include_router(module.router)
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The app of one process of `kakehashi serve --workers N`: settings and log level from the
+    environment (the parent process wrote the resolved values there)."""
+    from service import logs
+
+    settings = Settings()
+    logs.configure(settings.log_level.upper())
+    return create_app(settings)

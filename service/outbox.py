@@ -121,6 +121,9 @@ class Sweeper:
         self._thread = threading.Thread(target=self._loop, name="kakehashi-sweeper", daemon=True)
         self._thread.start()
 
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
     def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:

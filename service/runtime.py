@@ -22,8 +22,9 @@ from service.cache import FeedCache, RedisSentenceCache
 from service.constants import DRAMATIQ_NAMESPACE, STATS_PREFIX, TRANSLATE_ACTOR
 from service.embedded import EmbeddedRedis
 from service.engines import EngineRegistry
+from service.migrate import prepare_store
 from service.settings import Settings
-from service.terminology import MatcherCache, seed_shipped
+from service.terminology import MatcherCache
 from service.websub import WebSubPublisher
 
 log = logging.getLogger(__name__)
@@ -47,11 +48,7 @@ class Runtime:
         db_engine = db.make_engine(settings.resolved_database_url)
         sessions = db.make_sessionmaker(db_engine)
         if migrate:
-            db.migrate(db_engine)
-            with db.session_scope(sessions) as session:
-                seeded = seed_shipped(session)
-            if seeded:
-                log.info("loaded the shipped glossaries: %d entries", seeded)
+            prepare_store(db_engine)
         embedded = None
         redis_url = settings.redis_url
         if redis_url is None:
@@ -70,6 +67,14 @@ class Runtime:
             embedded_redis=embedded,
         )
         runtime.websub.start()
+        for target, route in runtime.engines.routes(settings.target_languages).items():
+            if route is None:
+                log.warning(
+                    "no model reaches ja:%s: its jobs wait until one is installed "
+                    "(kakehashi models install ja:%s)",
+                    target,
+                    target,
+                )
         from service.jobs import declare_actor
 
         declare_actor(runtime)

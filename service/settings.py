@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -93,6 +93,9 @@ class Settings(BaseSettings):
         description="Milliseconds a translation waits for other jobs' sentences to batch with.",
     )
     beam_size: int = Field(default=2, ge=1, le=16, description="Beam size for translation.")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", description="Log level of `serve` and `worker` (their --log-level wins)."
+    )
 
     @field_validator("target_languages", mode="before")
     @classmethod

@@ -35,6 +35,12 @@ class WorkerPool:
         self.sweeper.sweep()
         self.sweeper.start()
 
+    def healthy(self) -> bool:
+        """Every worker thread and the sweeper are alive (a heartbeat is only written then)."""
+        worker = self._worker
+        threads = [*worker.workers, *worker.consumers.values()] if worker is not None else []
+        return self.sweeper.alive() and all(t.is_alive() for t in threads)
+
     def stop(self) -> None:
         self.sweeper.stop()
         if self._worker is not None:
