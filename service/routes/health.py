@@ -1,4 +1,9 @@
-"""/healthz (the process answers) and /readyz (database, Redis, models per language)."""
+"""/healthz (the process answers) and /readyz (database, Redis, models per language).
+
+/readyz answers 503 until every configured target language has a route (a direct package or a
+pivot through English): a service that cannot translate into a configured language is not
+ready for partners, even though its jobs wait safely for the model.
+"""
 
 from __future__ import annotations
 
@@ -45,7 +50,12 @@ def readyz(runtime: RuntimeDep) -> JSONResponse:
         "installed": installed,
         "routes": runtime.engines.routes(targets),
     }
-    # Missing models do not make the service unready: jobs wait for them. Say so, though.
-    ready = bool(database["ok"] and redis_state["ok"])
+    # A configured language no model reaches is not ready: its articles would never appear.
+    # Jobs wait for the model (nothing is lost) and resume once it is installed.
+    if missing:
+        models["hint"] = "install with: " + "; ".join(
+            f"kakehashi models install {pair}" for pair in missing
+        )
+    ready = bool(database["ok"] and redis_state["ok"] and not missing)
     body = ReadyOut(ready=ready, database=database, redis=redis_state, models=models)
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)

@@ -143,6 +143,8 @@ def test_publish_to_feed_through_the_real_server(
     feed = httpx.get(f"{server}/feeds/en.json", params={"token": partner})
     assert feed.status_code == 200
     document = feed.json()
+    # KAKEHASHI_PUBLIC_URL is unset: links use the address and port `serve` listens on.
+    assert document["feed_url"] == f"{server}/feeds/en.json"
     assert document["version"] == "https://jsonfeed.org/version/1.1"
     assert [item["id"] for item in document["items"]] == [
         "urn:kakehashi:article:moscow-delay-tactics:en"
@@ -159,11 +161,13 @@ def test_publish_to_feed_through_the_real_server(
 
     # German has no model: its job waits, readyz names the pair, and installing resumes it.
     assert _poll(server, publisher, article["id"], "de", {"waiting-for-model"})
-    assert httpx.get(f"{server}/readyz").json()["models"]["missing"] == ["ja:de"]
+    unready = httpx.get(f"{server}/readyz")
+    assert unready.status_code == 503 and unready.json()["models"]["missing"] == ["ja:de"]
     de_zip = build_package(tmp_path / "de", target="de", seed=3)
     cli(env, "models", "install", str(de_zip))
     assert _poll(server, publisher, article["id"], "de", {"done", "failed"})["state"] == "done"
-    assert httpx.get(f"{server}/readyz").json()["models"]["missing"] == []
+    ready = httpx.get(f"{server}/readyz")
+    assert ready.status_code == 200 and ready.json()["models"]["missing"] == []
     de_feed = httpx.get(f"{server}/feeds/de.rss", params={"token": partner})
     assert de_feed.status_code == 200 and not feedparser.parse(de_feed.content).bozo
 

@@ -106,15 +106,18 @@ def test_missing_model_waits_and_resumes_on_install(
     client.post("/v1/articles", json=article(), headers=auth(tokens["publisher"]))
     waiting = wait_for(client, tokens["publisher"], "a-1", "fr", {"waiting-for-model"})
     assert waiting["state"] == "waiting-for-model"
-    ready = client.get("/readyz").json()
-    assert ready["ready"] is True and ready["models"]["missing"] == ["ja:fr"]
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["ready"] is False and ready.json()["models"]["missing"] == ["ja:fr"]
+    assert "kakehashi models install ja:fr" in ready.json()["models"]["hint"]
     assert wait_for(client, tokens["publisher"], "a-1", "en", {"done"})["state"] == "done"
 
     fr_zip = build_package(tmp_path / "fr", target="fr", seed=7)
     install(fr_zip, runtime.settings.resolved_models_dir)
     done = wait_for(client, tokens["publisher"], "a-1", "fr", {"done", "failed"})
     assert done["state"] == "done"
-    assert client.get("/readyz").json()["models"]["missing"] == []
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["models"]["missing"] == []
     job = client.get(f"/v1/jobs/{done['job_id']}", headers=auth(tokens["admin"])).json()
     assert job["attempts"] == 1  # waiting for the model did not count as a failed attempt
 
