@@ -8,11 +8,13 @@ whenever it cannot prove a message is still queued) is run once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import dramatiq
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
 
 from service.constants import TRANSLATE_ACTOR, TRANSLATE_QUEUE
 from service.db import session_scope
@@ -34,6 +36,29 @@ WAITING = "waiting-for-model"
 CANCELLED = "cancelled"
 STATES = (QUEUED, RUNNING, DONE, FAILED, WAITING, CANCELLED)
 OPEN_STATES = (QUEUED, RUNNING, WAITING)
+
+
+def supersede(
+    session: Session, article_ids: Collection[str], langs: Collection[str], reason: str
+) -> None:
+    """Cancel the queued and waiting jobs of these articles in these languages.
+
+    Called before new jobs for them are written, so an article has at most one job waiting in a
+    language however often it is edited (a job waiting for a model would otherwise pile up with
+    every glossary change). A running job is left to finish; its successor runs after it.
+    """
+    if not article_ids or not langs:
+        return
+    now = utcnow()
+    session.execute(
+        update(Job)
+        .where(
+            Job.article_id.in_(list(article_ids)),
+            Job.target_lang.in_(list(langs)),
+            Job.state.in_((QUEUED, WAITING)),
+        )
+        .values(state=CANCELLED, error=reason, finished_at=now, updated_at=now, lease_until=None)
+    )
 
 
 class RetryableJobError(Exception):

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 import glossaries
 from glossaries import Entry, Matcher
 from service.errors import ApiError
+from service.jobs import supersede
 from service.tables import (
     Article,
     EntryRow,
@@ -391,6 +392,7 @@ def requeue(
         .tuples()
         .all()
     )
+    supersede(session, [article_id for article_id, _ in rows], targets, f"superseded ({reason})")
     jobs = [
         Job(article_id=article_id, revision_id=revision_id, target_lang=lang, reason=reason)
         for article_id, revision_id in rows
