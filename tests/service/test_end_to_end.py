@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,36 +14,29 @@ import feedparser
 import httpx
 import pytest
 
+from tests.service.processes import (
+    KAKEHASHI,
+    answers,
+    free_port,
+    kakehashi_env,
+    running,
+    wait_until,
+)
 from translators.toymodel import build_package
 
 pytestmark = pytest.mark.slow
 
 SHARED = Path(os.environ.get("KAKEHASHI_SHARED_DIR", Path(__file__).parents[3] / "shared"))
-KAKEHASHI = [sys.executable, "-m", "service.cli"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
 def env(tmp_path: Path, database_url: str, clean_redis: object) -> dict[str, str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("KAKEHASHI_")}
-    environment.update(
-        {
-            "KAKEHASHI_DATA_DIR": str(tmp_path / "data"),
-            "KAKEHASHI_TARGET_LANGUAGES": "en,de",
-            "KAKEHASHI_SWEEP_INTERVAL": "0.5",
-            "KAKEHASHI_ARGOS_PACKAGES_DIR": str(tmp_path / "no-argos"),
-        }
+    return kakehashi_env(
+        tmp_path / "data",
+        database_url,
+        KAKEHASHI_TARGET_LANGUAGES="en,de",
+        KAKEHASHI_SWEEP_INTERVAL="0.5",
     )
-    if os.environ.get("KAKEHASHI_DATABASE_URL"):  # CI's PostgreSQL run: a fresh database
-        environment["KAKEHASHI_DATABASE_URL"] = database_url
-    if os.environ.get("KAKEHASHI_REDIS_URL"):  # CI's Debian redis-server run
-        environment["KAKEHASHI_REDIS_URL"] = os.environ["KAKEHASHI_REDIS_URL"]
-    return environment
 
 
 def cli(env: dict[str, str], *args: str) -> str:
@@ -58,34 +49,13 @@ def cli(env: dict[str, str], *args: str) -> str:
 
 @pytest.fixture
 def server(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
-    log = (tmp_path / "serve.log").open("w")
-    process = subprocess.Popen(
-        [*KAKEHASHI, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(
-                    "serve did not start:\n" + (tmp_path / "serve.log").read_text()
-                )
-            time.sleep(0.2)
+    log = tmp_path / "serve.log"
+    with running(["serve", "--port", str(port)], env, log) as process:
+        wait_until(answers(f"{base}/healthz"), "serve answering /healthz", process, log)
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-    text = (tmp_path / "serve.log").read_text()
+    text = log.read_text()
     assert "Traceback" not in text, text
     assert "kh_par_" not in text and "kh_pub_" not in text, "a token reached the log"
 
