@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from service.errors import install_handlers
 from service.limits import BodySizeLimit
+from service.openapi import install_docs
 from service.routes import (
     articles,
     editor,
@@ -65,11 +66,14 @@ def create_app(
         summary="Japanese journalism, translated offline with exact terminology, as feeds.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     if runtime is not None:
         app.state.runtime = runtime
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_handlers(app)
+    install_docs(app)
     for module in (articles, jobs, glossaries, translate, feeds, health, metrics, editor):
         app.include_router(module.router)
     return app

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from service import signing
@@ -55,7 +56,20 @@ def _token(request: Request) -> str | None:
     return request.query_params.get("token")
 
 
-def get_principal(request: Request, runtime: RuntimeDep) -> Principal:
+# Declares the bearer scheme in the OpenAPI schema of every route that needs a token, so /docs
+# can send one. The header itself is read by `_token` (which also takes ?token= for feeds).
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="An API key's token (`kakehashi keys create --role ...` prints it once).",
+)
+
+
+def get_principal(
+    request: Request,
+    runtime: RuntimeDep,
+    _scheme: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None,
+) -> Principal:
     """The key behind the request's token (Bearer header, or ?token= for feed readers)."""
     token = _token(request)
     if not token:

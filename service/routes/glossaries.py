@@ -144,7 +144,9 @@ def list_glossaries(session: SessionDep, _: AnyPrincipal) -> list[GlossaryOut]:
     return [_glossary_out(g, counts.get(g.id, 0)) for g in terminology.list_glossaries(session)]
 
 
-@router.post("", status_code=201, response_model=GlossaryOut)
+@router.post(
+    "", status_code=201, response_model=GlossaryOut, responses={409: {"description": "name taken"}}
+)
 def create_glossary(body: GlossaryIn, session: SessionDep, editor: Editor) -> GlossaryOut:
     row = terminology.create_glossary(
         session,
@@ -213,7 +215,12 @@ def list_entries(
     )
 
 
-@router.post("/{name}/entries", status_code=201, response_model=EntryChangeOut)
+@router.post(
+    "/{name}/entries",
+    status_code=201,
+    response_model=EntryChangeOut,
+    responses={409: {"description": "a spelling is already a term of another entry"}},
+)
 def create_entry(
     name: GlossaryPath, body: EntryIn, runtime: RuntimeDep, editor: Editor, response: Response
 ) -> EntryChangeOut:
@@ -247,6 +254,7 @@ def get_entry(
     "/{name}/entries/{entry_id}",
     response_model=EntryChangeOut,
     responses={
+        409: {"description": "a spelling is already a term of another entry"},
         412: {"description": "the entry changed since it was read"},
         428: {"description": "If-Match is missing"},
     },
@@ -275,7 +283,14 @@ def update_entry(
     )
 
 
-@router.delete("/{name}/entries/{entry_id}", response_model=EntryChangeOut)
+@router.delete(
+    "/{name}/entries/{entry_id}",
+    response_model=EntryChangeOut,
+    responses={
+        412: {"description": "the entry changed since it was read"},
+        428: {"description": "If-Match is missing"},
+    },
+)
 def delete_entry(
     name: GlossaryPath,
     entry_id: EntryPath,
@@ -349,7 +364,11 @@ def list_suggestions(
     ]
 
 
-@router.post("/{name}/suggestions/accept", response_model=EntryChangeOut)
+@router.post(
+    "/{name}/suggestions/accept",
+    response_model=EntryChangeOut,
+    responses={409: {"description": "already a spelling of the entry, or of another"}},
+)
 def accept_suggestion(
     name: GlossaryPath, body: AcceptSuggestionIn, runtime: RuntimeDep, editor: Editor
 ) -> EntryChangeOut:

@@ -17,7 +17,11 @@ from translators.pipeline import translate_texts
 router = APIRouter(prefix="/v1/translate", tags=["translate"])
 
 
-@router.post("", dependencies=[Depends(_require("editor", "publisher"))])
+@router.post(
+    "",
+    dependencies=[Depends(_require("editor", "publisher"))],
+    responses={409: {"description": "no model installed for the pair"}},
+)
 async def translate(body: TranslateIn, runtime: RuntimeDep) -> dict[str, Any]:
     """Translate a text: one segment per source sentence, each with its flags and terms."""
     if body.source != "ja":
