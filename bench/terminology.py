@@ -376,6 +376,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not args.toy:
                 print("no installed ja→en model found: using the random-weight toy package")
             package = toy_package(workdir)
+        assert package is not None
         engine = CTranslate2Engine(package, inter_threads=1, intra_threads=args.threads)
         label = "TOY (random weights)" if toy else f"{package.code} {package.version}"
         print(f"engine: {label}; {len(docs)} documents; dictionary {len(dictionary.pairs)} pairs")

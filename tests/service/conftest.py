@@ -45,7 +45,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
-def clean_redis(redis_url: str) -> Iterator[redis.Redis]:
+def clean_redis(redis_url: str) -> Iterator[redis.Redis[bytes]]:
     client = redis.Redis.from_url(redis_url)
     client.flushdb()
     yield client
@@ -70,7 +70,7 @@ def database_url(tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def settings(
-    tmp_path: Path, database_url: str, redis_url: str, clean_redis: redis.Redis
+    tmp_path: Path, database_url: str, redis_url: str, clean_redis: redis.Redis[bytes]
 ) -> Settings:
     return Settings(
         data_dir=tmp_path / "data",

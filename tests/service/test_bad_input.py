@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -59,7 +61,7 @@ def test_invalid_fields_are_422_naming_the_field(
     field: str,
 ) -> None:
     response = client.post(
-        "/v1/articles", json=article(**change), headers=auth(tokens["publisher"])
+        "/v1/articles", json={**article(), **change}, headers=auth(tokens["publisher"])
     )
     _error(response, 422, "invalid")
     assert any(field in detail["loc"] for detail in response.json()["error"]["details"])
@@ -91,7 +93,7 @@ def test_oversized_body_without_content_length_is_413(
 ) -> None:
     limit = runtime.settings.max_body_bytes
 
-    def chunks():  # type: ignore[no-untyped-def]
+    def chunks() -> Iterator[bytes]:
         for _ in range(limit // 65536 + 2):
             yield b" " * 65536
 

@@ -25,6 +25,7 @@ from tests.service.processes import (
 from translators.toymodel import build_package
 
 pytestmark = pytest.mark.slow
+ARTICLE_ID = "moscow-delay-tactics"
 
 SHARED = Path(os.environ.get("KAKEHASHI_SHARED_DIR", Path(__file__).parents[3] / "shared"))
 
@@ -88,8 +89,8 @@ def test_publish_to_feed_through_the_real_server(
     assert publisher not in cli(env, "keys", "list")  # only a hash is stored
 
     # The CMS publishes.
-    article = {
-        "id": "moscow-delay-tactics",
+    article: dict[str, str | list[str]] = {
+        "id": ARTICLE_ID,
         "title": "「偽りの対話」という兵器:モスクワの遅延戦術と日本の安全保障",
         "body": "2026年1月27日の夜明け前、核の最後通告の期限が切れた。\n\n"
         "マスカロフカは古典的な手法だ。拒否的抑止力が試されている。",
@@ -104,7 +105,7 @@ def test_publish_to_feed_through_the_real_server(
     assert {job["lang"] for job in posted.json()["article"]["jobs"]} == {"en", "de"}
     assert httpx.post(f"{server}/v1/articles", json=article, headers=headers).status_code == 200
 
-    en = _poll(server, publisher, article["id"], "en", {"done", "failed"})
+    en = _poll(server, publisher, ARTICLE_ID, "en", {"done", "failed"})
     assert en["state"] == "done"
     job = httpx.get(f"{server}/v1/jobs/{en['job_id']}", headers=headers).json()
     assert job["state"] == "done" and job["finished_at"]
@@ -130,12 +131,12 @@ def test_publish_to_feed_through_the_real_server(
     assert parsed.entries[0].id == "urn:kakehashi:article:moscow-delay-tactics:en"
 
     # German has no model: its job waits, readyz names the pair, and installing resumes it.
-    assert _poll(server, publisher, article["id"], "de", {"waiting-for-model"})
+    assert _poll(server, publisher, ARTICLE_ID, "de", {"waiting-for-model"})
     unready = httpx.get(f"{server}/readyz")
     assert unready.status_code == 503 and unready.json()["models"]["missing"] == ["ja:de"]
     de_zip = build_package(tmp_path / "de", target="de", seed=3)
     cli(env, "models", "install", str(de_zip))
-    assert _poll(server, publisher, article["id"], "de", {"done", "failed"})["state"] == "done"
+    assert _poll(server, publisher, ARTICLE_ID, "de", {"done", "failed"})["state"] == "done"
     ready = httpx.get(f"{server}/readyz")
     assert ready.status_code == 200 and ready.json()["models"]["missing"] == []
     de_feed = httpx.get(f"{server}/feeds/de.rss", params={"token": partner})

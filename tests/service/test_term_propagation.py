@@ -21,6 +21,7 @@ from service.tables import Job, Translation
 from tests.service.conftest import article, auth
 from translators.engine import Engine
 from translators.package import install
+from translators.pipeline import Route
 
 pytestmark = pytest.mark.slow
 
@@ -75,7 +76,7 @@ def test_editing_a_term_retranslates_only_its_sentences(
 ) -> None:
     runtime = en_runtime
     real = runtime.engines.engine("en")
-    assert real is not None
+    assert real is not None and not isinstance(real, Route)
     recorder = RecordingEngine(real)
     runtime.engines.engine = lambda target, source="ja": recorder  # type: ignore[method-assign]
     with TestClient(create_app(runtime=runtime)) as client:

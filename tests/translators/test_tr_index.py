@@ -22,10 +22,9 @@ class _Server:
             def do_GET(self) -> None:
                 outer.requests.append(self.path)
                 if self.path == "/lying":  # no Content-Length: the limit applies while reading
-                    body = b"x" * 5000
                     self.send_response(200)
                     self.end_headers()
-                    self.wfile.write(body)
+                    self.wfile.write(b"x" * 5000)
                     return
                 body = outer.files.get(self.path)
                 if body is None:

@@ -40,7 +40,7 @@ class Counting:
         self.calls.append(list(sentences))
         if self.fn is not None:
             return self.fn(sentences)
-        return self.inner.translate_batch(sentences)  # type: ignore[attr-defined]
+        return list(self.inner.translate_batch(sentences))  # type: ignore[attr-defined]
 
 
 def engine_of(fn: Callable[[list[str]], list[str]]) -> Counting:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -93,10 +93,10 @@ def test_pivot_cache_hits_both_steps() -> None:
         def __init__(self) -> None:
             self.data: dict[str, str] = {}
 
-        def get_many(self, keys: object) -> list[str | None]:
-            return [self.data.get(k) for k in keys]  # type: ignore[attr-defined]
+        def get_many(self, keys: Sequence[str]) -> list[str | None]:
+            return [self.data.get(k) for k in keys]
 
-        def set_many(self, items: dict[str, str]) -> None:
+        def set_many(self, items: Mapping[str, str]) -> None:
             self.data.update(items)
 
     cache = DictCache()
