@@ -401,7 +401,8 @@ def keys_create(
     if as_json:
         print(json.dumps({"id": key_id, "role": role, "name": name, "token": token}))
         return
-    console.print(f"key {key_id} ({role}, {name}) created. Its token, shown only now:")
+    # The message goes to stderr, the token alone to stdout: TOKEN=$(kakehashi keys create ...)
+    err.print(f"key {key_id} ({role}, {name}) created. Its token, shown only now:")
     print(token)
 
 

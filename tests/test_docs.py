@@ -32,3 +32,24 @@ def test_glossary_format_in_readme_matches_the_shipped_file() -> None:
     from glossaries.exchange import _META
 
     assert header.split("\t")[:6] == [m for m in _META if m != "id"]
+
+
+def test_readme_points_newcomers_at_what_exists() -> None:
+    text = README.read_text()
+    for needle in (
+        "/editor/",  # the editors' page
+        "kakehashi glossary import",
+        "kakehashi glossary export",
+        "KAKEHASHI_SHARED_DIR",  # how tests find ../shared, and that they skip without it
+        "kakehashi migrate",
+        "--scale worker=3",
+        "serve --workers",
+    ):
+        assert needle in text, needle
+    from service.cli import app
+
+    commands = {c.name or c.callback.__name__ for c in app.registered_commands if c.callback}
+    commands |= {g.name for g in app.registered_groups if g.name}
+    cli_section = text.split("## CLI", 1)[1].split("\n## ", 1)[0]
+    for command in commands:
+        assert f"kakehashi {command}" in cli_section, command
