@@ -71,7 +71,10 @@ def test_serve_and_workers_start_together_on_an_empty_database(
         assert healthy.returncode == 0, healthy.stderr
         assert w1.poll() is None and w2.poll() is None and api.poll() is None
     for log in ("serve.log", "w1.log", "w2.log"):
-        assert "Traceback" not in (tmp_path / log).read_text()
+        text = (tmp_path / log).read_text()
+        assert "Traceback" not in text
+        # One clear warning per configured language without a model, on every start.
+        assert text.count("no model reaches ja:en") == 1, text
     _seeded_once(_url(env))
     stale = subprocess.run(
         [*KAKEHASHI, "healthcheck", "--heartbeat-file", str(tmp_path / "none.alive")],
