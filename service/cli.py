@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 from rich.table import Table
 
+from service.errors import DomainError, ModelMissing, NotFound
 from service.settings import Settings
 
 if TYPE_CHECKING:
@@ -52,6 +53,14 @@ def _settings() -> Settings:
 def _fail(message: str, code: int = 1) -> typer.Exit:
     err.print(f"[red]error:[/red] {message}")
     return typer.Exit(code)
+
+
+def _domain_fail(exc: DomainError) -> typer.Exit:
+    """The one place domain errors become exit codes: 3 for a missing model, else 2 (bad input)."""
+    for detail in exc.details if isinstance(exc.details, list) else []:
+        if isinstance(detail, dict) and "line" in detail:
+            err.print(f"  line {detail['line']}: {detail['message']}")
+    return _fail(exc.message, 3 if isinstance(exc, ModelMissing) else 2)
 
 
 @app.command()
@@ -317,7 +326,6 @@ def translate(
 ) -> None:
     """Translate a text now with the installed model and the glossaries."""
     from service.engines import EngineRegistry
-    from service.errors import ApiError
     from service.terminology import MatcherCache
     from translators.pipeline import translate_texts
 
@@ -338,8 +346,8 @@ def translate(
         try:
             with _session(settings, glossaries=True) as session:
                 matcher = MatcherCache().for_names(session, glossary)
-        except ApiError as exc:
-            raise _fail(exc.message, 2) from exc
+        except DomainError as exc:
+            raise _domain_fail(exc) from exc
     [result] = translate_texts([text], engine=engine, matcher=matcher)
     if as_json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
@@ -384,7 +392,6 @@ def glossary_import(
 ) -> None:
     """Import entries; every line is checked first and nothing is applied if one is invalid."""
     from service import terminology
-    from service.errors import ApiError
 
     settings = _settings()
     try:
@@ -395,7 +402,7 @@ def glossary_import(
             with _session(settings, glossaries=True) as session:
                 try:
                     row = terminology.get_glossary(session, glossary)
-                except ApiError:
+                except NotFound:
                     if not create:
                         raise
                     row = terminology.create_glossary(
@@ -414,10 +421,8 @@ def glossary_import(
                 )
     except (OSError, UnicodeDecodeError) as exc:
         raise _fail(f"cannot read {file}: {exc}", 2) from exc
-    except ApiError as exc:
-        for detail in exc.details or []:
-            err.print(f"  line {detail['line']}: {detail['message']}")
-        raise _fail(exc.message, 2) from exc
+    except DomainError as exc:
+        raise _domain_fail(exc) from exc
     verb = "would change" if dry_run else "changed"
     console.print(
         f"{outcome.format}: {len(outcome.added)} added, {len(outcome.changed)} "
@@ -442,14 +447,13 @@ def glossary_export(
     """Export a glossary as TSV/CSV."""
     from glossaries import export
     from service import terminology
-    from service.errors import ApiError
 
     try:
         with _session(_settings(), glossaries=True) as session:
             value = terminology.glossary_value(session, terminology.get_glossary(session, glossary))
         text = export(value, format=format, target_lang=target_lang)
-    except ApiError as exc:
-        raise _fail(exc.message, 2) from exc
+    except DomainError as exc:
+        raise _domain_fail(exc) from exc
     except ValueError as exc:
         raise _fail(str(exc), 2) from exc
     if output is None:

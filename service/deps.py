@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from service import signing
 from service.db import session_scope
-from service.errors import ApiError
+from service.errors import Forbidden, Unauthorized
 from service.keys import Principal, authenticate
 from service.runtime import Runtime
 from service.settings import Settings
@@ -45,12 +45,7 @@ def _token(request: Request) -> str | None:
     if header:
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
-            raise ApiError(
-                401,
-                "unauthorized",
-                "use 'Authorization: Bearer <token>'",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+            raise Unauthorized("use 'Authorization: Bearer <token>'")
         return value.strip()
     return request.query_params.get("token")
 
@@ -59,26 +54,17 @@ def get_principal(request: Request, runtime: RuntimeDep) -> Principal:
     """The key behind the request's token (Bearer header, or ?token= for feed readers)."""
     token = _token(request)
     if not token:
-        raise ApiError(
-            401,
-            "unauthorized",
-            "a token is required (Bearer header or ?token=)",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise Unauthorized("a token is required (Bearer header or ?token=)")
     with session_scope(runtime.sessions) as session:
         principal = authenticate(session, token)
     if principal is None:
-        raise ApiError(
-            401, "unauthorized", "unknown or revoked token", headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise Unauthorized("unknown or revoked token")
     return principal
 
 
 def require_role(principal: Principal, *roles: str) -> Principal:
     if principal.role != "admin" and principal.role not in roles:
-        raise ApiError(
-            403, "forbidden", f"this needs a {' or '.join(roles)} key; yours is {principal.role}"
-        )
+        raise Forbidden(f"this needs a {' or '.join(roles)} key; yours is {principal.role}")
     return principal
 
 
@@ -114,7 +100,7 @@ async def check_signature(request: Request, runtime: RuntimeDep) -> None:
             time.time(),
         )
     except signing.SignatureError as exc:
-        raise ApiError(401, "bad_signature", str(exc)) from exc
+        raise Unauthorized(str(exc), code="bad_signature", challenge=None) from exc
 
 
 Signed = Depends(check_signature)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from service.errors import ApiError
+from service.errors import Conflict, NotFound
 from service.jobs import CANCELLED, OPEN_STATES, RUNNING
 from service.schemas import ArticleContent
 from service.tables import Article, Job, Revision, Translation, utcnow
@@ -95,14 +95,13 @@ def create(
         if article.status == "published" and revision.content_hash == digest:
             return IngestResult(article, revision, revision_jobs(session, revision), False)
         if article.status == "retracted":
-            raise ApiError(
-                409, "retracted", f"article {article_id} was retracted; PUT it to publish it again"
+            raise Conflict(
+                f"article {article_id} was retracted; PUT it to publish it again", code="retracted"
             )
-        raise ApiError(
-            409,
-            "exists",
+        raise Conflict(
             f"article {article_id} exists with other content; "
             f"send changes with PUT /v1/articles/{article_id}",
+            code="exists",
         )
     return _create_new(session, article_id, content, digest, targets)
 
@@ -152,7 +151,7 @@ def retract(session: Session, article_id: str) -> Article:
     """DELETE: the article leaves every feed; its history stays in the database."""
     article = session.get(Article, article_id)
     if article is None:
-        raise ApiError(404, "not_found", f"no article {article_id}")
+        raise NotFound(f"no article {article_id}")
     if article.status != "retracted":
         now = utcnow()
         article.status = "retracted"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from service.errors import ApiError
+from service.errors import NotFound
 from service.schemas import ArticleOut, JobOut, LanguageStatus, TranslationOut
 from service.tables import Article, Job, Revision, Translation
 
@@ -34,7 +34,7 @@ def get_job(session: Session, job_id: str) -> JobOut:
         .where(Job.id == job_id)
     ).first()
     if row is None:
-        raise ApiError(404, "not_found", f"no job {job_id}")
+        raise NotFound(f"no job {job_id}")
     return job_out(row[0], row[1])
 
 
@@ -84,7 +84,7 @@ def article_out(session: Session, article: Article) -> ArticleOut:
 def get_article(session: Session, article_id: str) -> ArticleOut:
     article = session.get(Article, article_id)
     if article is None:
-        raise ApiError(404, "not_found", f"no article {article_id}")
+        raise NotFound(f"no article {article_id}")
     return article_out(session, article)
 
 

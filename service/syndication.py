@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 import feeds
 from service.cache import CachedFeed
-from service.errors import ApiError
+from service.errors import Malformed
 from service.keys import Principal
 from service.settings import Settings
 from service.tables import Article, Revision, Translation
@@ -62,8 +62,8 @@ def decode_cursor(raw: str) -> tuple[datetime, str]:
         if when.tzinfo is None or not article_id:
             raise ValueError("incomplete cursor")
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(
-            400, "bad_cursor", "the 'before' cursor is not one this service made"
+        raise Malformed(
+            "the 'before' cursor is not one this service made", code="bad_cursor"
         ) from exc
     return when, article_id
 

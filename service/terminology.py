@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 import glossaries
 from glossaries import Entry, Matcher
-from service.errors import ApiError
+from service.errors import Conflict, Invalid, NotFound, PreconditionFailed, PreconditionRequired
 from service.tables import (
     Article,
     EntryRow,
@@ -84,7 +84,7 @@ def article_text(revision: Revision) -> str:
 def get_glossary(session: Session, name: str) -> GlossaryRow:
     row = session.scalars(select(GlossaryRow).where(GlossaryRow.name == name)).first()
     if row is None:
-        raise ApiError(404, "not_found", f"no glossary {name!r}")
+        raise NotFound(f"no glossary {name!r}")
     return row
 
 
@@ -118,9 +118,9 @@ def create_glossary(
     session: Session, *, name: str, description: str, categories: Sequence[str] | None, actor: str
 ) -> GlossaryRow:
     if not _NAME.match(name):
-        raise ApiError(422, "invalid", "a glossary name is 1-100 of a-z, 0-9, '_' and '-'")
+        raise Invalid("a glossary name is 1-100 of a-z, 0-9, '_' and '-'")
     if session.scalars(select(GlossaryRow.id).where(GlossaryRow.name == name)).first():
-        raise ApiError(409, "exists", f"glossary {name!r} exists")
+        raise Conflict(f"glossary {name!r} exists", code="exists")
     row = GlossaryRow(
         name=name, description=description, categories=list(categories) if categories else None
     )
@@ -276,7 +276,7 @@ class MatcherCache:
         known = {g.name: g for g in rows}
         missing = [n for n in names if n not in known]
         if missing:
-            raise ApiError(422, "unknown_glossary", f"no glossary {missing[0]!r}")
+            raise Invalid(f"no glossary {missing[0]!r}", code="unknown_glossary")
         return self._matcher(session, [known[n] for n in names])
 
     def _matcher(self, session: Session, chosen_rows: Sequence[GlossaryRow]) -> Matcher:
@@ -414,13 +414,13 @@ class EntryChange:
 def get_entry(session: Session, glossary: GlossaryRow, entry_id: str) -> EntryRow:
     row = session.get(EntryRow, entry_id)
     if row is None or row.glossary_id != glossary.id:
-        raise ApiError(404, "not_found", f"no entry {entry_id} in glossary {glossary.name!r}")
+        raise NotFound(f"no entry {entry_id} in glossary {glossary.name!r}")
     return row
 
 
 def _check_entry(entry: Entry) -> None:
     if entry.status == "approved" and not entry.targets and not entry.do_not_translate:
-        raise ApiError(422, "invalid", "an approved entry needs at least one rendering")
+        raise Invalid("an approved entry needs at least one rendering")
 
 
 def _duplicate_surface(
@@ -432,8 +432,8 @@ def _duplicate_surface(
             continue
         clash = surfaces & {row.source, *row.aliases}
         if clash:
-            raise ApiError(
-                409, "duplicate_term", f"{sorted(clash)[0]!r} is already a term of entry {row.id}"
+            raise Conflict(
+                f"{sorted(clash)[0]!r} is already a term of entry {row.id}", code="duplicate_term"
             )
 
 
@@ -498,19 +498,15 @@ def delete_entry(
 
 def _precondition(row: EntryRow, if_match: str | None) -> None:
     if if_match is None:
-        raise ApiError(
-            428,
-            "precondition_required",
-            "send If-Match with the entry's ETag so no concurrent edit is lost",
+        raise PreconditionRequired(
+            "send If-Match with the entry's ETag so no concurrent edit is lost"
         )
     tags = [tag.strip() for tag in if_match.split(",")]
     if "*" not in tags and entry_etag(row) not in tags:
-        raise ApiError(
-            412,
-            "precondition_failed",
+        raise PreconditionFailed(
             f"the entry changed since you read it (now {entry_etag(row)}); "
             "read it again and re-apply your edit",
-            headers={"ETag": entry_etag(row)},
+            current=entry_etag(row),
         )
 
 
@@ -652,13 +648,12 @@ def import_entries(
             text, format=format, source_lang=glossary.source_lang, target_lang=target_lang
         )
     except ValueError as exc:
-        raise ApiError(422, "invalid", str(exc)) from exc
+        raise Invalid(str(exc)) from exc
     if parsed.errors:
-        raise ApiError(
-            422,
-            "invalid_import",
+        raise Invalid(
             f"{len(parsed.errors)} invalid line(s); nothing was imported",
-            [{"line": e.line, "message": e.message} for e in parsed.errors],
+            code="invalid_import",
+            details=[{"line": e.line, "message": e.message} for e in parsed.errors],
         )
     existing = find_entries_by_source(session, glossary)
     whole = parsed.format.startswith("kakehashi")

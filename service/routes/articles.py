@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from service import ingest, outbox, status, terminology
 from service.db import session_scope
 from service.deps import Publisher, Reader, RuntimeDep, SessionDep, Signed
-from service.errors import ApiError
+from service.http_errors import ApiError
 from service.ingest import IngestResult
 from service.runtime import Runtime
 from service.schemas import (

@@ -16,7 +16,7 @@ import feeds as feed_render
 from service import syndication
 from service.db import session_scope
 from service.deps import RuntimeDep, get_principal, require_role
-from service.errors import ApiError
+from service.http_errors import ApiError
 from service.keys import Principal
 from service.runtime import Runtime
 from service.syndication import FeedQuery

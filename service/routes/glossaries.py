@@ -15,7 +15,7 @@ from glossaries.exchange import FORMATS as EXCHANGE_FORMATS
 from service import outbox, terminology
 from service.db import session_scope
 from service.deps import AnyPrincipal, Editor, RuntimeDep, SessionDep
-from service.errors import ApiError
+from service.http_errors import ApiError
 from service.schemas import (
     AcceptSuggestionIn,
     EntryChangeOut,
