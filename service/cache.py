@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import redis
 
-from service.constants import FEED_CACHE_PREFIX, FEED_GENERATION_PREFIX, SENTENCE_CACHE_PREFIX
+from service.redis_keys import FEED_CACHE_PREFIX, FEED_GENERATION_PREFIX, SENTENCE_CACHE_PREFIX
 
 log = logging.getLogger(__name__)
 

@@ -9,10 +9,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from service import signing
+from service import outbox, signing
+from service.api_keys import Principal, authenticate
 from service.db import session_scope
 from service.errors import Forbidden, Unauthorized
-from service.keys import Principal, authenticate
+from service.glossary_edits import Editing
 from service.runtime import Runtime
 from service.settings import Settings
 
@@ -37,7 +38,9 @@ def get_session(runtime: RuntimeDep) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the transaction commits (and its after-commit work runs) before the
+# response is sent, so a client never reads back less than it was told was done.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def _token(request: Request) -> str | None:
@@ -104,3 +107,15 @@ async def check_signature(request: Request, runtime: RuntimeDep) -> None:
 
 
 Signed = Depends(check_signature)
+
+
+def get_editing(runtime: RuntimeDep, editor: Editor) -> Editing:
+    """An editor's change: its jobs are sent to the queue once the change is committed."""
+    return Editing(
+        actor=editor.name,
+        targets=runtime.settings.target_languages,
+        send=lambda job_ids: outbox.dispatch(runtime, job_ids),
+    )
+
+
+EditingDep = Annotated[Editing, Depends(get_editing)]

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import dramatiq
 from sqlalchemy import and_, or_, select, update
 
-from service.constants import TRANSLATE_ACTOR, TRANSLATE_QUEUE
 from service.db import session_scope
+from service.redis_keys import TRANSLATE_ACTOR, TRANSLATE_QUEUE
 from service.tables import Article, Job, Revision, Translation, utcnow
 from translators.engine import Engine
 from translators.markup import translate_html

@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from feeds import FORMATS
 from service import db
 from service.cache import FeedCache, RedisSentenceCache
-from service.constants import DRAMATIQ_NAMESPACE, STATS_PREFIX, TRANSLATE_ACTOR
-from service.embedded import EmbeddedRedis
+from service.embedded_redis import EmbeddedRedis
 from service.engines import EngineRegistry
+from service.glossary_store import seed_shipped
+from service.redis_keys import DRAMATIQ_NAMESPACE, STATS_PREFIX, TRANSLATE_ACTOR
 from service.settings import Settings
-from service.terminology import MatcherCache, seed_shipped
+from service.term_index import MatcherCache
 from service.websub import WebSubPublisher
 
 log = logging.getLogger(__name__)

@@ -6,8 +6,8 @@ import logging
 
 import dramatiq
 
-from service.constants import TRANSLATE_QUEUE
 from service.outbox import Sweeper
+from service.redis_keys import TRANSLATE_QUEUE
 from service.runtime import Runtime
 
 log = logging.getLogger(__name__)

@@ -6,9 +6,9 @@ import redis
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 
-from service import status
-from service.constants import STATS_PREFIX
+from service import article_views
 from service.deps import RuntimeDep, SessionDep
+from service.redis_keys import STATS_PREFIX
 
 router = APIRouter(tags=["health"])
 
@@ -28,7 +28,7 @@ def metrics(runtime: RuntimeDep, session: SessionDep) -> PlainTextResponse:
     ]
     out += [
         _line("kakehashi_jobs", n, state=state, lang=lang)
-        for (state, lang), n in sorted(status.job_counts(session).items())
+        for (state, lang), n in sorted(article_views.job_counts(session).items())
     ]
     out += [
         "# HELP kakehashi_translations Stored translations by language and review state.",
@@ -36,12 +36,12 @@ def metrics(runtime: RuntimeDep, session: SessionDep) -> PlainTextResponse:
     ]
     out += [
         _line("kakehashi_translations", n, lang=lang, needs_review=str(review).lower())
-        for (lang, review), n in sorted(status.translation_counts(session).items())
+        for (lang, review), n in sorted(article_views.translation_counts(session).items())
     ]
     out += ["# HELP kakehashi_articles Articles by status.", "# TYPE kakehashi_articles gauge"]
     out += [
         _line("kakehashi_articles", n, status=s)
-        for s, n in sorted(status.article_counts(session).items())
+        for s, n in sorted(article_views.article_counts(session).items())
     ]
     out += [
         "# HELP kakehashi_models_missing Configured languages no installed model reaches.",

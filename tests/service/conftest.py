@@ -19,9 +19,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from service.api_keys import create_key
 from service.app import create_app
 from service.db import session_scope
-from service.keys import create_key
 from service.runtime import Runtime
 from service.settings import Settings
 from translators.package import install

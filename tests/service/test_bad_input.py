@@ -136,8 +136,8 @@ def test_tokens_and_roles(client: TestClient, tokens: dict[str, str], runtime: R
 def test_revoked_token_stops_working(
     client: TestClient, tokens: dict[str, str], runtime: Runtime
 ) -> None:
+    from service.api_keys import authenticate, revoke_key
     from service.db import session_scope
-    from service.keys import authenticate, revoke_key
 
     with session_scope(runtime.sessions) as session:
         principal = authenticate(session, tokens["publisher"])

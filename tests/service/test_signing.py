@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from service import signing
+from service.api_keys import create_key
 from service.app import create_app
 from service.db import session_scope
-from service.keys import create_key
 from service.runtime import Runtime
 from service.settings import Settings
 from tests.service.conftest import article, auth

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.errors import NotFound
+from service.revisions import current_revision
 from service.schemas import ArticleOut, JobOut, LanguageStatus, TranslationOut
 from service.tables import Article, Job, Revision, Translation
 
@@ -39,11 +40,7 @@ def get_job(session: Session, job_id: str) -> JobOut:
 
 
 def article_out(session: Session, article: Article) -> ArticleOut:
-    revision = session.scalars(
-        select(Revision).where(
-            Revision.article_id == article.id, Revision.number == article.current_revision
-        )
-    ).one()
+    revision = current_revision(session, article)
     jobs = list(
         session.scalars(select(Job).where(Job.revision_id == revision.id).order_by(Job.target_lang))
     )
