@@ -40,26 +40,15 @@ class RetryableJobError(Exception):
     """Raised to let the broker retry the job later with back-off."""
 
 
-def declare_actor(runtime: Runtime) -> None:
-    """Register the translate actor on this runtime's broker, bound to this runtime."""
-
-    def translate_job(job_id: str) -> None:
-        run_job(runtime, job_id)
-
-    translate_job.__module__ = __name__
-    dramatiq.Actor(
-        translate_job,
-        broker=runtime.broker,
-        actor_name=TRANSLATE_ACTOR,
+def translate_message(job_id: str) -> dramatiq.Message[None]:
+    """The queue message asking a worker to run a job (what `actor.send` would build; senders
+    need no actor, only workers declare one: see `service.worker`)."""
+    return dramatiq.Message(
         queue_name=TRANSLATE_QUEUE,
-        priority=0,
-        options={
-            "max_retries": runtime.settings.max_attempts - 1,
-            "min_backoff": 1_000,
-            "max_backoff": 60_000,
-            "time_limit": runtime.settings.job_lease_seconds * 1000,
-            "retry_when": lambda _retries, exc: isinstance(exc, RetryableJobError),
-        },
+        actor_name=TRANSLATE_ACTOR,
+        args=(job_id,),
+        kwargs={},
+        options={},
     )
 
 

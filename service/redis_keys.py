@@ -1,4 +1,4 @@
-"""Every Redis key prefix and queue name lives here."""
+"""Every Redis key, key prefix and queue name the service uses is built here."""
 
 from __future__ import annotations
 
@@ -10,3 +10,25 @@ DRAMATIQ_NAMESPACE = f"{NAMESPACE}:dramatiq"
 TRANSLATE_QUEUE = "translate"
 TRANSLATE_ACTOR = "translate_job"
 STATS_PREFIX = f"{NAMESPACE}:stats:"
+SENTENCE_CACHE_HITS = "sentence_cache_hits"
+SENTENCE_CACHE_MISSES = "sentence_cache_misses"
+
+
+def sentence_key(cache_key: str) -> str:
+    """A translated sentence; `cache_key` comes from `translators.pipeline.sentence_key`."""
+    return SENTENCE_CACHE_PREFIX + cache_key
+
+
+def feed_generation_key(lang: str) -> str:
+    """The counter whose bump invalidates every cached feed of a language."""
+    return FEED_GENERATION_PREFIX + lang
+
+
+def feed_key(lang: str, generation: int, variant: str) -> str:
+    """A rendered feed (a hash of body, etag, last_modified)."""
+    return f"{FEED_CACHE_PREFIX}{lang}:{generation}:{variant}"
+
+
+def stats_key(name: str) -> str:
+    """A counter shown by /metrics."""
+    return STATS_PREFIX + name

@@ -10,7 +10,6 @@ import logging
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import dramatiq
 import redis
 from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import Engine
@@ -22,7 +21,12 @@ from service.cache import FeedCache, RedisSentenceCache
 from service.embedded_redis import EmbeddedRedis
 from service.engines import EngineRegistry
 from service.glossary_store import seed_shipped
-from service.redis_keys import DRAMATIQ_NAMESPACE, STATS_PREFIX, TRANSLATE_ACTOR
+from service.redis_keys import (
+    DRAMATIQ_NAMESPACE,
+    SENTENCE_CACHE_HITS,
+    SENTENCE_CACHE_MISSES,
+    stats_key,
+)
 from service.settings import Settings
 from service.term_index import MatcherCache
 from service.websub import WebSubPublisher
@@ -71,9 +75,6 @@ class Runtime:
             embedded_redis=embedded,
         )
         runtime.websub.start()
-        from service.jobs import declare_actor
-
-        declare_actor(runtime)
         return runtime
 
     @cached_property
@@ -88,11 +89,6 @@ class Runtime:
     def feed_cache(self) -> FeedCache:
         return FeedCache(self.redis)
 
-    @property
-    def translate_actor(self) -> dramatiq.Actor[[str], None]:
-        actor: dramatiq.Actor[[str], None] = self.broker.get_actor(TRANSLATE_ACTOR)
-        return actor
-
     def feeds_changed(self, *langs: str) -> None:
         """Drop the cached feeds of these languages and tell the WebSub hubs."""
         base = self.settings.public_url.rstrip("/")
@@ -104,11 +100,18 @@ class Runtime:
         """Add to the sentence-cache counters shown by /metrics (best effort)."""
         try:
             pipe = self.redis.pipeline(transaction=False)
-            pipe.incrby(STATS_PREFIX + "sentence_cache_hits", hits)
-            pipe.incrby(STATS_PREFIX + "sentence_cache_misses", misses)
+            pipe.incrby(stats_key(SENTENCE_CACHE_HITS), hits)
+            pipe.incrby(stats_key(SENTENCE_CACHE_MISSES), misses)
             pipe.execute()
         except redis.RedisError as exc:
             log.warning("could not count cache use: %s", exc)
+
+    def cache_counts(self) -> tuple[int, int]:
+        """(hits, misses) of the sentence cache so far; raises redis.RedisError when down."""
+        hits, misses = self.redis.mget(
+            [stats_key(SENTENCE_CACHE_HITS), stats_key(SENTENCE_CACHE_MISSES)]
+        )
+        return int(hits or 0), int(misses or 0)
 
     def close(self) -> None:
         if self._closed:

@@ -8,7 +8,6 @@ from fastapi.responses import PlainTextResponse
 
 from service import article_views
 from service.deps import RuntimeDep, SessionDep
-from service.redis_keys import STATS_PREFIX
 
 router = APIRouter(tags=["health"])
 
@@ -52,14 +51,12 @@ def metrics(runtime: RuntimeDep, session: SessionDep) -> PlainTextResponse:
         ),
     ]
     try:
-        hits, misses = runtime.redis.mget(
-            [STATS_PREFIX + "sentence_cache_hits", STATS_PREFIX + "sentence_cache_misses"]
-        )
+        hits, misses = runtime.cache_counts()
         out += [
             "# HELP kakehashi_sentence_cache_total Sentence cache lookups by result.",
             "# TYPE kakehashi_sentence_cache_total counter",
-            _line("kakehashi_sentence_cache_total", int(hits or 0), result="hit"),
-            _line("kakehashi_sentence_cache_total", int(misses or 0), result="miss"),
+            _line("kakehashi_sentence_cache_total", hits, result="hit"),
+            _line("kakehashi_sentence_cache_total", misses, result="miss"),
         ]
         up = 1
     except redis.RedisError:
