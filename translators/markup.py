@@ -33,6 +33,7 @@ block's last segment when the token was lost), so terms are present or flagged a
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -53,7 +54,16 @@ if TYPE_CHECKING:
     from glossaries.matching import Matcher
     from translators.engine import Engine
 
-__all__ = ["BLOCKS", "DROPPED", "INLINE", "HtmlTranslation", "html_to_text", "translate_html"]
+__all__ = [
+    "BLOCKS",
+    "DROPPED",
+    "INLINE",
+    "HtmlDocument",
+    "HtmlTranslation",
+    "html_to_text",
+    "prepare_html",
+    "translate_html",
+]
 
 BLOCKS = frozenset(
     {
@@ -423,26 +433,67 @@ def _merge_all(fragment: _Fragment, glue: str) -> list[Segment]:
     return [s for slot in fragment.slots if slot.fragment for s in _merge_all(slot.fragment, glue)]
 
 
-def translate_html(
-    html: str,
-    *,
-    engine: Engine | Route,
-    matcher: Matcher | None = None,
-    cache: SentenceCache | None = None,
-) -> HtmlTranslation:
-    """Translate an HTML fragment keeping blocks, links and emphasis (see the module doc).
+@dataclass
+class HtmlDocument:
+    """An HTML fragment taken apart: :attr:`texts` go to the engine (in one batch with any
+    other texts), and :meth:`rebuild` puts their translations back into the markup."""
 
-    Every text of the document goes through one :func:`translate_texts` call.
-    """
-    target = engine.target
-    glue = "" if target in _SPACELESS else " "
-    languages = engine.languages if isinstance(engine, Route) else (engine.source, target)
-    if not html.strip():
-        empty = TranslationResult((), languages, False, 0, 0)
-        return HtmlTranslation("", empty, 0)
-    root = _parse(html)
+    root: etree._Element
+    blocks: list[_Fragment]
+    fragments: list[_Fragment]
+    texts: list[str]
+
+    def rebuild(
+        self, results: Sequence[TranslationResult], *, engine: Engine | Route
+    ) -> HtmlTranslation:
+        """The translated fragment from one result per text of :attr:`texts`, in order."""
+        if len(results) != len(self.texts):
+            raise ValueError(f"{len(self.texts)} texts but {len(results)} translations")
+        glue = "" if engine.target in _SPACELESS else " "
+        languages = (
+            engine.languages if isinstance(engine, Route) else (engine.source, engine.target)
+        )
+        for fragment in self.fragments:
+            for line, index in zip(fragment.lines, fragment.texts, strict=True):
+                if index < 0:
+                    fragment.translated.append(line)
+                    continue
+                result = results[index]
+                fragment.translated.append(
+                    " ".join(result.paragraphs()) if glue else "".join(result.paragraphs())
+                )
+                fragment.segments.extend(result.segments)
+        segments: list[Segment] = []
+        for number, block in enumerate(self.blocks):
+            for segment in _merge_all(block, glue):
+                segments.append(
+                    Segment(
+                        number, segment.source, segment.translation, segment.flags, segment.terms
+                    )
+                )
+            _fill(block, glue)
+        root = self.root
+        for wrapper in list(root.iter(_WRAP)):
+            wrapper.drop_tag()
+        out = (root.text or "") + "".join(
+            etree.tostring(child, encoding="unicode", method="html") for child in root
+        )
+        result = TranslationResult(
+            segments=tuple(segments),
+            route=results[0].route if results else languages,
+            needs_review=any(REVIEW_FLAGS.intersection(s.flags) for s in segments),
+            cache_hits=sum(r.cache_hits for r in results),
+            cache_misses=sum(r.cache_misses for r in results),
+        )
+        return HtmlTranslation(out, result, len(self.blocks))
+
+
+def prepare_html(html: str) -> HtmlDocument:
+    """Take an HTML fragment apart into the texts to translate (see the module doc)."""
+    root = _parse(html) if html.strip() else etree.Element("div")
     elements: list[etree._Element] = []
-    _blocks(root, elements)
+    if html.strip():
+        _blocks(root, elements)
     blocks = [
         block
         for block in map(_fragment, elements)
@@ -455,35 +506,25 @@ def translate_html(
             fragment.texts.append(len(texts) if _has_words(line) else -1)
             if _has_words(line):
                 texts.append(line)
-    results = translate_texts(texts, engine=engine, matcher=matcher, cache=cache)
-    for fragment in fragments:
-        for line, index in zip(fragment.lines, fragment.texts, strict=True):
-            if index < 0:
-                fragment.translated.append(line)
-                continue
-            result = results[index]
-            fragment.translated.append(
-                " ".join(result.paragraphs()) if glue else "".join(result.paragraphs())
-            )
-            fragment.segments.extend(result.segments)
-    segments: list[Segment] = []
-    for number, block in enumerate(blocks):
-        for segment in _merge_all(block, glue):
-            segments.append(
-                Segment(number, segment.source, segment.translation, segment.flags, segment.terms)
-            )
-        _fill(block, glue)
-    for wrapper in list(root.iter(_WRAP)):
-        wrapper.drop_tag()
-    out = (root.text or "") + "".join(
-        etree.tostring(child, encoding="unicode", method="html") for child in root
-    )
-    hits = sum(r.cache_hits for r in results)
-    result = TranslationResult(
-        segments=tuple(segments),
-        route=results[0].route if results else languages,
-        needs_review=any(REVIEW_FLAGS.intersection(s.flags) for s in segments),
-        cache_hits=hits,
-        cache_misses=sum(r.cache_misses for r in results),
-    )
-    return HtmlTranslation(out, result, len(blocks))
+    return HtmlDocument(root, blocks, fragments, texts)
+
+
+def translate_html(
+    html: str,
+    *,
+    engine: Engine | Route,
+    matcher: Matcher | None = None,
+    cache: SentenceCache | None = None,
+) -> HtmlTranslation:
+    """Translate an HTML fragment keeping blocks, links and emphasis (see the module doc).
+
+    Every text of the document goes through one :func:`translate_texts` call.
+    """
+    if not html.strip():
+        languages = (
+            engine.languages if isinstance(engine, Route) else (engine.source, engine.target)
+        )
+        return HtmlTranslation("", TranslationResult((), languages, False, 0, 0), 0)
+    document = prepare_html(html)
+    results = translate_texts(document.texts, engine=engine, matcher=matcher, cache=cache)
+    return document.rebuild(results, engine=engine)
