@@ -47,7 +47,11 @@ class Runtime:
     _closed: bool = field(default=False, repr=False)
 
     @classmethod
-    def start(cls, settings: Settings, *, migrate: bool = True) -> Runtime:
+    def start(
+        cls, settings: Settings, *, migrate: bool = True, engines: EngineRegistry | None = None
+    ) -> Runtime:
+        """Open everything; `engines` replaces the registry of installed models (tests pass one
+        that records or wraps what the real engines are asked)."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         db_engine = db.make_engine(settings.resolved_database_url)
         sessions = db.make_sessionmaker(db_engine)
@@ -70,7 +74,7 @@ class Runtime:
             sessions=sessions,
             redis=client,
             broker=broker,
-            engines=EngineRegistry(settings),
+            engines=engines or EngineRegistry(settings),
             websub=WebSubPublisher(settings.websub_hubs),
             embedded_redis=embedded,
         )

@@ -19,9 +19,9 @@ def _upgrade(url: str, target: str) -> None:
     engine.dispose()
 
 
-def test_0004_history_names_its_glossary_and_outlives_it(database_url: str) -> None:
-    _upgrade(database_url, "0003")
-    engine = create_engine(database_url)
+def test_0004_history_names_its_glossary_and_outlives_it(empty_database_url: str) -> None:
+    _upgrade(empty_database_url, "0003")
+    engine = create_engine(empty_database_url)
     with engine.begin() as connection:
         connection.execute(
             text(
@@ -39,11 +39,11 @@ def test_0004_history_names_its_glossary_and_outlives_it(database_url: str) -> N
         )
     engine.dispose()
 
-    _upgrade(database_url, "0004")
+    _upgrade(empty_database_url, "0004")
 
-    engine = create_engine(database_url)
+    engine = create_engine(empty_database_url)
     with engine.begin() as connection:
-        if database_url.startswith("sqlite"):
+        if empty_database_url.startswith("sqlite"):
             connection.execute(text("PRAGMA foreign_keys=ON"))
         assert connection.execute(
             text("SELECT glossary_id, glossary_name FROM glossary_history")
