@@ -32,3 +32,16 @@ def test_glossary_format_in_readme_matches_the_shipped_file() -> None:
     from glossaries.exchange import _META
 
     assert header.split("\t")[:6] == [m for m in _META if m != "id"]
+
+
+def test_every_service_module_is_in_the_architecture_table() -> None:
+    section = README.read_text().split("### Inside `service/`", 1)[1].split("\n## ", 1)[0]
+    documented = re.findall(r"^\| `(service/[a-z_/]+\.py)` \| \S", section, re.M)
+    root = README.parent
+    modules = sorted(
+        str(p.relative_to(root))
+        for p in [*root.glob("service/*.py"), *root.glob("service/routes/*.py")]
+        if p.name != "__init__.py"
+    )
+    assert sorted(documented) == modules
+    assert len(documented) == len(set(documented))
