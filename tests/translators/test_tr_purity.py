@@ -10,7 +10,7 @@ def test_text_modules_import_no_io_library() -> None:
     code = (
         "import sys, translators, translators.pipeline, translators.segment, "
         "translators.normalize, translators.check, translators.protect, translators.engine, "
-        "translators.markup, translators.article\n"
+        "translators.markup, translators._markup, translators.article\n"
         "bad = {'ctranslate2', 'sentencepiece', 'redis', 'sqlalchemy', 'numpy'} "
         "& set(sys.modules)\n"
         "print(sorted(bad))"
