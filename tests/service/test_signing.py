@@ -49,6 +49,7 @@ def test_signed_writes_pass_and_unsigned_ones_do_not(signed_client: tuple[TestCl
         "/v1/articles", content=body, headers={**auth(token), "content-type": "application/json"}
     )
     assert unsigned.status_code == 401 and unsigned.json()["error"]["code"] == "bad_signature"
+    assert "www-authenticate" not in unsigned.headers  # no Bearer challenge for a signature
     wrong = client.post(
         "/v1/articles",
         content=body,
