@@ -66,7 +66,7 @@ def _free_port() -> int:
 def seed(data_dir: Path, articles: int) -> str:
     """Write `articles` translated articles and a partner key; returns the partner token."""
     from service import db
-    from service.keys import create_key
+    from service.api_keys import create_key
     from service.tables import Article, Revision, Translation
 
     engine = db.make_engine(f"sqlite:///{data_dir / 'kakehashi.sqlite3'}")

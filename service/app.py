@@ -11,8 +11,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from service.errors import install_handlers
-from service.limits import BodySizeLimit
+from service.http_errors import install_handlers
+from service.middleware import BodySizeLimit
 from service.openapi import install_docs
 from service.routes import (
     articles,

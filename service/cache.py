@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import redis
 
-from service.constants import FEED_CACHE_PREFIX, FEED_GENERATION_PREFIX, SENTENCE_CACHE_PREFIX
+from service.redis_keys import feed_generation_key, feed_key, sentence_key
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ class RedisSentenceCache:
         if not keys:
             return []
         try:
-            values = self._client.mget([SENTENCE_CACHE_PREFIX + key for key in keys])
+            values = self._client.mget([sentence_key(key) for key in keys])
         except redis.RedisError as exc:
             log.warning("sentence cache read failed, translating without it: %s", exc)
             return [None] * len(keys)
@@ -40,7 +40,7 @@ class RedisSentenceCache:
         try:
             pipe = self._client.pipeline(transaction=False)
             for key, value in items.items():
-                pipe.set(SENTENCE_CACHE_PREFIX + key, value.encode("utf-8"), ex=self._ttl)
+                pipe.set(sentence_key(key), value.encode("utf-8"), ex=self._ttl)
             pipe.execute()
         except redis.RedisError as exc:
             log.warning("sentence cache write failed: %s", exc)
@@ -62,11 +62,11 @@ class FeedCache:
         self._ttl = ttl_seconds
 
     def _generation(self, lang: str) -> int:
-        raw = self._client.get(FEED_GENERATION_PREFIX + lang)
+        raw = self._client.get(feed_generation_key(lang))
         return int(raw) if raw else 0
 
     def _key(self, lang: str, variant: str) -> str:
-        return f"{FEED_CACHE_PREFIX}{lang}:{self._generation(lang)}:{variant}"
+        return feed_key(lang, self._generation(lang), variant)
 
     def validators(self, lang: str, variant: str) -> tuple[str, str, str] | None:
         """(key, etag, last_modified) of a cached feed, without its body: enough for a 304."""
@@ -102,6 +102,6 @@ class FeedCache:
 
     def invalidate(self, lang: str) -> None:
         try:
-            self._client.incr(FEED_GENERATION_PREFIX + lang)
+            self._client.incr(feed_generation_key(lang))
         except redis.RedisError as exc:
             log.warning("feed cache invalidation failed for %s: %s", lang, exc)

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 from rich.table import Table
 
+from service.errors import DomainError, ModelMissing, NotFound
 from service.settings import Settings
 
 if TYPE_CHECKING:
@@ -64,6 +65,14 @@ def _public_url(settings: Settings, host: str, port: int) -> Settings:
     return settings.model_copy(update={"public_url": f"http://{shown}:{port}"})
 
 
+def _domain_fail(exc: DomainError) -> typer.Exit:
+    """The one place domain errors become exit codes: 3 for a missing model, else 2 (bad input)."""
+    for detail in exc.details if isinstance(exc.details, list) else []:
+        if isinstance(detail, dict) and "line" in detail:
+            err.print(f"  line {detail['line']}: {detail['message']}")
+    return _fail(exc.message, 3 if isinstance(exc, ModelMissing) else 2)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -105,7 +114,7 @@ def _serve_processes(settings: Settings, host: str, port: int, workers: int, lev
     import uvicorn
 
     from service import db
-    from service.embedded import EmbeddedRedis
+    from service.embedded_redis import EmbeddedRedis
     from service.migrate import prepare_store
 
     engine = db.make_engine(settings.resolved_database_url)
@@ -350,8 +359,8 @@ def models_remove(
 
 @contextmanager
 def _session(settings: Settings) -> Iterator[Session]:
-    """One transaction on the store of record (migrated first; with the shipped glossaries
-    loaded when `glossaries`), committed on success; the engine is disposed either way."""
+    """One transaction on the store of record (migrated and seeded first, see
+    `migrate.prepare_store`), committed on success; the engine is disposed either way."""
     from service import db
     from service.migrate import prepare_store
 
@@ -383,7 +392,7 @@ def keys_create(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """Create a key and print its token once; only a hash is stored."""
-    from service.keys import KeyProblem, create_key
+    from service.api_keys import KeyProblem, create_key
 
     try:
         with _session(_settings()) as session:
@@ -409,7 +418,7 @@ def keys_create(
 @keys_app.command("list")
 def keys_list() -> None:
     """List keys (never their tokens)."""
-    from service.keys import list_keys
+    from service.api_keys import list_keys
 
     with _session(_settings()) as session:
         table = Table("id", "name", "role", "token starts", "scope", "created", "revoked")
@@ -432,7 +441,7 @@ def keys_revoke(
     key_id: Annotated[int, typer.Argument(help="The key's id (see keys list).")],
 ) -> None:
     """Revoke a key; its token stops working at once."""
-    from service.keys import KeyProblem, revoke_key
+    from service.api_keys import KeyProblem, revoke_key
 
     try:
         with _session(_settings()) as session:
@@ -457,8 +466,7 @@ def translate(
 ) -> None:
     """Translate a text now with the installed model and the glossaries."""
     from service.engines import EngineRegistry
-    from service.errors import ApiError
-    from service.terminology import MatcherCache
+    from service.term_index import MatcherCache
     from translators.pipeline import translate_texts
 
     settings = _settings()
@@ -478,8 +486,8 @@ def translate(
         try:
             with _session(settings) as session:
                 matcher = MatcherCache().for_names(session, glossary)
-        except ApiError as exc:
-            raise _fail(exc.message, 2) from exc
+        except DomainError as exc:
+            raise _domain_fail(exc) from exc
     [result] = translate_texts([text], engine=engine, matcher=matcher)
     if as_json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
@@ -492,12 +500,12 @@ def translate(
 @glossary_app.command("list")
 def glossary_list() -> None:
     """List the glossaries with their entry counts and versions."""
-    from service import terminology
+    from service import glossary_store
 
     table = Table("name", "entries", "version", "categories", "description")
     with _session(_settings()) as session:
-        counts = terminology.entry_counts(session)
-        for g in terminology.list_glossaries(session):
+        counts = glossary_store.entry_counts(session)
+        for g in glossary_store.list_glossaries(session):
             table.add_row(
                 g.name,
                 str(counts.get(g.id, 0)),
@@ -523,10 +531,12 @@ def glossary_import(
     create: Annotated[bool, typer.Option(help="Create the glossary if it does not exist.")] = False,
 ) -> None:
     """Import entries; every line is checked first and nothing is applied if one is invalid."""
-    from service import terminology
-    from service.errors import ApiError
+    from service import glossary_store
+    from service.glossary_edits import Editing
+    from service.glossary_import import import_entries
 
     settings = _settings()
+    editing = Editing(actor="cli", targets=settings.target_languages)  # the sweep sends the jobs
     try:
         with Progress(console=err, transient=True) as progress:
             task = progress.add_task(f"reading {file.name}", total=None)
@@ -534,35 +544,32 @@ def glossary_import(
             progress.update(task, description="validating and applying")
             with _session(settings) as session:
                 try:
-                    row = terminology.get_glossary(session, glossary)
-                except ApiError:
+                    glossary_store.get_glossary(session, glossary)
+                except NotFound:
                     if not create:
                         raise
-                    row = terminology.create_glossary(
+                    glossary_store.create_glossary(
                         session, name=glossary, description="", categories=None, actor="cli"
                     )
-                outcome = terminology.import_entries(
+                outcome = import_entries(
                     session,
-                    row,
+                    editing,
+                    glossary,
                     text,
                     format=format,
                     target_lang=target_lang,
                     dry_run=dry_run,
                     replace=replace,
-                    actor="cli",
-                    targets=settings.target_languages,
                 )
     except (OSError, UnicodeDecodeError) as exc:
         raise _fail(f"cannot read {file}: {exc}", 2) from exc
-    except ApiError as exc:
-        for detail in exc.details or []:
-            err.print(f"  line {detail['line']}: {detail['message']}")
-        raise _fail(exc.message, 2) from exc
+    except DomainError as exc:
+        raise _domain_fail(exc) from exc
     verb = "would change" if dry_run else "changed"
     console.print(
         f"{outcome.format}: {len(outcome.added)} added, {len(outcome.changed)} "
         f"changed, {len(outcome.removed)} removed, {outcome.unchanged} unchanged "
-        f"({verb}); {len(outcome.job_ids)} re-translation jobs queued"
+        f"({verb}); {outcome.jobs} re-translation jobs queued"
     )
 
 
@@ -580,23 +587,21 @@ def glossary_export(
     ] = None,
 ) -> None:
     """Export a glossary as TSV/CSV."""
-    from glossaries import export
-    from service import terminology
-    from service.errors import ApiError
+    from service import glossary_store
 
     try:
         with _session(_settings()) as session:
-            value = terminology.glossary_value(session, terminology.get_glossary(session, glossary))
-        text = export(value, format=format, target_lang=target_lang)
-    except ApiError as exc:
-        raise _fail(exc.message, 2) from exc
-    except ValueError as exc:
-        raise _fail(str(exc), 2) from exc
+            text = glossary_store.export(session, glossary, format=format, target_lang=target_lang)
+            count = glossary_store.entry_count(
+                session, glossary_store.get_glossary(session, glossary)
+            )
+    except DomainError as exc:
+        raise _domain_fail(exc) from exc
     if output is None:
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
-        console.print(f"wrote {len(value.entries)} entries to {output}")
+        console.print(f"wrote {count} entries to {output}")
 
 
 @app.command()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Key of the PostgreSQL advisory lock held while the schema is migrated and seeded ("kake").
 MIGRATION_LOCK_KEY = 0x6B616B65
@@ -85,15 +87,36 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+_AFTER_COMMIT = "kakehashi.after_commit"
+
+
+def after_commit(session: Session, callback: Callable[[], object]) -> None:
+    """Run `callback` once `session_scope` has committed this session; dropped on rollback.
+
+    For work that must only follow a durable write: sending jobs to the queue, dropping cached
+    feeds, pinging WebSub hubs.
+    """
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
 @contextmanager
 def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session that commits on success and rolls back on any error."""
+    """A session that commits on success and rolls back on any error; then, after a commit,
+    runs what `after_commit` registered (a failing callback is logged: the data is safe)."""
     session = factory()
+    callbacks: list[Callable[[], object]] = []
     try:
         yield session
         session.commit()
+        callbacks = session.info.pop(_AFTER_COMMIT, [])
     except BaseException:
         session.rollback()
         raise
     finally:
+        session.info.pop(_AFTER_COMMIT, None)
         session.close()
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:
+            log.exception("work after a commit failed; the outbox sweep or the TTL recovers it")

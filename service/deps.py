@@ -10,10 +10,11 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from service import signing
+from service import outbox, signing
+from service.api_keys import Principal, authenticate
 from service.db import session_scope
-from service.errors import ApiError
-from service.keys import Principal, authenticate
+from service.errors import Forbidden, Unauthorized
+from service.glossary_edits import Editing
 from service.runtime import Runtime
 from service.settings import Settings
 
@@ -38,7 +39,9 @@ def get_session(runtime: RuntimeDep) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the transaction commits (and its after-commit work runs) before the
+# response is sent, so a client never reads back less than it was told was done.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def _token(request: Request) -> str | None:
@@ -46,12 +49,7 @@ def _token(request: Request) -> str | None:
     if header:
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
-            raise ApiError(
-                401,
-                "unauthorized",
-                "use 'Authorization: Bearer <token>'",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+            raise Unauthorized("use 'Authorization: Bearer <token>'")
         return value.strip()
     return request.query_params.get("token")
 
@@ -73,26 +71,17 @@ def get_principal(
     """The key behind the request's token (Bearer header, or ?token= for feed readers)."""
     token = _token(request)
     if not token:
-        raise ApiError(
-            401,
-            "unauthorized",
-            "a token is required (Bearer header or ?token=)",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise Unauthorized("a token is required (Bearer header or ?token=)")
     with session_scope(runtime.sessions) as session:
         principal = authenticate(session, token)
     if principal is None:
-        raise ApiError(
-            401, "unauthorized", "unknown or revoked token", headers={"WWW-Authenticate": "Bearer"}
-        )
+        raise Unauthorized("unknown or revoked token")
     return principal
 
 
 def require_role(principal: Principal, *roles: str) -> Principal:
     if principal.role != "admin" and principal.role not in roles:
-        raise ApiError(
-            403, "forbidden", f"this needs a {' or '.join(roles)} key; yours is {principal.role}"
-        )
+        raise Forbidden(f"this needs a {' or '.join(roles)} key; yours is {principal.role}")
     return principal
 
 
@@ -128,7 +117,19 @@ async def check_signature(request: Request, runtime: RuntimeDep) -> None:
             time.time(),
         )
     except signing.SignatureError as exc:
-        raise ApiError(401, "bad_signature", str(exc)) from exc
+        raise Unauthorized(str(exc), code="bad_signature", challenge=None) from exc
 
 
 Signed = Depends(check_signature)
+
+
+def get_editing(runtime: RuntimeDep, editor: Editor) -> Editing:
+    """An editor's change: its jobs are sent to the queue once the change is committed."""
+    return Editing(
+        actor=editor.name,
+        targets=runtime.settings.target_languages,
+        send=lambda job_ids: outbox.dispatch(runtime, job_ids),
+    )
+
+
+EditingDep = Annotated[Editing, Depends(get_editing)]

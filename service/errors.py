@@ -1,87 +1,86 @@
-"""One error shape for every endpoint: `{"error": {"code", "message", "details"}}`."""
+"""Domain errors: what went wrong, in words and a stable code, never an HTTP status.
+
+Domain modules raise these; `service.http_errors` maps each class to a status in one place and
+the CLI maps them to exit codes in one helper (`service.cli._domain_fail`).
+"""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Mapping
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
-log = logging.getLogger(__name__)
+class DomainError(Exception):
+    """`code`: a stable machine-readable word; `message`: why; `details`: what helps fix it."""
 
+    code = "error"
 
-class ApiError(Exception):
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        details: Any = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
+    def __init__(self, message: str, *, code: str | None = None, details: Any = None) -> None:
         super().__init__(message)
-        self.status = status
-        self.code = code
         self.message = message
         self.details = details
-        self.headers = headers
+        if code is not None:
+            self.code = code
 
 
-def error_response(
-    status: int,
-    code: str,
-    message: str,
-    details: Any = None,
-    headers: Mapping[str, str] | None = None,
-) -> JSONResponse:
-    body: dict[str, Any] = {"code": code, "message": message}
-    if details is not None:
-        body["details"] = jsonable_encoder(details)
-    return JSONResponse({"error": body}, status_code=status, headers=headers)
+class NotFound(DomainError):
+    code = "not_found"
 
 
-_HTTP_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    406: "not_acceptable",
-    409: "conflict",
-    412: "precondition_failed",
-    413: "too_large",
-    415: "unsupported_media_type",
-    422: "invalid",
-    429: "too_many_requests",
-}
+class Conflict(DomainError):
+    """The request clashes with the stored state (exists, retracted, raced)."""
+
+    code = "conflict"
 
 
-def install_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+class Invalid(DomainError):
+    """Well-formed input whose content is wrong (a name, an entry, an import line)."""
 
-    @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
-            for e in exc.errors()
-        ]
-        if any(e["type"] == "json_invalid" for e in errors):
-            return error_response(400, "malformed_json", "request body is not valid JSON", errors)
-        return error_response(422, "invalid", "request does not match the schema", errors)
+    code = "invalid"
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = _HTTP_CODES.get(exc.status_code, "error")
-        return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(500, "internal", "internal error; it has been logged")
+class Malformed(DomainError):
+    """Input that cannot even be read (a cursor this service did not make, a wrong encoding)."""
+
+    code = "bad_request"
+
+
+class TooLarge(DomainError):
+    code = "too_large"
+
+
+class PreconditionRequired(DomainError):
+    """A change that needs the caller to say which version it read."""
+
+    code = "precondition_required"
+
+
+class PreconditionFailed(DomainError):
+    """The caller read an older version; `current` is the version tag now stored."""
+
+    code = "precondition_failed"
+
+    def __init__(self, message: str, *, current: str) -> None:
+        super().__init__(message)
+        self.current = current
+
+
+class Unauthorized(DomainError):
+    """No valid credentials; `challenge` names the scheme to ask for (None: do not ask)."""
+
+    code = "unauthorized"
+
+    def __init__(
+        self, message: str, *, code: str | None = None, challenge: str | None = "Bearer"
+    ) -> None:
+        super().__init__(message, code=code)
+        self.challenge = challenge
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class ModelMissing(Conflict):
+    """No translation model is installed for the language pair asked for."""
+
+    code = "model_missing"

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from service.errors import ApiError
+from service.errors import Conflict, NotFound
 from service.jobs import CANCELLED, OPEN_STATES, RUNNING
+from service.revisions import current_revision, published_current_ids
 from service.schemas import ArticleContent
 from service.tables import Article, Job, Revision, Translation, utcnow
 
@@ -27,15 +28,6 @@ class IngestResult:
 def content_hash(content: ArticleContent) -> str:
     canonical = json.dumps(content.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def _current_revision(session: Session, article: Article) -> Revision:
-    revision = session.scalars(
-        select(Revision).where(
-            Revision.article_id == article.id, Revision.number == article.current_revision
-        )
-    ).one()
-    return revision
 
 
 def revision_jobs(session: Session, revision: Revision) -> list[Job]:
@@ -91,18 +83,17 @@ def create(
     digest = content_hash(content)
     article = session.get(Article, article_id)
     if article is not None:
-        revision = _current_revision(session, article)
+        revision = current_revision(session, article)
         if article.status == "published" and revision.content_hash == digest:
             return IngestResult(article, revision, revision_jobs(session, revision), False)
         if article.status == "retracted":
-            raise ApiError(
-                409, "retracted", f"article {article_id} was retracted; PUT it to publish it again"
+            raise Conflict(
+                f"article {article_id} was retracted; PUT it to publish it again", code="retracted"
             )
-        raise ApiError(
-            409,
-            "exists",
+        raise Conflict(
             f"article {article_id} exists with other content; "
             f"send changes with PUT /v1/articles/{article_id}",
+            code="exists",
         )
     return _create_new(session, article_id, content, digest, targets)
 
@@ -132,7 +123,7 @@ def replace(
     article = session.get(Article, article_id)
     if article is None:
         return _create_new(session, article_id, content, digest, targets)
-    current = _current_revision(session, article)
+    current = current_revision(session, article)
     if article.status == "published" and current.content_hash == digest:
         return IngestResult(article, current, revision_jobs(session, current), False)
     _cancel_open_jobs(session, article_id, "superseded by a newer revision")
@@ -152,7 +143,7 @@ def retract(session: Session, article_id: str) -> Article:
     """DELETE: the article leaves every feed; its history stays in the database."""
     article = session.get(Article, article_id)
     if article is None:
-        raise ApiError(404, "not_found", f"no article {article_id}")
+        raise NotFound(f"no article {article_id}")
     if article.status != "retracted":
         now = utcnow()
         article.status = "retracted"
@@ -169,18 +160,7 @@ def backfill(
 ) -> int:
     """Jobs for every published article's current revision that lacks a translation in a
     target language and has no open job for it; returns how many were created."""
-    rows = (
-        session.execute(
-            select(Article.id, Revision.id)
-            .join(
-                Revision,
-                (Revision.article_id == Article.id) & (Revision.number == Article.current_revision),
-            )
-            .where(Article.status == "published")
-        )
-        .tuples()
-        .all()
-    )
+    rows = session.execute(published_current_ids()).tuples().all()
     created = 0
     for done, (article_id, revision_id) in enumerate(rows, start=1):
         have = set(

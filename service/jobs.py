@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -16,14 +17,15 @@ import dramatiq
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from service.constants import TRANSLATE_ACTOR, TRANSLATE_QUEUE
 from service.db import session_scope
+from service.redis_keys import TRANSLATE_ACTOR, TRANSLATE_QUEUE
 from service.tables import Article, Job, Revision, Translation, utcnow
+from translators.article import ArticleTranslation, BodyFormat, translate_article
 from translators.engine import Engine
-from translators.markup import translate_html
-from translators.pipeline import Route, translate_texts
+from translators.pipeline import Route
 
 if TYPE_CHECKING:
+    from glossaries import Matcher
     from service.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -65,26 +67,15 @@ class RetryableJobError(Exception):
     """Raised to let the broker retry the job later with back-off."""
 
 
-def declare_actor(runtime: Runtime) -> None:
-    """Register the translate actor on this runtime's broker, bound to this runtime."""
-
-    def translate_job(job_id: str) -> None:
-        run_job(runtime, job_id)
-
-    translate_job.__module__ = __name__
-    dramatiq.Actor(
-        translate_job,
-        broker=runtime.broker,
-        actor_name=TRANSLATE_ACTOR,
+def translate_message(job_id: str) -> dramatiq.Message[None]:
+    """The queue message asking a worker to run a job (what `actor.send` would build; senders
+    need no actor, only workers declare one: see `service.worker`)."""
+    return dramatiq.Message(
         queue_name=TRANSLATE_QUEUE,
-        priority=0,
-        options={
-            "max_retries": runtime.settings.max_attempts - 1,
-            "min_backoff": 1_000,
-            "max_backoff": 60_000,
-            "time_limit": runtime.settings.job_lease_seconds * 1000,
-            "retry_when": lambda _retries, exc: isinstance(exc, RetryableJobError),
-        },
+        actor_name=TRANSLATE_ACTOR,
+        args=(job_id,),
+        kwargs={},
+        options={},
     )
 
 
@@ -144,75 +135,97 @@ def run_job(runtime: Runtime, job_id: str) -> None:
         raise RetryableJobError(str(exc)) from exc
 
 
-def _translate(runtime: Runtime, job_id: str) -> None:
+@dataclass(frozen=True)
+class _Work:
+    article_id: str
+    revision_id: int
+    lang: str
+    title: str
+    summary: str | None
+    body: str
+    body_format: BodyFormat
+    matcher: Matcher
+
+
+def _load(runtime: Runtime, job_id: str) -> _Work | str | None:
+    """What the job translates; a reason to cancel it when stale; None when it is gone."""
     with session_scope(runtime.sessions) as session:
         job = session.get(Job, job_id)
-        if job is None:
-            return
-        article = session.get(Article, job.article_id)
-        revision = session.get(Revision, job.revision_id)
-        if article is None or revision is None:
-            return
-        stale = article.status != "published" or article.current_revision != revision.number
-        lang = job.target_lang
-        texts = [revision.title, revision.summary or ""]
-        body_source, body_format = revision.body, revision.format
-        matcher = runtime.matchers.for_categories(session, revision.categories)
-        article_id = article.id
-        revision_id = revision.id
-    if stale:
-        _finish(runtime, job_id, CANCELLED, "superseded by a newer revision or retracted")
-        return
-    engine = runtime.engines.engine(lang)
-    if engine is None:
-        _finish(runtime, job_id, WAITING, f"no model installed for ja:{lang}")
-        return
-    cache = runtime.sentence_cache
-    if body_format == "html":
-        html = translate_html(body_source, engine=engine, matcher=matcher, cache=cache)
-        title, summary = translate_texts(texts, engine=engine, matcher=matcher, cache=cache)
-        body, body_text = html.result, html.html
-    else:
-        title, summary, body = translate_texts(
-            [*texts, body_source], engine=engine, matcher=matcher, cache=cache
+        article = session.get(Article, job.article_id) if job else None
+        revision = session.get(Revision, job.revision_id) if job else None
+        if job is None or article is None or revision is None:
+            return None
+        if article.status != "published" or article.current_revision != revision.number:
+            return "superseded by a newer revision or retracted"
+        return _Work(
+            article_id=article.id,
+            revision_id=revision.id,
+            lang=job.target_lang,
+            title=revision.title,
+            summary=revision.summary,
+            body=revision.body,
+            body_format="html" if revision.format == "html" else "text",
+            matcher=runtime.matchers.for_categories(session, revision.categories),
         )
-        body_text = "\n\n".join(body.paragraphs())
-    parts = (title, summary, body)
-    hits, misses = sum(p.cache_hits for p in parts), sum(p.cache_misses for p in parts)
-    report = {
-        "title": title.to_dict(),
-        "summary": summary.to_dict(),
-        "body": body.to_dict(),
-        "cache": {"hits": hits, "misses": misses},
-    }
-    runtime.count_cache(hits, misses)
-    needs_review = title.needs_review or summary.needs_review or body.needs_review
+
+
+def _translate(runtime: Runtime, job_id: str) -> None:
+    work = _load(runtime, job_id)
+    if work is None:
+        return
+    if isinstance(work, str):
+        _finish(runtime, job_id, CANCELLED, work)
+        return
+    engine = runtime.engines.engine(work.lang)
+    if engine is None:
+        _finish(runtime, job_id, WAITING, f"no model installed for ja:{work.lang}")
+        return
+    done = translate_article(
+        work.title,
+        work.summary,
+        work.body,
+        work.body_format,
+        engine=engine,
+        matcher=work.matcher,
+        cache=runtime.sentence_cache,
+    )
+    runtime.count_cache(done.cache_hits, done.cache_misses)
+    _store(runtime, job_id, work, done, _model_name(engine))
+    runtime.feeds_changed(work.lang)
+    log.info(
+        "job %s done: %s -> %s (review=%s)", job_id, work.article_id, work.lang, done.needs_review
+    )
+
+
+def _store(
+    runtime: Runtime, job_id: str, work: _Work, done: ArticleTranslation, model: str
+) -> None:
     now = utcnow()
     with session_scope(runtime.sessions) as session:
         row = session.scalars(
             select(Translation).where(
-                Translation.revision_id == revision_id, Translation.lang == lang
+                Translation.revision_id == work.revision_id, Translation.lang == work.lang
             )
         ).first()
         if row is None:
-            row = Translation(article_id=article_id, revision_id=revision_id, lang=lang)
+            row = Translation(
+                article_id=work.article_id, revision_id=work.revision_id, lang=work.lang
+            )
             session.add(row)
-        row.title = " ".join(title.paragraphs())
-        row.summary = "\n\n".join(summary.paragraphs()) or None
-        row.body = body_text
-        row.format = body_format
-        row.report = report
-        row.needs_review = needs_review
-        row.route = list(body.route)
-        row.model = _model_name(engine)
+        row.title = done.title
+        row.summary = done.summary
+        row.body = done.body
+        row.format = done.body_format
+        row.report = done.report()
+        row.needs_review = done.needs_review
+        row.route = list(done.route)
+        row.model = model
         row.updated_at = now
         session.execute(
             update(Job)
             .where(Job.id == job_id)
             .values(state=DONE, finished_at=now, updated_at=now, lease_until=None, error=None)
         )
-    runtime.feeds_changed(lang)
-    log.info("job %s done: %s -> %s (review=%s)", job_id, article_id, lang, needs_review)
 
 
 def _model_name(engine: Engine | Route) -> str:

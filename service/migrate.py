@@ -13,7 +13,7 @@ import logging
 from sqlalchemy import Engine
 
 from service import db
-from service.terminology import seed_shipped
+from service.glossary_store import seed_shipped
 
 log = logging.getLogger(__name__)
 

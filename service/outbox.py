@@ -18,7 +18,7 @@ import redis
 from sqlalchemy import and_, or_, select, update
 
 from service.db import session_scope
-from service.jobs import QUEUED, RUNNING, WAITING
+from service.jobs import QUEUED, RUNNING, WAITING, translate_message
 from service.tables import Job, utcnow
 
 if TYPE_CHECKING:
@@ -36,11 +36,10 @@ class SweepReport:
 
 def dispatch(runtime: Runtime, job_ids: Iterable[str]) -> int:
     """Send jobs to the queue now; the ones that cannot be sent stay for the next sweep."""
-    actor = runtime.translate_actor
     sent: list[str] = []
     for job_id in job_ids:
         try:
-            actor.send(job_id)
+            runtime.broker.enqueue(translate_message(job_id))
         except (redis.RedisError, OSError) as exc:
             log.warning("queue unreachable, job %s stays in the outbox: %s", job_id, exc)
             break

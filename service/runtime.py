@@ -10,7 +10,6 @@ import logging
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import dramatiq
 import redis
 from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import Engine
@@ -19,12 +18,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from feeds import FORMATS
 from service import db
 from service.cache import FeedCache, RedisSentenceCache
-from service.constants import DRAMATIQ_NAMESPACE, STATS_PREFIX, TRANSLATE_ACTOR
-from service.embedded import EmbeddedRedis
+from service.embedded_redis import EmbeddedRedis
 from service.engines import EngineRegistry
 from service.migrate import prepare_store
+from service.redis_keys import (
+    DRAMATIQ_NAMESPACE,
+    SENTENCE_CACHE_HITS,
+    SENTENCE_CACHE_MISSES,
+    stats_key,
+)
 from service.settings import Settings
-from service.terminology import MatcherCache
+from service.term_index import MatcherCache
 from service.websub import WebSubPublisher
 
 log = logging.getLogger(__name__)
@@ -43,7 +47,11 @@ class Runtime:
     _closed: bool = field(default=False, repr=False)
 
     @classmethod
-    def start(cls, settings: Settings, *, migrate: bool = True) -> Runtime:
+    def start(
+        cls, settings: Settings, *, migrate: bool = True, engines: EngineRegistry | None = None
+    ) -> Runtime:
+        """Open everything; `engines` replaces the registry of installed models (tests pass one
+        that records or wraps what the real engines are asked)."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         db_engine = db.make_engine(settings.resolved_database_url)
         sessions = db.make_sessionmaker(db_engine)
@@ -62,7 +70,7 @@ class Runtime:
             sessions=sessions,
             redis=client,
             broker=broker,
-            engines=EngineRegistry(settings),
+            engines=engines or EngineRegistry(settings),
             websub=WebSubPublisher(settings.websub_hubs),
             embedded_redis=embedded,
         )
@@ -75,9 +83,6 @@ class Runtime:
                     target,
                     target,
                 )
-        from service.jobs import declare_actor
-
-        declare_actor(runtime)
         return runtime
 
     @cached_property
@@ -92,11 +97,6 @@ class Runtime:
     def feed_cache(self) -> FeedCache:
         return FeedCache(self.redis)
 
-    @property
-    def translate_actor(self) -> dramatiq.Actor[[str], None]:
-        actor: dramatiq.Actor[[str], None] = self.broker.get_actor(TRANSLATE_ACTOR)
-        return actor
-
     def feeds_changed(self, *langs: str) -> None:
         """Drop the cached feeds of these languages and tell the WebSub hubs."""
         base = self.settings.public_url.rstrip("/")
@@ -108,11 +108,18 @@ class Runtime:
         """Add to the sentence-cache counters shown by /metrics (best effort)."""
         try:
             pipe = self.redis.pipeline(transaction=False)
-            pipe.incrby(STATS_PREFIX + "sentence_cache_hits", hits)
-            pipe.incrby(STATS_PREFIX + "sentence_cache_misses", misses)
+            pipe.incrby(stats_key(SENTENCE_CACHE_HITS), hits)
+            pipe.incrby(stats_key(SENTENCE_CACHE_MISSES), misses)
             pipe.execute()
         except redis.RedisError as exc:
             log.warning("could not count cache use: %s", exc)
+
+    def cache_counts(self) -> tuple[int, int]:
+        """(hits, misses) of the sentence cache so far; raises redis.RedisError when down."""
+        hits, misses = self.redis.mget(
+            [stats_key(SENTENCE_CACHE_HITS), stats_key(SENTENCE_CACHE_MISSES)]
+        )
+        return int(hits or 0), int(misses or 0)
 
     def close(self) -> None:
         if self._closed:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from glossaries import Entry
+from service.settings import LANGUAGE_PATTERN
+
+if TYPE_CHECKING:
+    from service.tables import EntryRow, GlossaryRow
 
 from pydantic import (
     AnyHttpUrl,
@@ -20,8 +26,9 @@ _FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]"
 ARTICLE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$"
 ArticleId = Annotated[str, StringConstraints(pattern=ARTICLE_ID_PATTERN)]
 Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-GlossaryName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,99}$")]
-LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
+GLOSSARY_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,99}$"
+GlossaryName = Annotated[str, StringConstraints(pattern=GLOSSARY_NAME_PATTERN)]
+LanguageCode = Annotated[str, StringConstraints(pattern=LANGUAGE_PATTERN)]
 
 
 def _strip_forbidden(value: object) -> object:
@@ -151,6 +158,11 @@ class GlossaryOut(BaseModel):
     created_at: datetime
     updated_at: datetime
 
+    @classmethod
+    def of(cls, row: GlossaryRow, entries: int) -> GlossaryOut:
+        fields = {name: getattr(row, name) for name in cls.model_fields if name != "entries"}
+        return cls.model_validate({**fields, "entries": entries})
+
 
 class EntryIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -162,6 +174,17 @@ class EntryIn(BaseModel):
     case_sensitive: bool = False
     note: Annotated[str, StringConstraints(max_length=5000)] = ""
     status: Literal["draft", "approved"] = "approved"
+
+    def to_entry(self) -> Entry:
+        return Entry(
+            source=self.source,
+            targets=self.targets,
+            aliases=tuple(self.aliases),
+            do_not_translate=self.do_not_translate,
+            case_sensitive=self.case_sensitive,
+            note=self.note,
+            status=self.status,
+        )
 
 
 class EntryPatch(BaseModel):
@@ -191,6 +214,12 @@ class EntryOut(BaseModel):
     created_at: datetime
     updated_at: datetime
 
+    @classmethod
+    def of(cls, glossary: GlossaryRow, row: EntryRow) -> EntryOut:
+        """The one row -> response mapping (the row knows its ETag, not its glossary's name)."""
+        fields = {name: getattr(row, name) for name in cls.model_fields if name != "glossary"}
+        return cls.model_validate({**fields, "glossary": glossary.name})
+
 
 class EntryPage(BaseModel):
     total: int
@@ -206,6 +235,8 @@ class EntryChangeOut(BaseModel):
 
 
 class HistoryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     entry_id: str | None
     action: str
@@ -223,6 +254,8 @@ class UsageOut(BaseModel):
 
 
 class SuggestionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     entry_id: str
     entry_source: str
     spelling: str
@@ -235,16 +268,6 @@ class AcceptSuggestionIn(BaseModel):
 
     entry_id: Annotated[str, StringConstraints(max_length=32)]
     spelling: TermText
-
-
-class ImportOut(BaseModel):
-    format: str
-    added: list[str]
-    changed: list[str]
-    removed: list[str]
-    unchanged: int
-    applied: bool
-    jobs: int
 
 
 class TranslationOut(BaseModel):

@@ -10,7 +10,9 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_TARGETS = ("en", "zh", "ko", "fr", "de", "es")
-_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+LANGUAGE_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"
+"""A language code (BCP 47 language with an optional region or script): the only spelling."""
+_LANG = re.compile(LANGUAGE_PATTERN)
 
 
 def _default_data_dir() -> Path:

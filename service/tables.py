@@ -168,6 +168,11 @@ class EntryRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
+    @property
+    def etag(self) -> str:
+        """The entry's version as an HTTP entity tag: a change needs it in If-Match."""
+        return f'"{self.id}.{self.revision}"'
+
 
 class HistoryRow(Base):
     """Every change to a glossary or entry: who, when, before and after."""
@@ -179,7 +184,11 @@ class HistoryRow(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    glossary_id: Mapped[int] = mapped_column(ForeignKey("glossaries.id", ondelete="CASCADE"))
+    # A deleted glossary's history stays: the id becomes NULL, the name remains.
+    glossary_id: Mapped[int | None] = mapped_column(
+        ForeignKey("glossaries.id", ondelete="SET NULL"), default=None
+    )
+    glossary_name: Mapped[str] = mapped_column(String(100))
     entry_id: Mapped[str | None] = mapped_column(String(32), default=None)
     action: Mapped[str] = mapped_column(String(20))
     actor: Mapped[str] = mapped_column(String(200))

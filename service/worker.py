@@ -6,11 +6,35 @@ import logging
 
 import dramatiq
 
-from service.constants import TRANSLATE_QUEUE
+from service.jobs import RetryableJobError, run_job
 from service.outbox import Sweeper
+from service.redis_keys import TRANSLATE_ACTOR, TRANSLATE_QUEUE
 from service.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+
+def declare_actor(runtime: Runtime) -> None:
+    """Register the translate actor on this runtime's broker, bound to this runtime."""
+
+    def translate_job(job_id: str) -> None:
+        run_job(runtime, job_id)
+
+    translate_job.__module__ = __name__
+    dramatiq.Actor(
+        translate_job,
+        broker=runtime.broker,
+        actor_name=TRANSLATE_ACTOR,
+        queue_name=TRANSLATE_QUEUE,
+        priority=0,
+        options={
+            "max_retries": runtime.settings.max_attempts - 1,
+            "min_backoff": 1_000,
+            "max_backoff": 60_000,
+            "time_limit": runtime.settings.job_lease_seconds * 1000,
+            "retry_when": lambda _retries, exc: isinstance(exc, RetryableJobError),
+        },
+    )
 
 
 class WorkerPool:
@@ -24,6 +48,7 @@ class WorkerPool:
 
     def start(self) -> None:
         if self.threads > 0:
+            declare_actor(self.runtime)
             self._worker = dramatiq.Worker(
                 self.runtime.broker,
                 queues={TRANSLATE_QUEUE},

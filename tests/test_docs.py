@@ -53,3 +53,16 @@ def test_readme_points_newcomers_at_what_exists() -> None:
     cli_section = text.split("## CLI", 1)[1].split("\n## ", 1)[0]
     for command in commands:
         assert f"kakehashi {command}" in cli_section, command
+
+
+def test_every_service_module_is_in_the_architecture_table() -> None:
+    section = README.read_text().split("### Inside `service/`", 1)[1].split("\n## ", 1)[0]
+    documented = re.findall(r"^\| `(service/[a-z_/]+\.py)` \| \S", section, re.M)
+    root = README.parent
+    modules = sorted(
+        str(p.relative_to(root))
+        for p in [*root.glob("service/*.py"), *root.glob("service/routes/*.py")]
+        if p.name != "__init__.py"
+    )
+    assert sorted(documented) == modules
+    assert len(documented) == len(set(documented))

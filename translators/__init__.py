@@ -5,6 +5,7 @@ The CTranslate2 engine (:mod:`translators.ctranslate`), model packages
 imported explicitly, so importing this package loads no inference library.
 """
 
+from translators.article import ArticleTranslation, translate_article
 from translators.engine import Engine
 from translators.normalize import Normalized, normalize
 from translators.pipeline import (
@@ -19,6 +20,7 @@ from translators.pipeline import (
 from translators.segment import split_paragraphs, split_sentences
 
 __all__ = [
+    "ArticleTranslation",
     "Engine",
     "Normalized",
     "Route",
@@ -30,5 +32,6 @@ __all__ = [
     "sentence_key",
     "split_paragraphs",
     "split_sentences",
+    "translate_article",
     "translate_texts",
 ]

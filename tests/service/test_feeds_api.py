@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 from lxml import etree
 from sqlalchemy import select
 
+from service.api_keys import create_key
 from service.db import session_scope
-from service.keys import create_key
 from service.runtime import Runtime
 from service.settings import Settings
 from service.tables import Article, Revision, Translation, utcnow

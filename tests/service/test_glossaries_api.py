@@ -262,3 +262,34 @@ def test_category_change_and_deletion_retranslate_the_articles_concerned(
     assert client.delete("/v1/glossaries/desk", headers=editor).status_code == 204
     assert glossary_jobs() == 6
     assert client.get("/v1/glossaries/desk", headers=editor).status_code == 404
+
+
+def test_deleting_a_glossary_keeps_its_history_and_frees_its_name(
+    client: TestClient, tokens: dict[str, str], runtime: Runtime
+) -> None:
+    from service.tables import HistoryRow
+
+    editor = auth(tokens["editor"])
+    _glossary(client, tokens)
+    entry = client.post("/v1/glossaries/desk/entries", json=ENTRY, headers=editor).json()["entry"]
+    assert client.delete("/v1/glossaries/desk", headers=editor).status_code == 204
+
+    with runtime.sessions() as session:
+        rows = session.scalars(
+            select(HistoryRow).where(HistoryRow.glossary_name == "desk").order_by(HistoryRow.id)
+        ).all()
+        kept = [(r.action, r.entry_id, r.glossary_id) for r in rows]
+    assert kept == [
+        ("create-glossary", None, None),
+        ("create", entry["id"], None),
+        ("delete-glossary", None, None),
+    ]
+    assert rows[-1].actor == "test editor" and rows[-1].before == {
+        "name": "desk",
+        "entries": 1,
+        "version": 2,
+    }
+
+    _glossary(client, tokens)  # the name is free again, with a history of its own
+    fresh = client.get("/v1/glossaries/desk/history", headers=editor).json()
+    assert [h["action"] for h in fresh] == ["create-glossary"]

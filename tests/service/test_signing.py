@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from service import signing
+from service.api_keys import create_key
 from service.app import create_app
 from service.db import session_scope
-from service.keys import create_key
 from service.runtime import Runtime
 from service.settings import Settings
 from tests.service.conftest import article, auth
@@ -49,6 +49,7 @@ def test_signed_writes_pass_and_unsigned_ones_do_not(signed_client: tuple[TestCl
         "/v1/articles", content=body, headers={**auth(token), "content-type": "application/json"}
     )
     assert unsigned.status_code == 401 and unsigned.json()["error"]["code"] == "bad_signature"
+    assert "www-authenticate" not in unsigned.headers  # no Bearer challenge for a signature
     wrong = client.post(
         "/v1/articles",
         content=body,

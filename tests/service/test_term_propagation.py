@@ -11,10 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from service.api_keys import create_key
 from service.app import create_app
 from service.db import session_scope
+from service.engines import EngineRegistry
 from service.jobs import run_job
-from service.keys import create_key
 from service.runtime import Runtime
 from service.settings import Settings
 from service.tables import Job, Translation
@@ -40,6 +41,22 @@ class RecordingEngine:
         return self.inner.translate_batch(sentences)
 
 
+class RecordingRegistry(EngineRegistry):
+    """The installed models, each wrapped in a RecordingEngine (injected into the runtime)."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.recorders: dict[str, RecordingEngine] = {}
+
+    def engine(self, target: str, source: str = "ja") -> Engine | Route | None:
+        real = super().engine(target, source)
+        if real is None or isinstance(real, Route):
+            return real
+        if target not in self.recorders:
+            self.recorders[target] = RecordingEngine(real)
+        return self.recorders[target]
+
+
 @pytest.fixture
 def english_only(settings: Settings) -> Settings:
     return settings.model_copy(update={"target_languages": ("en",)})
@@ -47,7 +64,7 @@ def english_only(settings: Settings) -> Settings:
 
 @pytest.fixture
 def en_runtime(english_only: Settings) -> Iterator[Runtime]:
-    rt = Runtime.start(english_only)
+    rt = Runtime.start(english_only, engines=RecordingRegistry(english_only))
     yield rt
     rt.close()
 
@@ -75,10 +92,8 @@ def test_editing_a_term_retranslates_only_its_sentences(
     en_runtime: Runtime, tokens_en: dict[str, str]
 ) -> None:
     runtime = en_runtime
-    real = runtime.engines.engine("en")
-    assert real is not None and not isinstance(real, Route)
-    recorder = RecordingEngine(real)
-    runtime.engines.engine = lambda target, source="ja": recorder  # type: ignore[method-assign]
+    recorder = runtime.engines.engine("en")
+    assert isinstance(recorder, RecordingEngine)
     with TestClient(create_app(runtime=runtime)) as client:
         editor, publisher = auth(tokens_en["editor"]), auth(tokens_en["publisher"])
         client.post("/v1/glossaries", json={"name": "desk"}, headers=editor)

@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from service.api_keys import create_key
 from service.app import create_app
 from service.db import session_scope
 from service.jobs import OPEN_STATES, WAITING, run_job
-from service.keys import create_key
 from service.runtime import Runtime
 from service.settings import Settings
 from service.tables import Job

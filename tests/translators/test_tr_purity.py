@@ -10,7 +10,7 @@ def test_text_modules_import_no_io_library() -> None:
     code = (
         "import sys, translators, translators.pipeline, translators.segment, "
         "translators.normalize, translators.check, translators.protect, translators.engine, "
-        "translators.markup\n"
+        "translators.markup, translators._markup, translators.article\n"
         "bad = {'ctranslate2', 'sentencepiece', 'redis', 'sqlalchemy', 'numpy'} "
         "& set(sys.modules)\n"
         "print(sorted(bad))"
@@ -22,6 +22,7 @@ def test_text_modules_import_no_io_library() -> None:
 def test_public_surface() -> None:
     assert translators.__all__ == sorted(translators.__all__)
     assert translators.__all__ == [
+        "ArticleTranslation",
         "Engine",
         "Normalized",
         "Route",
@@ -33,5 +34,6 @@ def test_public_surface() -> None:
         "sentence_key",
         "split_paragraphs",
         "split_sentences",
+        "translate_article",
         "translate_texts",
     ]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from service.errors import ApiError
+from service.errors import NotFound
+from service.revisions import current_revision
 from service.schemas import ArticleOut, JobOut, LanguageStatus, TranslationOut
 from service.tables import Article, Job, Revision, Translation
 
@@ -34,16 +35,12 @@ def get_job(session: Session, job_id: str) -> JobOut:
         .where(Job.id == job_id)
     ).first()
     if row is None:
-        raise ApiError(404, "not_found", f"no job {job_id}")
+        raise NotFound(f"no job {job_id}")
     return job_out(row[0], row[1])
 
 
 def article_out(session: Session, article: Article) -> ArticleOut:
-    revision = session.scalars(
-        select(Revision).where(
-            Revision.article_id == article.id, Revision.number == article.current_revision
-        )
-    ).one()
+    revision = current_revision(session, article)
     jobs = list(
         session.scalars(select(Job).where(Job.revision_id == revision.id).order_by(Job.target_lang))
     )
@@ -84,7 +81,7 @@ def article_out(session: Session, article: Article) -> ArticleOut:
 def get_article(session: Session, article_id: str) -> ArticleOut:
     article = session.get(Article, article_id)
     if article is None:
-        raise ApiError(404, "not_found", f"no article {article_id}")
+        raise NotFound(f"no article {article_id}")
     return article_out(session, article)
 
 

@@ -13,9 +13,10 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 import feeds
+from service.api_keys import Principal
 from service.cache import CachedFeed
-from service.errors import ApiError
-from service.keys import Principal
+from service.errors import Malformed
+from service.revisions import IS_CURRENT
 from service.settings import Settings
 from service.tables import Article, Revision, Translation
 
@@ -62,8 +63,8 @@ def decode_cursor(raw: str) -> tuple[datetime, str]:
         if when.tzinfo is None or not article_id:
             raise ValueError("incomplete cursor")
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(
-            400, "bad_cursor", "the 'before' cursor is not one this service made"
+        raise Malformed(
+            "the 'before' cursor is not one this service made", code="bad_cursor"
         ) from exc
     return when, article_id
 
@@ -126,14 +127,7 @@ def _translated_rows(session: Session, lang: str, include_review: bool) -> list[
 
 
 def _original_rows(session: Session) -> list[_Row]:
-    stmt = (
-        select(Article, Revision)
-        .join(
-            Revision,
-            and_(Revision.article_id == Article.id, Revision.number == Article.current_revision),
-        )
-        .where(Article.status == "published")
-    )
+    stmt = select(Article, Revision).join(Revision, IS_CURRENT).where(Article.status == "published")
     rows = []
     for a, r in session.execute(stmt).tuples():
         rows.append(

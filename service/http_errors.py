@@ -1,0 +1,124 @@
+"""HTTP at the edge: every error becomes `{"error": {"code", "message", "details"}}`.
+
+Domain errors (`service.errors`) are mapped to statuses here and nowhere else; `ApiError` is
+for the few refusals that only exist in HTTP (a body too large, a missing static asset).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service import errors
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+        self.headers = headers
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        body["details"] = jsonable_encoder(details)
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    412: "precondition_failed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "too_many_requests",
+}
+
+
+# Most specific class first: the first `isinstance` match wins.
+STATUSES: tuple[tuple[type[errors.DomainError], int], ...] = (
+    (errors.ModelMissing, 409),
+    (errors.NotFound, 404),
+    (errors.Conflict, 409),
+    (errors.Invalid, 422),
+    (errors.Malformed, 400),
+    (errors.TooLarge, 413),
+    (errors.PreconditionRequired, 428),
+    (errors.PreconditionFailed, 412),
+    (errors.Unauthorized, 401),
+    (errors.Forbidden, 403),
+)
+
+
+def status_of(exc: errors.DomainError) -> int:
+    return next((status for cls, status in STATUSES if isinstance(exc, cls)), 500)
+
+
+def headers_of(exc: errors.DomainError) -> dict[str, str] | None:
+    if isinstance(exc, errors.PreconditionFailed):
+        return {"ETag": exc.current}
+    if isinstance(exc, errors.Unauthorized) and exc.challenge:
+        return {"WWW-Authenticate": exc.challenge}
+    return None
+
+
+def install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(errors.DomainError)
+    async def _domain_error(_request: Request, exc: errors.DomainError) -> JSONResponse:
+        return error_response(status_of(exc), exc.code, exc.message, exc.details, headers_of(exc))
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        if any(e["type"] == "json_invalid" for e in errors):
+            return error_response(400, "malformed_json", "request body is not valid JSON", errors)
+        return error_response(422, "invalid", "request does not match the schema", errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "error")
+        return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(500, "internal", "internal error; it has been logged")

@@ -1,0 +1,34 @@
+"""Every Redis key, key prefix and queue name the service uses is built here."""
+
+from __future__ import annotations
+
+NAMESPACE = "kakehashi"
+SENTENCE_CACHE_PREFIX = f"{NAMESPACE}:sent:"
+FEED_CACHE_PREFIX = f"{NAMESPACE}:feed:"
+FEED_GENERATION_PREFIX = f"{NAMESPACE}:feedgen:"
+DRAMATIQ_NAMESPACE = f"{NAMESPACE}:dramatiq"
+TRANSLATE_QUEUE = "translate"
+TRANSLATE_ACTOR = "translate_job"
+STATS_PREFIX = f"{NAMESPACE}:stats:"
+SENTENCE_CACHE_HITS = "sentence_cache_hits"
+SENTENCE_CACHE_MISSES = "sentence_cache_misses"
+
+
+def sentence_key(cache_key: str) -> str:
+    """A translated sentence; `cache_key` comes from `translators.pipeline.sentence_key`."""
+    return SENTENCE_CACHE_PREFIX + cache_key
+
+
+def feed_generation_key(lang: str) -> str:
+    """The counter whose bump invalidates every cached feed of a language."""
+    return FEED_GENERATION_PREFIX + lang
+
+
+def feed_key(lang: str, generation: int, variant: str) -> str:
+    """A rendered feed (a hash of body, etag, last_modified)."""
+    return f"{FEED_CACHE_PREFIX}{lang}:{generation}:{variant}"
+
+
+def stats_key(name: str) -> str:
+    """A counter shown by /metrics."""
+    return STATS_PREFIX + name
