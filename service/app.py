@@ -19,9 +19,11 @@ from service.routes import (
     feeds,
     glossaries,
     health,
+    impact,
     jobs,
     metrics,
     translate,
+    whoami,
 )
 from service.runtime import Runtime
 from service.settings import Settings
@@ -70,6 +72,18 @@ def create_app(
         app.state.runtime = runtime
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_handlers(app)
-    for module in (articles, jobs, glossaries, translate, feeds, health, metrics, editor):
+    routers = (
+        articles,
+        jobs,
+        glossaries,
+        impact,
+        whoami,
+        translate,
+        feeds,
+        health,
+        metrics,
+        editor,
+    )
+    for module in routers:
         app.include_router(module.router)
     return app

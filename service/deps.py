@@ -74,10 +74,17 @@ def get_principal(request: Request, runtime: RuntimeDep) -> Principal:
     return principal
 
 
+def _a(phrase: str) -> str:
+    """The phrase with its indefinite article: "an editor", "a partner"."""
+    return f"{'an' if phrase[:1] in 'aeiou' else 'a'} {phrase}"
+
+
 def require_role(principal: Principal, *roles: str) -> Principal:
     if principal.role != "admin" and principal.role not in roles:
         raise ApiError(
-            403, "forbidden", f"this needs a {' or '.join(roles)} key; yours is {principal.role}"
+            403,
+            "forbidden",
+            f"this needs {_a(' or '.join(roles))} key; yours is {_a(principal.role)} key",
         )
     return principal
 

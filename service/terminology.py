@@ -432,8 +432,12 @@ def _duplicate_surface(
             continue
         clash = surfaces & {row.source, *row.aliases}
         if clash:
+            term = sorted(clash)[0]
             raise ApiError(
-                409, "duplicate_term", f"{sorted(clash)[0]!r} is already a term of entry {row.id}"
+                409,
+                "duplicate_term",
+                f"{term!r} is already a term of entry {row.id} ({row.source})",
+                {"entry_id": row.id, "entry_source": row.source, "term": term},
             )
 
 

@@ -32,6 +32,7 @@ from service.schemas import (
     UsageOut,
 )
 from service.tables import EntryRow, GlossaryRow, HistoryRow
+from service.upload import read_upload
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/glossaries", tags=["glossaries"])
@@ -378,7 +379,20 @@ def accept_suggestion(
 @router.post(
     "/{name}/import",
     response_model=ImportOut,
-    openapi_extra={"requestBody": {"content": {"text/csv": {}, "text/plain": {}}}},
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "text/csv": {},
+                "text/plain": {},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                    }
+                },
+            }
+        }
+    },
 )
 async def import_glossary(
     name: GlossaryPath,
@@ -392,11 +406,12 @@ async def import_glossary(
     dry_run: bool = False,
     replace: Annotated[bool, Query(description="delete entries missing from the file")] = False,
 ) -> ImportOut:
-    """Import a TSV/CSV file (DeepL, AWS or kakehashi format) sent as the request body.
-    Every line is validated first: one bad line and nothing is applied."""
+    """Import a TSV/CSV file (DeepL, AWS or kakehashi format) sent as the request body or as a
+    multipart/form-data upload (field `file`). Every line is validated first: one bad line and
+    nothing is applied."""
     if format != "auto" and format not in EXCHANGE_FORMATS:
         raise ApiError(422, "invalid", f"unknown format {format!r}")
-    raw = await request.body()
+    raw = await read_upload(request)
     if len(raw) > MAX_IMPORT_BYTES:
         raise ApiError(413, "too_large", "glossary files are limited to 5 MB")
     try:
