@@ -255,8 +255,10 @@ export async function showImpact() {
       el("span", { class: "muted small", text: ` ${impact.using_now} use the term now; ${impact.would_match} would match it after the change.` }),
     ),
     el("ul", { class: "impact-list" }, impact.first.map((a) => el("li", {}, el("span", { lang: "ja", text: a.title }), el("span", { class: "muted small", text: ` ${a.article_id}` })))),
-    impact.articles > impact.first.length ? el("p", { class: "muted small", text: `… and ${impact.articles - impact.first.length} more.` }) : null,
   );
+  if (impact.articles > impact.first.length) {
+    box.append(el("p", { class: "muted small", text: `… and ${impact.articles - impact.first.length} more.` }));
+  }
 }
 
 // ---------------------------------------------------------------- saving and deleting
@@ -279,37 +281,40 @@ export async function saveEntry() {
   const button = $("save");
   if (button.disabled) return; // a save is on its way
   button.disabled = true;
+  let saved = null; // the entry as saved: the list, header and history are read again after
   try {
     if (!state.entry) {
       const result = await api("POST", glossaryPath("entries"), { body: values });
       state.extraLangs = [];
       showEntryForm(result.entry);
       afterChange(result, `Created “${result.entry.source}”`);
-      await actions.changed();
-      await loadExtras(result.entry);
-      return;
-    }
-    const body = patchBody(valuesOf(state.entry), values);
-    if (!Object.keys(body).length) {
-      say("Nothing to save: no field was changed.", MSG);
-      return;
-    }
-    const original = state.entry;
-    try {
-      const result = await api("PATCH", glossaryPath("entries", original.id), { body, etag: original.etag });
-      state.extraLangs = [];
-      showEntryForm(result.entry);
-      afterChange(result, `Saved “${result.entry.source}” (revision ${result.entry.revision})`);
-      await actions.changed();
-      await loadExtras(result.entry);
-    } catch (err) {
-      if (err instanceof ApiFailure && err.status === 412) await conflict(original, values);
-      else throw err;
+      saved = result.entry;
+    } else {
+      const body = patchBody(valuesOf(state.entry), values);
+      const original = state.entry;
+      if (!Object.keys(body).length) {
+        say("Nothing to save: no field was changed.", MSG);
+      } else {
+        try {
+          const result = await api("PATCH", glossaryPath("entries", original.id), { body, etag: original.etag });
+          state.extraLangs = [];
+          showEntryForm(result.entry);
+          afterChange(result, `Saved “${result.entry.source}” (revision ${result.entry.revision})`);
+          saved = result.entry;
+        } catch (err) {
+          if (err instanceof ApiFailure && err.status === 412) await conflict(original, values);
+          else throw err;
+        }
+      }
     }
   } catch (err) {
     showError(err, "Could not save the entry", MSG);
   } finally {
     button.disabled = false;
+  }
+  if (saved) {
+    await actions.changed();
+    await loadExtras(saved);
   }
 }
 
