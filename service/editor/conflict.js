@@ -4,7 +4,7 @@
 import { $, ApiFailure, actions, api, clear, el, glossaryPath, state, when } from "./api.js";
 import { clearMessages, say, showError } from "./messages.js";
 import { changedRows, loadExtras, valueCell } from "./history.js";
-import { clearImpact, closeEntry, showEntryForm, valuesOf } from "./entry.js";
+import { SCALARS, clearImpact, closeEntry, showEntryForm, valuesOf } from "./entry.js";
 
 const MSG = "entry-msg";
 

@@ -7,7 +7,7 @@ import { loadExtras } from "./history.js";
 import { conflict } from "./conflict.js";
 import { renderEntries } from "./list.js";
 
-const SCALARS = ["source", "note", "status", "do_not_translate", "case_sensitive"];
+export const SCALARS = ["source", "note", "status", "do_not_translate", "case_sensitive"];
 const MSG = "entry-msg";
 
 export function valuesOf(entry) {
@@ -164,6 +164,23 @@ export async function openEntry(id) {
   clearMessages();
   showEntryForm(entry);
   $("entry-title").focus();
+  await loadExtras(entry);
+}
+
+// After a change made elsewhere on the page (an import): the open entry and its history are
+// read again, unless the editor is in the middle of editing it (their save then meets a 412).
+export async function refreshOpenEntry() {
+  if (!state.entry || $("entry-form").hidden || isDirty()) return;
+  const id = state.entry.id;
+  let entry;
+  try {
+    entry = await api("GET", glossaryPath("entries", id));
+  } catch (err) {
+    if (err instanceof ApiFailure && err.status === 404) closeEntry();
+    return;
+  }
+  if (!state.entry || state.entry.id !== id || isDirty()) return;
+  showEntryForm(entry);
   await loadExtras(entry);
 }
 

@@ -3,6 +3,7 @@
 
 import { $, ApiFailure, actions, api, clear, el, glossaryPath, plural, state } from "./api.js";
 import { clearMessages, say, showError } from "./messages.js";
+import { refreshOpenEntry } from "./entry.js";
 
 const MSG = "import-msg";
 let checked = null; // the options of the last clean dry run: Apply sends exactly these
@@ -128,6 +129,7 @@ export async function applyImport() {
     renderOutcome(outcome);
     say(`Imported ${chosen.file.name} into ${state.glossary}: ${outcome.added.length} added, ${outcome.changed.length} changed, ${outcome.removed.length} removed.`, MSG);
     await actions.changed();
+    await refreshOpenEntry();
   } catch (err) {
     renderLineErrors(err);
     showError(err, "The import failed; nothing was applied", MSG);

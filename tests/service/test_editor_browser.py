@@ -452,3 +452,217 @@ def test_the_preview_badge_is_the_services_verdict_with_flagged_sentences_first(
     page.click("#p-submit")
     expect(page.locator(".summary .review")).to_have_text("no review needed")
     expect(page.locator(".summary .review")).to_have_class("badge ok review")
+
+
+# --- 3b. import with a dry run, then apply; export in every format -------------------------
+
+GOOD_DEEPL = "マスカロフカ\tmaskirovka (deception)\n架け橋外交\tbridge diplomacy\n"
+BAD_DEEPL = "マスカロフカ\tmaskirovka (deception)\n架け橋外交\t\n"
+
+
+def choose_file(page: Page, name: str, text: str) -> None:
+    page.set_input_files(
+        "#i-file",
+        files=[{"name": name, "mimeType": "text/tab-separated-values", "buffer": text.encode()}],
+    )
+
+
+def test_import_checks_the_file_first_and_applies_only_a_clean_one(
+    server: _Server, page: Page, tokens: dict[str, str], api: httpx.Client
+) -> None:
+    signed_in(page, server, tokens["editor"])
+    page.click('.tab[data-tab="transfer"]')
+    message = page.locator("#import-msg")
+
+    # A DeepL file without its language: the message names the parameter to add.
+    choose_file(page, "deepl.tsv", GOOD_DEEPL)
+    page.click("#i-check")
+    expect(message).to_contain_text("target_lang")
+    expect(page.locator("#i-apply")).to_be_disabled()
+
+    # One bad line: the line is shown, nothing can be applied, nothing changed.
+    before = version(api)
+    page.fill("#i-lang", "en")
+    choose_file(page, "deepl.tsv", BAD_DEEPL)
+    page.click("#i-check")
+    expect(message).to_contain_text("1 invalid line(s); nothing was imported")
+    expect(page.locator("table.line-errors tbody tr")).to_have_count(1)
+    expect(page.locator("table.line-errors tbody td").first).to_have_text("2")
+    expect(page.locator("#i-apply")).to_be_disabled()
+    assert version(api) == before
+
+    # The fixed file: the dry-run diff, then apply.
+    choose_file(page, "deepl.tsv", GOOD_DEEPL)
+    page.click("#i-check")
+    out = page.locator("#import-out")
+    expect(out).to_contain_text("1 added, 1 changed, 0 removed, 0 unchanged")
+    expect(out.locator(".import-group.added li")).to_have_text(["架け橋外交"])
+    expect(out.locator(".import-group.changed li")).to_have_text(["マスカロフカ"])
+    expect(page.locator("#i-apply")).to_be_enabled()
+    assert version(api) == before  # a dry run changes nothing
+    # Changing an option after the check asks for a new check.
+    page.check("#i-replace")
+    expect(page.locator("#i-apply")).to_be_disabled()
+    page.uncheck("#i-replace")
+    page.click("#i-check")
+    expect(page.locator("#i-apply")).to_be_enabled()
+    page.click("#i-apply")
+    expect(message).to_contain_text("Imported deepl.tsv into security: 1 added, 1 changed")
+    expect(out).to_contain_text("Imported: 1 added, 1 changed")
+    assert version(api) == before + 1
+    expect(page.locator("#glossary-info")).to_contain_text(f"v{before + 1}")
+    found = api.get("/v1/glossaries/security/entries", params={"q": "架け橋外交"}).json()
+    assert found["items"][0]["targets"] == {"en": "bridge diplomacy"}
+
+
+@pytest.mark.parametrize(
+    ("fmt", "lang", "header"),
+    [
+        ("kakehashi-tsv", "", "source\t"),
+        ("kakehashi-csv", "", "source,"),
+        ("deepl-tsv", "en", "マスカロフカ\tmaskirovka"),
+        ("deepl-csv", "en", "マスカロフカ,maskirovka"),
+        ("aws-tsv", "", "ja\t"),
+        ("aws-csv", "", "ja,"),
+    ],
+)
+def test_export_downloads_each_format(
+    server: _Server,
+    page: Page,
+    tokens: dict[str, str],
+    api: httpx.Client,
+    fmt: str,
+    lang: str,
+    header: str,
+) -> None:
+    signed_in(page, server, tokens["editor"])
+    page.click('.tab[data-tab="transfer"]')
+    page.select_option("#e-format", fmt)
+    page.fill("#e-lang", lang)
+    with page.expect_download() as download:
+        page.click("#e-submit")
+    saved = download.value
+    extension = fmt.rsplit("-", 1)[1]
+    assert saved.suggested_filename == f"security.{fmt}.{extension}"
+    text = Path(saved.path()).read_text(encoding="utf-8")
+    params = {"format": fmt, **({"target_lang": lang} if lang else {})}
+    assert text == api.get("/v1/glossaries/security/export", params=params).text
+    assert header in text and "マスカロフカ" in text
+    expect(page.locator("#export-msg")).to_contain_text(f"Downloaded security.{fmt}.{extension}")
+
+
+# --- the whole day, in one session ---------------------------------------------------------
+
+
+def test_a_full_editor_session(
+    server: _Server,
+    context: BrowserContext,
+    problems: Problems,
+    tokens: dict[str, str],
+    api: httpx.Client,
+    installed_en: None,
+) -> None:
+    publisher = auth(tokens["publisher"])
+    for n in range(2):
+        body = article(f"s-{n}", title=f"時間稼ぎの分析 {n}")
+        assert api.post("/v1/articles", json=body, headers=publisher).status_code == 202
+    page = problems.watch(context.new_page())
+
+    # A partner key is refused at the door; the editor's key opens the page.
+    sign_in(page, server, tokens["partner"])
+    expect(page.locator("#login-msg")).to_contain_text("is a partner key")
+    expect(page.locator("#app")).to_be_hidden()
+    signed_in(page, server, tokens["editor"])
+    screenshot(page, "0-signed-in")
+
+    # Search マスカロフカ and open it.
+    open_entry(page, "マスカロフカ", "マスカロフカ")
+    expect(page.locator("#history")).to_contain_text("kakehashi (shipped)")
+    expect(page.locator("#usage")).to_contain_text("時間稼ぎの分析")
+    screenshot(page, "2-entry")
+
+    # Edit the English rendering: the impact shows before saving, then save.
+    page.fill("#f-t-en", "maskirovka (deception)")
+    expect(page.locator("#impact")).to_contain_text(
+        "Saving re-translates 2 articles into en, fr (4 translation jobs)"
+    )
+    screenshot(page, "3-impact")
+    page.click("#save")
+    expect(page.locator("#entry-msg")).to_contain_text(
+        "2 articles affected, 4 translation jobs queued"
+    )
+    expect(page.locator("#impact")).to_be_hidden()
+
+    # A second tab changes the note meanwhile.
+    other = problems.watch(context.new_page())
+    signed_in(other, server, tokens["editor"])
+    open_entry(other, "マスカロフカ", "マスカロフカ")
+    other.fill("#f-note", "Russian military deception doctrine")
+    other.click("#save")
+    expect(other.locator("#entry-msg")).to_contain_text("Saved “マスカロフカ”")
+
+    # This tab's next save meets the conflict, re-applies its edit and saves.
+    page.bring_to_front()
+    page.fill("#f-t-en", "maskirovka")
+    page.click("#save")
+    conflict = page.locator("#conflict")
+    expect(conflict).to_be_visible()
+    expect(conflict).to_contain_text("Someone else changed this entry")
+    expect(conflict).to_contain_text("Russian military deception doctrine")
+    screenshot(page, "4-conflict")
+    conflict.locator("button", has_text="Re-apply my edit").click()
+    expect(page.locator("#f-note")).to_have_value("Russian military deception doctrine")
+    expect(page.locator("#f-t-en")).to_have_value("maskirovka")
+    page.click("#save")
+    expect(page.locator("#entry-msg")).to_contain_text("(revision 4)")
+    entry = api.get("/v1/glossaries/security/entries", params={"q": "マスカロフカ"}).json()
+    assert entry["items"][0]["note"] == "Russian military deception doctrine"
+    assert entry["items"][0]["targets"]["en"] == "maskirovka"
+
+    # Import a DeepL file with one bad line: the error shows and nothing is applied.
+    before = version(api)
+    page.click('.tab[data-tab="transfer"]')
+    page.fill("#i-lang", "en")
+    choose_file(page, "desk-terms.tsv", BAD_DEEPL)
+    page.click("#i-check")
+    expect(page.locator("#import-msg")).to_contain_text("nothing was imported")
+    expect(page.locator("table.line-errors")).to_contain_text("架け橋外交")
+    expect(page.locator("#i-apply")).to_be_disabled()
+    screenshot(page, "7-import-error")
+    assert version(api) == before
+    # Fixed: the dry run shows the diff, then it is applied.
+    choose_file(page, "desk-terms.tsv", GOOD_DEEPL)
+    page.click("#i-check")
+    expect(page.locator("#import-out")).to_contain_text("1 added, 1 changed")
+    screenshot(page, "8-import-diff")
+    page.click("#i-apply")
+    expect(page.locator("#import-msg")).to_contain_text("Imported desk-terms.tsv")
+    expect(page.locator("#glossary-info")).to_contain_text(f"v{before + 1}")
+
+    # Export, with the imported rendering in it.
+    page.select_option("#e-format", "kakehashi-tsv")
+    with page.expect_download() as download:
+        page.click("#e-submit")
+    exported = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "maskirovka (deception)" in exported and "bridge diplomacy" in exported
+
+    # The history tells the day: shipped, two saves, the other tab's note, the import.
+    page.click('.tab[data-tab="entries"]')
+    open_entry(page, "マスカロフカ", "マスカロフカ")
+    history = page.locator("#history ol.history > li")
+    expect(history).to_have_count(5)
+    expect(page.locator("#history")).to_contain_text("import-update")
+    expect(page.locator("#history")).to_contain_text("test editor")
+    page.locator("#entry-extra").scroll_into_view_if_needed()
+    screenshot(page, "9-history")
+
+    # The page fits a 390 px phone without sideways scrolling.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.evaluate("window.scrollTo(0, 0)")
+    wide = page.evaluate(
+        "[...document.querySelectorAll('body *')]"
+        ".filter(e => e.getBoundingClientRect().right > 391)"
+        ".map(e => `${e.tagName}#${e.id}.${e.className}`).slice(0, 12)"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, f"too wide: {wide}"
+    screenshot(page, "10-phone")
