@@ -80,8 +80,8 @@ export function when(value) {
   return Number.isNaN(date.getTime()) ? value : date.toLocaleString();
 }
 
-export function plural(n, word) {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
+export function plural(n, word, many) {
+  return `${n} ${n === 1 ? word : many || word + "s"}`;
 }
 
 export class ApiFailure extends Error {

@@ -61,16 +61,19 @@ function renderOutcome(outcome) {
       el("span", { class: "muted small", text: ` (format ${outcome.format})` }),
       outcome.applied ? ` · ${plural(outcome.jobs, "translation job")} queued.` : ".",
     ),
-    sourceList("Added", outcome.added, "added"),
-    sourceList("Changed", outcome.changed, "changed"),
-    sourceList("Removed", outcome.removed, "removed"),
+    ...[
+      sourceList("Added", outcome.added, "added"),
+      sourceList("Changed", outcome.changed, "changed"),
+      sourceList("Removed", outcome.removed, "removed"),
+    ].filter(Boolean),
   );
 }
 
+// The lines to fix, as a table; returns the error to show without them (not listed twice).
 function renderLineErrors(err) {
   const box = clear($("import-out"));
   const lines = err instanceof ApiFailure && Array.isArray(err.details) ? err.details.filter((d) => d && d.line !== undefined) : [];
-  if (!lines.length) return;
+  if (!lines.length) return err;
   box.append(
     el("h4", { class: "error", text: `${plural(lines.length, "line")} to fix; nothing was imported` }),
     el(
@@ -80,6 +83,7 @@ function renderLineErrors(err) {
       el("tbody", {}, lines.map((d) => el("tr", {}, el("td", { text: String(d.line) }), el("td", { text: d.message })))),
     ),
   );
+  return new ApiFailure(err.status, err.code, err.message, null, err.etag);
 }
 
 export async function checkImport() {
@@ -102,13 +106,12 @@ export async function checkImport() {
     if (changes) {
       checked = chosen;
       $("i-apply").disabled = false;
-      say(`The file is valid: ${plural(changes, "entry")} would change. Review the list, then apply.`, MSG);
+      say(`The file is valid: ${plural(changes, "entry", "entries")} would change. Review the list, then apply.`, MSG);
     } else {
       say("The file is valid and changes nothing in this glossary.", MSG);
     }
   } catch (err) {
-    renderLineErrors(err);
-    showError(err, "The file cannot be imported", MSG);
+    showError(renderLineErrors(err), "The file cannot be imported", MSG);
   } finally {
     button.disabled = false;
   }
@@ -131,8 +134,7 @@ export async function applyImport() {
     await actions.changed();
     await refreshOpenEntry();
   } catch (err) {
-    renderLineErrors(err);
-    showError(err, "The import failed; nothing was applied", MSG);
+    showError(renderLineErrors(err), "The import failed; nothing was applied", MSG);
   }
 }
 
