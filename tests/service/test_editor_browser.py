@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import threading
 import time
@@ -668,3 +669,10 @@ def test_a_full_editor_session(
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, f"too wide: {wide}"
     screenshot(page, "10-phone")
+
+    # The suggestions view loads (its own module) and starts without the last view's messages.
+    page.click('.tab[data-tab="suggestions"]')
+    expect(page.locator("#suggestions")).to_contain_text(
+        re.compile("No suggestions for this glossary|Variant of")
+    )
+    assert page.locator(".msg.error").count() == 0
