@@ -324,6 +324,30 @@ def test_a_duplicate_term_error_links_to_the_entry_that_has_it(
     expect(page.locator("#entry-msg")).to_be_empty()
 
 
+def test_glossary_text_with_markup_stays_text_everywhere_it_shows(
+    server: _Server, page: Page, tokens: dict[str, str], api: httpx.Client
+) -> None:
+    hostile = '<img src=x onerror="window.__pwned=1">'
+    created = api.post(
+        "/v1/glossaries/security/entries",
+        json={"source": "瀬戸際外交", "targets": {"en": "brinkmanship", "fr": hostile}},
+    )
+    assert created.status_code == 201, created.text
+    signed_in(page, server, tokens["editor"])
+    open_entry(page, "瀬戸際外交", "瀬戸際外交")
+    expect(page.locator("#f-t-fr")).to_have_value(hostile)
+    expect(page.locator("#entries-body")).to_contain_text(hostile)
+    expect(page.locator("#history")).to_contain_text(hostile)
+    # In an error message too: a duplicate of an entry whose source carries markup.
+    page.click("#new-entry")
+    page.fill("#f-source", "瀬戸際外交")
+    page.fill("#f-t-en", hostile)
+    page.click("#save")
+    expect(page.locator("#entry-msg")).to_contain_text("duplicate_term")
+    assert page.locator("img").count() == 0
+    assert page.evaluate("window.__pwned") is None
+
+
 # --- 4. impact before saving ---------------------------------------------------------------
 
 
