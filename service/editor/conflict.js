@@ -1,7 +1,7 @@
 // The three-column conflict screen of a 412: when the editor opened the entry, now, and the
 // editor's edit, with "re-apply my edit" to the current version.
 
-import { $, ApiFailure, actions, api, clear, el, glossaryPath, state, when } from "./api.js";
+import { $, ApiFailure, actions, api, clear, el, glossaryPath, when } from "./api.js";
 import { clearMessages, say, showError } from "./messages.js";
 import { changedRows, loadExtras, valueCell } from "./history.js";
 import { SCALARS, clearImpact, closeEntry, showEntryForm, valuesOf } from "./entry.js";
