@@ -298,9 +298,14 @@ def parse(
 
 
 def _required_target(target_lang: str | None) -> str:
-    code = language_code(target_lang) if target_lang else None
+    if not target_lang:
+        raise ValueError(
+            "a DeepL file names no language: add the target_lang parameter with the language "
+            "of its second column (for example target_lang=en)"
+        )
+    code = language_code(target_lang)
     if code is None:
-        raise ValueError(f"DeepL formats need a valid target_lang, not {target_lang!r}")
+        raise ValueError(f"target_lang {target_lang!r} is not a language code such as en or pt-BR")
     return code
 
 

@@ -20,9 +20,11 @@ from service.routes import (
     feeds,
     glossaries,
     health,
+    impact,
     jobs,
     metrics,
     translate,
+    whoami,
 )
 from service.runtime import Runtime
 from service.settings import Settings
@@ -74,7 +76,19 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_handlers(app)
     install_docs(app)
-    for module in (articles, jobs, glossaries, translate, feeds, health, metrics, editor):
+    routers = (
+        articles,
+        jobs,
+        glossaries,
+        impact,
+        whoami,
+        translate,
+        feeds,
+        health,
+        metrics,
+        editor,
+    )
+    for module in routers:
         app.include_router(module.router)
     return app
 

@@ -79,9 +79,16 @@ def get_principal(
     return principal
 
 
+def _a(phrase: str) -> str:
+    """The phrase with its indefinite article: "an editor", "a partner"."""
+    return f"{'an' if phrase[:1] in 'aeiou' else 'a'} {phrase}"
+
+
 def require_role(principal: Principal, *roles: str) -> Principal:
     if principal.role != "admin" and principal.role not in roles:
-        raise Forbidden(f"this needs a {' or '.join(roles)} key; yours is {principal.role}")
+        raise Forbidden(
+            f"this needs {_a(' or '.join(roles))} key; yours is {_a(principal.role)} key"
+        )
     return principal
 
 

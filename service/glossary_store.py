@@ -206,8 +206,11 @@ def check_unique_surfaces(
             continue
         clash = surfaces & {row.source, *row.aliases}
         if clash:
+            term = sorted(clash)[0]
             raise Conflict(
-                f"{sorted(clash)[0]!r} is already a term of entry {row.id}", code="duplicate_term"
+                f"{term!r} is already a term of entry {row.id} ({row.source})",
+                code="duplicate_term",
+                details={"entry_id": row.id, "entry_source": row.source, "term": term},
             )
 
 

@@ -284,3 +284,30 @@ class TranslationOut(BaseModel):
     categories: list[str]
     updated_at: datetime
     report: dict[str, Any]
+
+
+class WhoAmIOut(BaseModel):
+    """Who a token is: what the editor page and scripts check before offering anything."""
+
+    name: str
+    role: Literal["publisher", "editor", "partner", "admin"]
+    languages: list[str] | None = Field(description="null: every language")
+    sections: list[str] | None = Field(description="null: every section")
+    include_needs_review: bool
+    may_edit_glossaries: bool
+
+
+class ImpactArticle(BaseModel):
+    article_id: str
+    title: str
+
+
+class ImpactOut(BaseModel):
+    """What saving the change would re-translate (nothing is changed by asking)."""
+
+    articles: int
+    languages: list[str]
+    jobs: int
+    first: list[ImpactArticle]
+    using_now: int
+    would_match: int

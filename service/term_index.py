@@ -108,7 +108,7 @@ def index_article(
     return list(counts)
 
 
-def _current_revisions(
+def current_revisions(
     session: Session, glossary: GlossaryRow, article_ids: Iterable[str] | None = None
 ) -> list[Revision]:
     """Current revisions of published articles the glossary applies to."""
@@ -131,7 +131,7 @@ def reindex_entries(
         return set()
     matcher = Matcher(live)
     using: set[str] = set()
-    for revision in _current_revisions(session, glossary):
+    for revision in current_revisions(session, glossary):
         counts = _counts(matcher, revision)
         session.add_all(
             TermOccurrence(article_id=revision.article_id, entry_id=entry_id, count=count)
@@ -185,7 +185,7 @@ def usage(
     matcher = Matcher([to_entry(row)], include_drafts=True)
     out = []
     ids = sorted(articles_using(session, [row.id])) if row.status == "approved" else None
-    for revision in _current_revisions(session, glossary, ids)[:limit]:
+    for revision in current_revisions(session, glossary, ids)[:limit]:
         sentences = [
             sentence
             for paragraph in split_paragraphs(normalize(article_text(revision)).text)
@@ -208,7 +208,7 @@ def suggestions(
     session: Session, glossary: GlossaryRow, max_articles: int = 5000
 ) -> list[glossaries.Suggestion]:
     counts: dict[str, int] = {}
-    for revision in _current_revisions(session, glossary)[:max_articles]:
+    for revision in current_revisions(session, glossary)[:max_articles]:
         for word, n in glossaries.katakana_words(article_text(revision)).items():
             counts[word] = counts.get(word, 0) + n
     entries = [to_entry(r) for r in entries_of(session, glossary)]

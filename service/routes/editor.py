@@ -1,8 +1,9 @@
 """/editor/: the editors' web page (static HTML, JS and CSS shipped in `service/editor/`).
 
-The page talks to the JSON API with the editor's token; these routes only serve its three
-files, with a strict Content-Security-Policy (same-origin scripts and styles, no inline code,
-no framing) so that glossary text can never run as code in an editor's browser.
+The page talks to the JSON API with the editor's token; these routes only serve its files (a
+whitelist: the HTML, the stylesheet, the icon and one ES module per view), with a strict
+Content-Security-Policy (same-origin scripts and styles, no inline code, no framing) so that
+glossary text can never run as code in an editor's browser.
 """
 
 from __future__ import annotations
@@ -16,10 +17,24 @@ from service.http_errors import ApiError
 
 router = APIRouter(tags=["editor"], include_in_schema=False)
 
+_JS = "text/javascript; charset=utf-8"
+# The only files served: a whitelist, so no request can name any other file of the package.
 ASSETS: dict[str, str] = {
     "index.html": "text/html; charset=utf-8",
-    "editor.js": "text/javascript; charset=utf-8",
     "editor.css": "text/css; charset=utf-8",
+    "favicon.svg": "image/svg+xml",
+    # ES modules (main.js imports the others), one per view of the page.
+    "main.js": _JS,
+    "api.js": _JS,
+    "messages.js": _JS,
+    "signin.js": _JS,
+    "list.js": _JS,
+    "entry.js": _JS,
+    "conflict.js": _JS,
+    "history.js": _JS,
+    "suggestions.js": _JS,
+    "transfer.js": _JS,
+    "preview.js": _JS,
 }
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -64,11 +79,16 @@ def editor_page() -> Response:
     return _asset("index.html")
 
 
-@router.get("/editor/editor.js", response_class=Response)
-def editor_script() -> Response:
-    return _asset("editor.js")
+@router.get("/favicon.ico", response_class=Response)
+def favicon() -> Response:
+    # Browsers ask for /favicon.ico on their own; an SVG answers them (Chromium and Firefox
+    # render it), so the service needs no binary icon file.
+    return _asset("favicon.svg")
 
 
-@router.get("/editor/editor.css", response_class=Response)
-def editor_stylesheet() -> Response:
-    return _asset("editor.css")
+@router.get("/editor/{name}", response_class=Response)
+def editor_asset(name: str) -> Response:
+    """One of the page's files, by name from the whitelist (anything else is a 404)."""
+    if name not in ASSETS:
+        raise ApiError(404, "not_found", f"no editor file {name!r}")
+    return _asset(name)

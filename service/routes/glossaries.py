@@ -15,6 +15,7 @@ from service.deps import AnyPrincipal, EditingDep, RuntimeDep, SessionDep
 from service.errors import Invalid, Malformed, TooLarge
 from service.glossary_edits import EntryChange
 from service.glossary_import import ImportOutcome
+from service.routes._upload import read_upload
 from service.schemas import (
     GLOSSARY_NAME_PATTERN,
     AcceptSuggestionIn,
@@ -243,7 +244,20 @@ def accept_suggestion(
 @router.post(
     "/{name}/import",
     response_model=ImportOutcome,
-    openapi_extra={"requestBody": {"content": {"text/csv": {}, "text/plain": {}}}},
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "text/csv": {},
+                "text/plain": {},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                    }
+                },
+            }
+        }
+    },
 )
 async def import_glossary(
     name: GlossaryPath,
@@ -257,13 +271,14 @@ async def import_glossary(
     dry_run: bool = False,
     replace: Annotated[bool, Query(description="delete entries missing from the file")] = False,
 ) -> ImportOutcome:
-    """Import a TSV/CSV file (DeepL, AWS or kakehashi format) sent as the request body.
-    Every line is validated first: one bad line and nothing is applied.
+    """Import a TSV/CSV file (DeepL, AWS or kakehashi format) sent as the request body or as a
+    multipart/form-data upload (field `file`). Every line is validated first: one bad line and
+    nothing is applied.
 
     Async only to read the body; the import runs in the thread pool, in one transaction."""
     if format != "auto" and format not in EXCHANGE_FORMATS:
         raise Invalid(f"unknown format {format!r}")
-    raw = await request.body()
+    raw = await read_upload(request)
     if len(raw) > MAX_IMPORT_BYTES:
         raise TooLarge("glossary files are limited to 5 MB")
     try:

@@ -1,0 +1,123 @@
+// Sign-in: the token is checked with /v1/whoami before anything else is shown. Only editor and
+// admin keys open the page; partner and publisher keys are refused with a message saying why
+// (the page offers no read-only mode: those roles have the feeds and the API for reading).
+
+import { $, GLOSSARY_KEY, TOKEN_KEY, api, clear, el, state } from "./api.js";
+import { clearMessages, say, showError } from "./messages.js";
+import { closeEntry } from "./entry.js";
+import { loadEntries } from "./list.js";
+import { loadSuggestions } from "./suggestions.js";
+import { loadTargets } from "./preview.js";
+
+export const EDITING_ROLES = ["editor", "admin"];
+
+const REFUSALS = {
+  partner: "partner keys read feeds and translations only",
+  publisher: "publisher keys send articles only",
+};
+
+export function showLogin(visible) {
+  $("login").hidden = !visible;
+  $("app").hidden = visible;
+  $("session").hidden = visible;
+}
+
+export function signOut(announce = true) {
+  state.token = null;
+  state.me = null;
+  sessionStorage.removeItem(TOKEN_KEY);
+  showLogin(true);
+  $("token-input").value = "";
+  if (announce) {
+    clearMessages();
+    say("The token was forgotten.", "login-msg");
+  }
+  $("token-input").focus();
+}
+
+// Resolves to true when the page opened; shows why not otherwise.
+export async function signIn(token) {
+  state.token = token;
+  let me;
+  try {
+    me = await api("GET", "v1/whoami");
+  } catch (err) {
+    state.token = null;
+    showError(err, "The token was not accepted", "login-msg");
+    return false;
+  }
+  if (!EDITING_ROLES.includes(me.role)) {
+    state.token = null;
+    const why = REFUSALS[me.role] || "it cannot change glossaries";
+    showError(
+      new Error(`“${me.name}” is a ${me.role} key: the glossary editor needs an editor key (${why}). Ask an administrator for an editor key.`),
+      "Not signed in",
+      "login-msg",
+    );
+    return false;
+  }
+  state.me = me;
+  try {
+    await loadGlossaries();
+  } catch (err) {
+    state.token = null;
+    state.me = null;
+    showError(err, "The glossaries could not be read", "login-msg");
+    return false;
+  }
+  sessionStorage.setItem(TOKEN_KEY, token);
+  clearMessages();
+  $("who").textContent = `${me.name} (${me.role})`;
+  showLogin(false);
+  loadTargets();
+  return true;
+}
+
+export async function loadGlossaries() {
+  const list = await api("GET", "v1/glossaries");
+  state.glossaries = Array.isArray(list) ? list : [];
+  const select = clear($("glossary-select"));
+  for (const g of state.glossaries) {
+    select.append(el("option", { value: g.name, text: g.name }));
+  }
+  const remembered = sessionStorage.getItem(GLOSSARY_KEY);
+  const names = state.glossaries.map((g) => g.name);
+  const chosen = names.includes(state.glossary)
+    ? state.glossary
+    : names.includes(remembered)
+      ? remembered
+      : names[0] || null;
+  if (chosen) select.value = chosen;
+  await selectGlossary(chosen);
+}
+
+export function glossaryInfo() {
+  const g = state.glossaries.find((x) => x.name === state.glossary);
+  $("glossary-info").textContent = g
+    ? `${g.entries} entries · v${g.version}${g.description ? " · " + g.description : ""}`
+    : "no glossary";
+}
+
+// The header's counts and version, read again after every change.
+export async function refreshGlossaries() {
+  const list = await api("GET", "v1/glossaries");
+  state.glossaries = Array.isArray(list) ? list : [];
+  glossaryInfo();
+}
+
+export async function selectGlossary(name) {
+  state.glossary = name;
+  if (name) sessionStorage.setItem(GLOSSARY_KEY, name);
+  glossaryInfo();
+  state.offset = 0;
+  closeEntry();
+  state.suggestions = [];
+  clear($("suggestions"));
+  if (!name) {
+    clear($("entries-body"));
+    $("page-info").textContent = "No glossary exists yet.";
+    return;
+  }
+  await loadEntries();
+  if (state.tab === "suggestions") await loadSuggestions();
+}

@@ -1,0 +1,38 @@
+"""/v1/glossaries/{g}/entries/{e}/impact: what saving a change would re-translate, before saving.
+
+A dry run of the term index, in its own module so that it stays out of the way of the
+glossary routes: the body is the PATCH body the editor is about to send.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from service.deps import Editor, RuntimeDep, SessionDep
+from service.impact import entry_impact
+from service.routes.glossaries import EntryPath, GlossaryPath
+from service.schemas import EntryPatch, ImpactArticle, ImpactOut
+
+router = APIRouter(prefix="/v1/glossaries", tags=["glossaries"])
+
+
+@router.post("/{name}/entries/{entry_id}/impact", response_model=ImpactOut)
+def entry_change_impact(
+    name: GlossaryPath,
+    entry_id: EntryPath,
+    body: EntryPatch,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    _: Editor,
+) -> ImpactOut:
+    """The articles and languages a PATCH with this body would re-translate; changes nothing."""
+    found = entry_impact(session, name, entry_id, body.model_dump(exclude_unset=True))
+    languages = list(runtime.settings.target_languages)
+    return ImpactOut(
+        articles=len(found.article_ids),
+        languages=languages if found.article_ids else [],
+        jobs=len(found.article_ids) * len(languages),
+        first=[ImpactArticle(article_id=a, title=t) for a, t in found.titles],
+        using_now=found.using_now,
+        would_match=found.would_match,
+    )
