@@ -46,9 +46,9 @@ def _seeded_once(database_url: str) -> None:
 
 
 def test_serve_and_workers_start_together_on_an_empty_database(
-    tmp_path: Path, database_url: str, clean_redis: object
+    tmp_path: Path, empty_database_url: str, clean_redis: object
 ) -> None:
-    env = kakehashi_env(tmp_path / "data", database_url, KAKEHASHI_TARGET_LANGUAGES="en")
+    env = kakehashi_env(tmp_path / "data", empty_database_url, KAKEHASHI_TARGET_LANGUAGES="en")
     port = free_port()
     beats = [tmp_path / "w1.alive", tmp_path / "w2.alive"]
     with (
@@ -86,8 +86,8 @@ def test_serve_and_workers_start_together_on_an_empty_database(
     assert stale.returncode == 1 and "no heartbeat" in stale.stderr
 
 
-def test_migrate_twice_at_once(tmp_path: Path, database_url: str) -> None:
-    env = kakehashi_env(tmp_path / "data", database_url)
+def test_migrate_twice_at_once(tmp_path: Path, empty_database_url: str) -> None:
+    env = kakehashi_env(tmp_path / "data", empty_database_url)
     runs = [
         subprocess.Popen(
             [*KAKEHASHI, "migrate"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
