@@ -142,26 +142,32 @@ def _translate(runtime: Runtime, job_id: str) -> None:
     if engine is None:
         _finish(runtime, job_id, WAITING, f"no model installed for ja:{lang}")
         return
-    cache = runtime.sentence_cache
+    cache, policy = runtime.sentence_cache, runtime.settings.review_policy
     if body_format == "html":
-        html = translate_html(body_source, engine=engine, matcher=matcher, cache=cache)
-        title, summary = translate_texts(texts, engine=engine, matcher=matcher, cache=cache)
+        html = translate_html(
+            body_source, engine=engine, matcher=matcher, cache=cache, policy=policy
+        )
+        title, summary = translate_texts(
+            texts, engine=engine, matcher=matcher, cache=cache, policy=policy
+        )
         body, body_text = html.result, html.html
     else:
         title, summary, body = translate_texts(
-            [*texts, body_source], engine=engine, matcher=matcher, cache=cache
+            [*texts, body_source], engine=engine, matcher=matcher, cache=cache, policy=policy
         )
         body_text = "\n\n".join(body.paragraphs())
     parts = (title, summary, body)
     hits, misses = sum(p.cache_hits for p in parts), sum(p.cache_misses for p in parts)
+    reasons = sorted({r for p in parts for r in p.review_reasons})
     report = {
+        "review_reasons": reasons,
         "title": title.to_dict(),
         "summary": summary.to_dict(),
         "body": body.to_dict(),
         "cache": {"hits": hits, "misses": misses},
     }
     runtime.count_cache(hits, misses)
-    needs_review = title.needs_review or summary.needs_review or body.needs_review
+    needs_review = any(p.needs_review for p in parts)
     now = utcnow()
     with session_scope(runtime.sessions) as session:
         row = session.scalars(

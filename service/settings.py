@@ -9,6 +9,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from translators.review import ReviewPolicy
+
 DEFAULT_TARGETS = ("en", "zh", "ko", "fr", "de", "es")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 
@@ -93,6 +95,13 @@ class Settings(BaseSettings):
         description="Milliseconds a translation waits for other jobs' sentences to batch with.",
     )
     beam_size: int = Field(default=2, ge=1, le=16, description="Beam size for translation.")
+    review_max_flagged_share: float = Field(
+        default=0.2,
+        ge=0,
+        le=1,
+        description="Largest share of a translation's sentences with severe quality flags "
+        "(untranslated, repetition, number-mismatch) that still needs no review.",
+    )
 
     @field_validator("target_languages", mode="before")
     @classmethod
@@ -134,6 +143,10 @@ class Settings(BaseSettings):
             if lang == "ja":
                 raise ValueError("ja is the source language, not a target")
         return tuple(dict.fromkeys(value))
+
+    @property
+    def review_policy(self) -> ReviewPolicy:
+        return ReviewPolicy(max_flagged_share=self.review_max_flagged_share)
 
     @property
     def resolved_models_dir(self) -> Path:

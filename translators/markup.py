@@ -40,7 +40,6 @@ import lxml.html
 from lxml import etree
 
 from translators.pipeline import (
-    REVIEW_FLAGS,
     Route,
     Segment,
     SentenceCache,
@@ -48,6 +47,7 @@ from translators.pipeline import (
     translate_texts,
 )
 from translators.protect import needs_engine
+from translators.review import DEFAULT_POLICY, ReviewPolicy, review_reasons
 
 if TYPE_CHECKING:
     from glossaries.matching import Matcher
@@ -429,6 +429,7 @@ def translate_html(
     engine: Engine | Route,
     matcher: Matcher | None = None,
     cache: SentenceCache | None = None,
+    policy: ReviewPolicy = DEFAULT_POLICY,
 ) -> HtmlTranslation:
     """Translate an HTML fragment keeping blocks, links and emphasis (see the module doc).
 
@@ -455,7 +456,7 @@ def translate_html(
             fragment.texts.append(len(texts) if _has_words(line) else -1)
             if _has_words(line):
                 texts.append(line)
-    results = translate_texts(texts, engine=engine, matcher=matcher, cache=cache)
+    results = translate_texts(texts, engine=engine, matcher=matcher, cache=cache, policy=policy)
     for fragment in fragments:
         for line, index in zip(fragment.lines, fragment.texts, strict=True):
             if index < 0:
@@ -479,11 +480,13 @@ def translate_html(
         etree.tostring(child, encoding="unicode", method="html") for child in root
     )
     hits = sum(r.cache_hits for r in results)
+    reasons = review_reasons(segments, policy)
     result = TranslationResult(
         segments=tuple(segments),
         route=results[0].route if results else languages,
-        needs_review=any(REVIEW_FLAGS.intersection(s.flags) for s in segments),
+        needs_review=bool(reasons),
         cache_hits=hits,
         cache_misses=sum(r.cache_misses for r in results),
+        review_reasons=tuple(reasons),
     )
     return HtmlTranslation(out, result, len(blocks))

@@ -19,7 +19,8 @@ router = APIRouter(prefix="/v1/translate", tags=["translate"])
 
 @router.post("", dependencies=[Depends(_require("editor", "publisher"))])
 async def translate(body: TranslateIn, runtime: RuntimeDep) -> dict[str, Any]:
-    """Translate a text: one segment per source sentence, each with its flags and terms."""
+    """Translate a text: the joined translation, one segment per source sentence with its
+    flags and terms, and whether (and why) it needs review."""
     if body.source != "ja":
         raise ApiError(422, "unsupported_pair", "only Japanese (ja) sources are supported")
     if body.target not in runtime.settings.target_languages:
@@ -36,13 +37,14 @@ async def translate(body: TranslateIn, runtime: RuntimeDep) -> dict[str, Any]:
     if body.glossary:
         with session_scope(runtime.sessions) as session:
             matcher = runtime.matchers.for_names(session, body.glossaries)
+    cache, policy = runtime.sentence_cache, runtime.settings.review_policy
     [result] = await run_in_threadpool(
-        translate_texts, [body.text], engine=engine, matcher=matcher, cache=runtime.sentence_cache
+        translate_texts, [body.text], engine=engine, matcher=matcher, cache=cache, policy=policy
     )
     out = result.to_dict()
     if body.compare:
         [plain] = await run_in_threadpool(
-            translate_texts, [body.text], engine=engine, matcher=None, cache=runtime.sentence_cache
+            translate_texts, [body.text], engine=engine, matcher=None, cache=cache, policy=policy
         )
         out["without_glossary"] = plain.to_dict()
     return out
