@@ -276,45 +276,71 @@ def _all_present(translation: str, terms: Sequence[Term]) -> bool:
     return all(protect.present(translation, t) for t in terms)
 
 
-def _round(engine: Engine, units: list[_Unit], strategy: str) -> list[_Unit]:
-    """Translate ``units`` with a whole-sentence strategy; return those still missing terms."""
+def _inputs(unit: _Unit, strategy: str) -> list[str]:
+    """What the engine must translate for ``unit`` under ``strategy``."""
     if strategy == "inline":
-        inputs = [protect.inline(u.text, u.terms) for u in units]
+        return [protect.inline(unit.text, unit.terms)]
+    if strategy == "placeholder":
+        return [protect.placeholders(unit.text, unit.terms)]
+    return [p for p in protect.pieces(unit.text, unit.terms) if protect.needs_engine(p)]
+
+
+def _apply(unit: _Unit, strategy: str, outputs: Sequence[Translated], target: str) -> None:
+    """Take ``strategy``'s outputs for ``unit``; done when every term is present."""
+    if strategy == "split":  # the last resort: pieces around the terms, joined with renderings
+        produced = iter(outputs)
+        translated = [
+            next(produced).text if protect.needs_engine(p) else protect.plain(p, target)
+            for p in protect.pieces(unit.text, unit.terms)
+        ]
+        translation = protect.join_pieces(translated, unit.terms, target)
     else:
-        inputs = [protect.placeholders(u.text, u.terms) for u in units]
-    failing: list[_Unit] = []
-    for unit, output in zip(units, _run(engine, inputs), strict=True):
-        translation = output.text
+        translation = outputs[0].text
         if strategy == "placeholder":
             translation = protect.restore(translation, unit.terms)
-        unit.attempts.append(strategy)
-        if not unit.translation:
-            unit.translation, unit.truncated = translation, output.truncated
-        if _all_present(translation, unit.terms):
-            unit.translation, unit.strategy, unit.done = translation, strategy, True
-            unit.truncated = output.truncated
-        else:
-            failing.append(unit)
-    return failing
+    truncated = any(o.truncated for o in outputs)
+    unit.attempts.append(strategy)
+    present = _all_present(translation, unit.terms)
+    if present or not unit.translation:  # else keep the first attempt, flagged below
+        unit.translation, unit.truncated = translation, truncated
+    if present:
+        unit.strategy, unit.done = strategy, True
 
 
-def _split_round(engine: Engine, units: list[_Unit], target: str) -> None:
-    """Last resort: translate the pieces around the terms, join with the renderings."""
-    per_unit = [protect.pieces(u.text, u.terms) for u in units]
-    wanted = [p for pieces in per_unit for p in pieces if protect.needs_engine(p)]
-    table = dict(zip(wanted, _run(engine, wanted), strict=True))
-    for unit, pieces in zip(units, per_unit, strict=True):
-        translated = [
-            table[p].text if protect.needs_engine(p) else protect.plain(p, target) for p in pieces
-        ]
-        truncated = any(table[p].truncated for p in pieces if protect.needs_engine(p))
-        joined = protect.join_pieces(translated, unit.terms, target)
-        unit.attempts.append("split")
-        if _all_present(joined, unit.terms):
-            unit.translation, unit.strategy, unit.done = joined, "split", True
-            unit.truncated = truncated
-        elif not unit.translation:  # earlier rounds skipped: keep what there is
-            unit.translation, unit.truncated = joined, truncated
+def _rounds(engine: Engine, units: list[_Unit], memory: StrategyMemory | None) -> None:
+    """The strategy rounds: each round gives every pending sentence its next strategy, and
+    all their inputs go to the engine in one batched call.
+
+    A sentence without terms takes only ``inline`` (its plain translation). A sentence with
+    terms tries ``inline``, ``placeholder`` (each unless ``memory`` says it keeps failing with
+    this model), then ``split``, which always satisfies it; a sentence that skips straight to
+    ``split`` has its pieces in the first call, with everyone else's sentences.
+    """
+    plans: dict[int, list[str]] = {}
+    for unit in units:
+        if not unit.terms:
+            plans[id(unit)] = ["inline"]
+            continue
+        tried = [s for s in ("inline", "placeholder") if memory is None or memory.worth_trying(s)]
+        plans[id(unit)] = [*tried, "split"]
+    pending = units
+    while pending:
+        steps = [(unit, plans[id(unit)].pop(0)) for unit in pending]
+        wanted = [_inputs(unit, strategy) for unit, strategy in steps]
+        outputs = _run(engine, [text for texts in wanted for text in texts])
+        offset = 0
+        tally: dict[str, list[int]] = {}
+        for (unit, strategy), texts in zip(steps, wanted, strict=True):
+            _apply(unit, strategy, outputs[offset : offset + len(texts)], engine.target)
+            offset += len(texts)
+            if unit.terms:
+                counts = tally.setdefault(strategy, [0, 0])
+                counts[0] += 1
+                counts[1] += unit.done
+        if memory is not None:
+            for strategy, (tries, successes) in tally.items():
+                memory.record(strategy, tries=tries, successes=successes)
+        pending = [unit for unit, _ in steps if not unit.done and plans[id(unit)]]
 
 
 def _decode_cached(value: str) -> tuple[str, str, bool]:
@@ -384,29 +410,12 @@ def _process(units: list[_Unit], engine: Engine, cache: SentenceCache | None) ->
                 unit.cached = unit.done = True
     for unit in units:
         unit.all_cached = unit.all_cached and unit.cached
-    pending = [u for u in units if not u.done]
     memory = getattr(engine, "strategy_memory", None)
-    if not isinstance(memory, StrategyMemory):
-        memory = None
-    for strategy in ("inline", "placeholder"):
-        if not pending:
-            return
-        # Sentences without terms always take the first round: it is their translation.
-        tried = [
-            u
-            for u in pending
-            if memory is None
-            or (strategy == "inline" and not u.terms)
-            or memory.worth_trying(strategy)
-        ]
-        failing = _round(engine, tried, strategy)
-        if memory is not None:
-            with_terms = sum(1 for u in tried if u.terms)
-            failed = sum(1 for u in failing if u.terms)
-            memory.record(strategy, tries=with_terms, successes=with_terms - failed)
-        pending = [u for u in pending if not u.done]  # the failing and the skipped
-    if pending:
-        _split_round(engine, pending, engine.target)
+    _rounds(
+        engine,
+        [u for u in units if not u.done],
+        memory if isinstance(memory, StrategyMemory) else None,
+    )
 
 
 def _store(units: list[_Unit], segments: list[Segment], cache: SentenceCache | None) -> None:
