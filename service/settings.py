@@ -85,7 +85,10 @@ class Settings(BaseSettings):
         default=(), description="Comma-separated WebSub hub URLs pinged when a feed changes."
     )
     ct2_threads: int = Field(
-        default=0, ge=0, description="CTranslate2 threads per model (0: auto)."
+        default=0,
+        ge=0,
+        description="CTranslate2 threads per model call (0: the cores divided by the worker "
+        "threads, at least 1).",
     )
     ct2_compute_type: str = Field(default="int8", description="CTranslate2 compute type.")
     batch_wait_ms: float = Field(
