@@ -20,7 +20,8 @@ the cases from one round to the next, and prints the medians:
                     in the warm-up which rounds fail with this model (a cold-memory run is
                     printed separately);
   8 jobs, batching  the documents split over 8 threads calling the pipeline at once through
-                    one BatchingEngine (cross-job batching, 5 ms window).
+                    one BatchingEngine (cross-job batching, 5 ms window);
+  8 jobs, direct    the same 8 threads calling the engine directly (no window).
 
 Each row gives sentences/s and source tokens/s; ratios: pipeline / raw bucketed (goal >= 0.9)
 and glossary cost (enforced time / plain time, goal <= 1.5). ``--grid`` also measures the 8-job
@@ -45,6 +46,7 @@ from terminology import Dictionary, load_documents
 from glossaries import Matcher
 from translators.batching import BatchingEngine
 from translators.ctranslate import CTranslate2Engine, length_buckets
+from translators.engine import Engine
 from translators.memory import StrategyMemory
 from translators.normalize import normalize
 from translators.package import InstalledPackage, find, install
@@ -113,25 +115,23 @@ def _raw_one_call(engine: CTranslate2Engine, tokens: list[list[str]]) -> int:
 
 
 def _raw_bucketed(engine: CTranslate2Engine, tokens: list[list[str]]) -> int:
-    pending = []
+    produced = 0
     for bucket in length_buckets([len(t) for t in tokens]):
         batch = [tokens[i] for i in bucket]
-        pending.append(
-            engine._translator.translate_batch(
-                batch,
-                max_batch_size=engine.max_batch_tokens,
-                batch_type="tokens",
-                beam_size=engine.beam_size,
-                max_decoding_length=engine.cap(max(map(len, batch))),
-                repetition_penalty=engine.repetition_penalty,
-                no_repeat_ngram_size=engine.no_repeat_ngram_size,
-                asynchronous=True,
-            )
+        results = engine._translator.translate_batch(
+            batch,
+            max_batch_size=engine.max_batch_tokens,
+            batch_type="tokens",
+            beam_size=engine.beam_size,
+            max_decoding_length=engine.cap(max(map(len, batch))),
+            repetition_penalty=engine.repetition_penalty,
+            no_repeat_ngram_size=engine.no_repeat_ngram_size,
         )
-    return sum(len(r.result().hypotheses[0]) for results in pending for r in results)
+        produced += sum(len(r.hypotheses[0]) for r in results)
+    return produced
 
 
-def _concurrent(docs: list[str], engine: BatchingEngine, jobs: int, matcher: Matcher | None) -> int:
+def _concurrent(docs: list[str], engine: Engine, jobs: int, matcher: Matcher | None) -> int:
     groups = [docs[i::jobs] for i in range(jobs)]
     produced = [0] * jobs
 
@@ -174,6 +174,8 @@ def main() -> int:
     parser.add_argument("--batch-tokens", type=int, default=2048)
     parser.add_argument("--jobs", type=int, default=8)
     parser.add_argument("--grid", action="store_true", help="also try thread/batch settings")
+    parser.add_argument("--grid-repeat", type=int, default=1)
+    parser.add_argument("--grid-only", action="store_true", help="only the grid")
     parser.add_argument("--cache-dir", type=Path, default=Path(".bench-cache"))
     args = parser.parse_args()
     wmt = _shared() / "eval" / "wmt21-news-jaen"
@@ -208,6 +210,10 @@ def main() -> int:
         flush=True,
     )
 
+    if args.grid_only:
+        _grid(package, docs, n, n_tokens, args.jobs, args.grid_repeat)
+        return 0
+
     def pipeline() -> None:
         results = translate_texts(docs, engine=engine)
         assert sum(len(r.segments) for r in results) == n
@@ -222,12 +228,16 @@ def main() -> int:
     def concurrent() -> None:
         assert _concurrent(docs, batching, args.jobs, None) == n
 
+    def concurrent_direct() -> None:
+        assert _concurrent(docs, engine, args.jobs, None) == n
+
     cases: dict[str, Callable[[], object]] = {
         "raw, one call": lambda: _raw_one_call(engine, tokens),
         "raw, bucketed": lambda: _raw_bucketed(engine, tokens),
         "pipeline": pipeline,
         "pipeline+glossary": enforced,
         f"{args.jobs} jobs, batching": concurrent,
+        f"{args.jobs} jobs, direct": concurrent_direct,
     }
     # Cold strategy memory: what the first enforced run after a model load costs (after an
     # unenforced run, so that it does not pay CTranslate2's own warm-up).
@@ -258,7 +268,11 @@ def main() -> int:
         + ", ".join(f"{s} {t.successes}/{t.tries} kept" for s, t in tallies.items())
     )
     concurrent_s = medians[f"{args.jobs} jobs, batching"]
+    direct_s = medians[f"{args.jobs} jobs, direct"]
     print(f"{args.jobs} jobs batching / pipeline (rate): {medians['pipeline'] / concurrent_s:.2f}")
+    print(
+        f"{args.jobs} jobs batching / {args.jobs} jobs direct (rate): {direct_s / concurrent_s:.2f}"
+    )
 
     # Warm sentence cache: the same documents again, no engine call.
     warm = DictCache()
@@ -268,32 +282,34 @@ def main() -> int:
     print(f"warm sentence cache: {n / (time.perf_counter() - start):.0f} sent/s")
 
     if args.grid:
-        _grid(package, docs, n, n_tokens, args.jobs, args.repeat)
+        _grid(package, docs, n, n_tokens, args.jobs, args.grid_repeat)
     return 0
 
 
 def _grid(
     package: InstalledPackage, docs: list[str], n: int, n_tokens: int, jobs: int, repeat: int
 ) -> None:
-    """The 8-job case under several thread and batch-size settings (one engine each)."""
-    settings = [(1, 1, 2048), (1, 2, 2048), (2, 1, 2048), (1, 2, 1024), (1, 2, 4096)]
+    """The concurrent-jobs case under several thread and batch-size settings, with and
+    without the cross-job window (one engine per setting)."""
+    settings = [(1, 2, 2048), (2, 1, 2048), (1, 1, 2048), (2, 1, 1024), (2, 1, 4096)]
     cases: dict[str, Callable[[], object]] = {}
     closers = []
     for inter, intra, batch in settings:
-        batching = BatchingEngine(_engine(package, inter, intra, batch), max_wait_ms=5.0)
+        engine = _engine(package, inter, intra, batch)
+        batching = BatchingEngine(engine, max_wait_ms=5.0)
         closers.append(batching)
-        cases[f"inter {inter} intra {intra} batch {batch}"] = lambda b=batching: _concurrent(
-            docs, b, jobs, None
-        )
+        name = f"inter {inter} intra {intra} batch {batch}"
+        cases[f"{name}, direct"] = lambda e=engine: _concurrent(docs, e, jobs, None)
+        cases[f"{name}, window"] = lambda b=batching: _concurrent(docs, b, jobs, None)
     for case in cases.values():
         case()
     medians = _alternating(cases, repeat)
     for batching in closers:
         batching.close()
-    print(f"\n{jobs} concurrent jobs through one BatchingEngine, medians of {repeat}")
-    print(f"{'setting':<32}{'seconds':>9}{'sent/s':>9}{'tokens/s':>10}")
+    print(f"\n{jobs} concurrent jobs, medians of {repeat}")
+    print(f"{'setting':<40}{'seconds':>9}{'sent/s':>9}{'tokens/s':>10}")
     for name, seconds in medians.items():
-        print(f"{name:<32}{seconds:>9.2f}{n / seconds:>9.2f}{n_tokens / seconds:>10.1f}")
+        print(f"{name:<40}{seconds:>9.2f}{n / seconds:>9.2f}{n_tokens / seconds:>10.1f}")
 
 
 if __name__ == "__main__":

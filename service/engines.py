@@ -38,6 +38,13 @@ def intra_threads(configured: int, worker_threads: int, cores: int | None = None
     return max(1, (cores or _cores()) // max(1, worker_threads))
 
 
+def inter_threads(worker_threads: int, cores: int | None = None) -> int:
+    """Calls one model runs at once: one per worker thread (two jobs of the same language do
+    not queue behind each other), no more than the cores. CTranslate2 shares the weights
+    between these replicas on one device, so memory does not grow with it."""
+    return max(1, min(worker_threads, cores or _cores()))
+
+
 class EngineRegistry:
     """Finds the packages for a language pair and loads each once; notices new ones."""
 
@@ -96,7 +103,7 @@ class EngineRegistry:
                 engine = CTranslate2Engine(
                     package,
                     compute_type=self._settings.ct2_compute_type,
-                    inter_threads=1,
+                    inter_threads=inter_threads(self.worker_threads),
                     intra_threads=intra_threads(self._settings.ct2_threads, self.worker_threads),
                     beam_size=self._settings.beam_size,
                 )

@@ -139,17 +139,17 @@ class CTranslate2Engine:
     def translate_tokens_detailed(self, tokens: list[list[str]]) -> list[tuple[list[str], bool]]:
         """Translate pre-tokenized sentences: (output tokens, reached its cap) per input.
 
-        One CTranslate2 call per length bucket, all submitted at once (so ``inter_threads``
-        > 1 runs buckets in parallel); outputs come back in input order.
+        One CTranslate2 call per length bucket, one after the other (so a call keeps to one
+        replica's ``intra_threads`` and concurrent callers to ``inter_threads`` replicas: the
+        service's thread rule holds); outputs come back in input order.
         """
         outputs: list[tuple[list[str], bool]] = [([], False)] * len(tokens)
         skip = len(self.target_prefix)
-        pending = []
         for bucket in length_buckets([len(t) for t in tokens]):
             batch = [tokens[i] for i in bucket]
             longest = max(len(t) for t in batch)
             prefix = [list(self.target_prefix) for _ in batch] if skip else None
-            async_results = self._translator.translate_batch(
+            results = self._translator.translate_batch(
                 batch,
                 target_prefix=prefix,
                 max_batch_size=self.max_batch_tokens,
@@ -159,12 +159,9 @@ class CTranslate2Engine:
                 max_decoding_length=self.cap(longest) + skip,
                 repetition_penalty=self.repetition_penalty,
                 no_repeat_ngram_size=self.no_repeat_ngram_size,
-                asynchronous=True,
             )
-            pending.append((bucket, async_results))
-        for bucket, async_results in pending:
-            for i, async_result in zip(bucket, async_results, strict=True):
-                hypothesis = list(async_result.result().hypotheses[0][skip:])
+            for i, result in zip(bucket, results, strict=True):
+                hypothesis = list(result.hypotheses[0][skip:])
                 own = self.cap(len(tokens[i]))
                 outputs[i] = (hypothesis[:own], len(hypothesis) >= own)
         return outputs
