@@ -91,11 +91,14 @@ class Settings(BaseSettings):
         "threads, at least 1).",
     )
     ct2_compute_type: str = Field(default="int8", description="CTranslate2 compute type.")
+    # Off by default: with one CTranslate2 replica per worker thread, two jobs on one model
+    # already run side by side, and a window only delays them (bench/throughput.py --grid).
     batch_wait_ms: float = Field(
-        default=5.0,
+        default=0.0,
         ge=0,
         le=1000,
-        description="Milliseconds a translation waits for other jobs' sentences to batch with.",
+        description="Milliseconds a translation waits for other jobs' sentences to batch with "
+        "(0: off; pays with many more worker threads than cores).",
     )
     beam_size: int = Field(default=2, ge=1, le=16, description="Beam size for translation.")
     review_max_flagged_share: float = Field(
