@@ -334,7 +334,9 @@ def translate(
         raise _fail(f"cannot read {file}: {exc}", 2) from exc
     if not text.strip():
         raise _fail("the text is empty", 2)
-    engine = EngineRegistry(settings).engine(target, source)
+    registry = EngineRegistry(settings)
+    registry.set_worker_threads(1)  # this command is the only user: every core for its calls
+    engine = registry.engine(target, source)
     if engine is None:
         raise _fail(f"no model installed for {source}:{target}; use 'kakehashi models install'", 3)
     matcher = None
