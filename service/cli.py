@@ -24,6 +24,11 @@ from service.settings import Settings
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from glossaries.matching import Matcher
+    from translators.engine import Engine
+    from translators.pipeline import Route, Segment, TranslationResult
+    from translators.review import ReviewPolicy
+
 app = typer.Typer(
     help="Kakehashi: offline translation and syndication of Japanese journalism.",
     no_args_is_help=True,
@@ -467,7 +472,6 @@ def translate(
     """Translate a text now with the installed model and the glossaries."""
     from service.engines import EngineRegistry
     from service.term_index import MatcherCache
-    from translators.pipeline import translate_texts
 
     settings = _settings()
     if source != "ja":
@@ -478,7 +482,9 @@ def translate(
         raise _fail(f"cannot read {file}: {exc}", 2) from exc
     if not text.strip():
         raise _fail("the text is empty", 2)
-    engine = EngineRegistry(settings).engine(target, source)
+    registry = EngineRegistry(settings)
+    registry.set_worker_threads(1)  # this command is the only user: every core for its calls
+    engine = registry.engine(target, source)
     if engine is None:
         raise _fail(f"no model installed for {source}:{target}; use 'kakehashi models install'", 3)
     matcher = None
@@ -488,13 +494,45 @@ def translate(
                 matcher = MatcherCache().for_names(session, glossary)
         except DomainError as exc:
             raise _domain_fail(exc) from exc
-    [result] = translate_texts([text], engine=engine, matcher=matcher)
+    result = _translate_with_progress(text, engine, matcher, settings.review_policy)
     if as_json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
-        print("\n\n".join(result.paragraphs()))
+        print(result.text)
         if result.needs_review:
-            err.print("[yellow]needs review:[/yellow] some glossary terms are missing")
+            err.print(f"[yellow]needs review:[/yellow] {', '.join(result.review_reasons)}")
+
+
+def _translate_with_progress(
+    text: str, engine: Engine | Route, matcher: Matcher | None, policy: ReviewPolicy
+) -> TranslationResult:
+    """Translate in chunks of paragraphs (about 2,000 characters: still large batches) with a
+    progress bar on stderr when there is more than one; one result, paragraphs renumbered."""
+    from dataclasses import replace
+
+    from translators.pipeline import Route, TranslationResult, translate_texts
+    from translators.review import review_reasons
+    from translators.segment import split_paragraphs
+
+    chunks: list[str] = []
+    for paragraph in split_paragraphs(text):
+        if chunks and len(chunks[-1]) + len(paragraph) <= 2000:
+            chunks[-1] += "\n\n" + paragraph
+        else:
+            chunks.append(paragraph)
+    segments: list[Segment] = []
+    hits = misses = 0
+    with Progress(console=err, transient=True, disable=len(chunks) < 2) as progress:
+        task = progress.add_task("translating", total=sum(map(len, chunks)))
+        for chunk in chunks:
+            [part] = translate_texts([chunk], engine=engine, matcher=matcher, policy=policy)
+            base = segments[-1].paragraph + 1 if segments else 0
+            segments += [replace(s, paragraph=base + s.paragraph) for s in part.segments]
+            hits, misses = hits + part.cache_hits, misses + part.cache_misses
+            progress.advance(task, len(chunk))
+    route = engine.languages if isinstance(engine, Route) else (engine.source, engine.target)
+    reasons = review_reasons(segments, policy)
+    return TranslationResult(tuple(segments), route, bool(reasons), hits, misses, tuple(reasons))
 
 
 @glossary_app.command("list")

@@ -6,6 +6,7 @@ A pair with no direct package is reached through English when both halves are in
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from pathlib import Path
 
@@ -21,6 +22,29 @@ log = logging.getLogger(__name__)
 SOURCE_LANG = "ja"
 
 
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def intra_threads(configured: int, worker_threads: int, cores: int | None = None) -> int:
+    """CTranslate2 threads per call: ``configured``, or when 0 the cores shared out among the
+    worker threads (each runs at most one model call at a time), so the CPU is never
+    oversubscribed: ``max(1, cores // worker_threads)``."""
+    if configured > 0:
+        return configured
+    return max(1, (cores or _cores()) // max(1, worker_threads))
+
+
+def inter_threads(worker_threads: int, cores: int | None = None) -> int:
+    """Calls one model runs at once: one per worker thread (two jobs of the same language do
+    not queue behind each other), no more than the cores. CTranslate2 shares the weights
+    between these replicas on one device, so memory does not grow with it."""
+    return max(1, min(worker_threads, cores or _cores()))
+
+
 class EngineRegistry:
     """Finds the packages for a language pair and loads each once; notices new ones."""
 
@@ -28,6 +52,11 @@ class EngineRegistry:
         self._settings = settings
         self._lock = threading.Lock()
         self._loaded: dict[tuple[Path, str], Engine] = {}
+        self.worker_threads = max(1, settings.worker_threads)
+
+    def set_worker_threads(self, threads: int) -> None:
+        """How many worker threads share this process's cores (engines loaded later use it)."""
+        self.worker_threads = max(1, threads)
 
     @property
     def models_dir(self) -> Path:
@@ -74,7 +103,8 @@ class EngineRegistry:
                 engine = CTranslate2Engine(
                     package,
                     compute_type=self._settings.ct2_compute_type,
-                    intra_threads=self._settings.ct2_threads,
+                    inter_threads=inter_threads(self.worker_threads),
+                    intra_threads=intra_threads(self._settings.ct2_threads, self.worker_threads),
                     beam_size=self._settings.beam_size,
                 )
                 if self._settings.batch_wait_ms > 0:

@@ -188,6 +188,7 @@ def _translate(runtime: Runtime, job_id: str) -> None:
         engine=engine,
         matcher=work.matcher,
         cache=runtime.sentence_cache,
+        policy=runtime.settings.review_policy,
     )
     runtime.count_cache(done.cache_hits, done.cache_misses)
     _store(runtime, job_id, work, done, _model_name(engine))

@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from translators.review import ReviewPolicy
+
 DEFAULT_TARGETS = ("en", "zh", "ko", "fr", "de", "es")
 LANGUAGE_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$"
 """A language code (BCP 47 language with an optional region or script): the only spelling."""
@@ -85,18 +87,31 @@ class Settings(BaseSettings):
         default=(), description="Comma-separated WebSub hub URLs pinged when a feed changes."
     )
     ct2_threads: int = Field(
-        default=0, ge=0, description="CTranslate2 threads per model (0: auto)."
+        default=0,
+        ge=0,
+        description="CTranslate2 threads per model call (0: the cores divided by the worker "
+        "threads, at least 1).",
     )
     ct2_compute_type: str = Field(default="int8", description="CTranslate2 compute type.")
+    # Off by default: with one CTranslate2 replica per worker thread, two jobs on one model
+    # already run side by side, and a window only delays them (bench/throughput.py --grid).
     batch_wait_ms: float = Field(
-        default=5.0,
+        default=0.0,
         ge=0,
         le=1000,
-        description="Milliseconds a translation waits for other jobs' sentences to batch with.",
+        description="Milliseconds a translation waits for other jobs' sentences to batch with "
+        "(0: off; pays with many more worker threads than cores).",
     )
     beam_size: int = Field(default=2, ge=1, le=16, description="Beam size for translation.")
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info", description="Log level of `serve` and `worker` (their --log-level wins)."
+    )
+    review_max_flagged_share: float = Field(
+        default=0.2,
+        ge=0,
+        le=1,
+        description="Largest share of a translation's sentences with severe quality flags "
+        "(untranslated, repetition, number-mismatch) that still needs no review.",
     )
 
     @field_validator("target_languages", mode="before")
@@ -139,6 +154,10 @@ class Settings(BaseSettings):
             if lang == "ja":
                 raise ValueError("ja is the source language, not a target")
         return tuple(dict.fromkeys(value))
+
+    @property
+    def review_policy(self) -> ReviewPolicy:
+        return ReviewPolicy(max_flagged_share=self.review_max_flagged_share)
 
     @property
     def resolved_models_dir(self) -> Path:

@@ -17,18 +17,21 @@ from translators.pipeline import (
     sentence_key,
     translate_texts,
 )
+from translators.review import ReviewPolicy, review_reasons
 from translators.segment import split_paragraphs, split_sentences
 
 __all__ = [
     "ArticleTranslation",
     "Engine",
     "Normalized",
+    "ReviewPolicy",
     "Route",
     "Segment",
     "SentenceCache",
     "TermReport",
     "TranslationResult",
     "normalize",
+    "review_reasons",
     "sentence_key",
     "split_paragraphs",
     "split_sentences",

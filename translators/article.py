@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from translators.pipeline import Route, SentenceCache, TranslationResult, translate_texts
+from translators.review import DEFAULT_POLICY, ReviewPolicy
 
 if TYPE_CHECKING:
     from glossaries.matching import Matcher
@@ -45,6 +46,11 @@ class ArticleTranslation:
         return any(part.needs_review for part in self.parts)
 
     @property
+    def review_reasons(self) -> tuple[str, ...]:
+        """Why the article needs review (the policy's reasons of any part), sorted."""
+        return tuple(sorted({reason for part in self.parts for reason in part.review_reasons}))
+
+    @property
     def route(self) -> tuple[str, ...]:
         return self.body_result.route
 
@@ -59,6 +65,7 @@ class ArticleTranslation:
     def report(self) -> dict[str, object]:
         """The stored report: one per part, plus the sentence cache's use."""
         return {
+            "review_reasons": list(self.review_reasons),
             "title": self.title_result.to_dict(),
             "summary": self.summary_result.to_dict(),
             "body": self.body_result.to_dict(),
@@ -75,8 +82,10 @@ def translate_article(
     engine: Engine | Route,
     matcher: Matcher | None = None,
     cache: SentenceCache | None = None,
+    policy: ReviewPolicy = DEFAULT_POLICY,
 ) -> ArticleTranslation:
-    """Translate an article's parts in one :func:`translate_texts` call."""
+    """Translate an article's parts in one :func:`translate_texts` call; ``policy`` decides
+    which need review (each part's result carries its reasons)."""
     heads = [title, summary or ""]
     if body_format == "html":
         # Imported here so that `import translators` does not load lxml for text-only users.
@@ -84,12 +93,14 @@ def translate_article(
 
         document = prepare_html(body)
         results = translate_texts(
-            [*heads, *document.texts], engine=engine, matcher=matcher, cache=cache
+            [*heads, *document.texts], engine=engine, matcher=matcher, cache=cache, policy=policy
         )
-        html = document.rebuild(results[2:], engine=engine)
+        html = document.rebuild(results[2:], engine=engine, policy=policy)
         body_result, body_out = html.result, html.html
     else:
-        results = translate_texts([*heads, body], engine=engine, matcher=matcher, cache=cache)
+        results = translate_texts(
+            [*heads, body], engine=engine, matcher=matcher, cache=cache, policy=policy
+        )
         body_result = results[2]
         body_out = "\n\n".join(body_result.paragraphs())
     title_result, summary_result = results[0], results[1]

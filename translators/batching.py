@@ -11,7 +11,10 @@ as usual, and a single dispatcher thread merges the requests that arrive close t
 * whole requests are merged in arrival order while the total stays within ``max_sentences``
   (a request is never split: one larger than ``max_sentences`` is a batch on its own);
   identical sentences are sent once; the inner engine is called once per batch, and each
-  caller gets its own outputs, in order;
+  caller gets its own outputs, in order; the batch goes through the inner engine's
+  ``translate_batch_detailed`` when it has one, so a CTranslate2 engine still caps each
+  sentence by its own length (it buckets by length inside the merged batch) and reports
+  truncation to the callers of :meth:`BatchingEngine.translate_batch_detailed`;
 * an exception from the inner engine is raised in every caller of that batch;
 * inner calls are serialised (one batch at a time), which is what a CTranslate2 engine wants.
 
@@ -25,7 +28,8 @@ import threading
 import time
 from collections import deque
 
-from translators.engine import Engine
+from translators.engine import Engine, Translated, translate_detailed
+from translators.memory import StrategyMemory
 
 __all__ = ["BatchingEngine"]
 
@@ -37,12 +41,13 @@ class _Request:
         self.sentences = sentences
         self.enqueued = time.monotonic()
         self.done = threading.Event()
-        self.result: list[str] = []
+        self.result: list[Translated] = []
         self.error: BaseException | None = None
 
 
 class BatchingEngine:
-    """Implements :class:`~translators.engine.Engine` with the identity of ``inner``."""
+    """Implements :class:`~translators.engine.Engine` (and ``DetailedEngine``) with the
+    identity of ``inner``."""
 
     def __init__(self, inner: Engine, *, max_wait_ms: float = 5.0, max_sentences: int = 256):
         if max_wait_ms < 0:
@@ -54,6 +59,8 @@ class BatchingEngine:
         self.target = inner.target
         self.package = inner.package
         self.version = inner.version
+        memory = getattr(inner, "strategy_memory", None)
+        self.strategy_memory = memory if isinstance(memory, StrategyMemory) else None
         self.max_wait = max_wait_ms / 1000.0
         self.max_sentences = max_sentences
         self._cond = threading.Condition()
@@ -63,6 +70,9 @@ class BatchingEngine:
         self._closed = False
 
     def translate_batch(self, sentences: list[str]) -> list[str]:
+        return [t.text for t in self.translate_batch_detailed(sentences)]
+
+    def translate_batch_detailed(self, sentences: list[str]) -> list[Translated]:
         if not sentences:
             return []
         request = _Request(list(sentences))
@@ -78,7 +88,7 @@ class BatchingEngine:
                     self._thread.start()
                 self._cond.notify()
         if closed:
-            return self.inner.translate_batch(sentences)
+            return translate_detailed(self.inner, list(sentences))
         request.done.wait()
         if request.error is not None:
             raise request.error
@@ -125,7 +135,7 @@ class BatchingEngine:
     def _dispatch(self, batch: list[_Request]) -> None:
         unique = list(dict.fromkeys(s for request in batch for s in request.sentences))
         try:
-            outputs = self.inner.translate_batch(unique)
+            outputs = translate_detailed(self.inner, unique)
             if len(outputs) != len(unique):
                 raise ValueError(f"engine returned {len(outputs)} outputs for {len(unique)}")
             table = dict(zip(unique, outputs, strict=True))

@@ -55,13 +55,13 @@ from translators._markup import (
     walk,
 )
 from translators.pipeline import (
-    REVIEW_FLAGS,
     Route,
     Segment,
     SentenceCache,
     TranslationResult,
     translate_texts,
 )
+from translators.review import DEFAULT_POLICY, ReviewPolicy, review_reasons
 
 if TYPE_CHECKING:
     from glossaries.matching import Matcher
@@ -152,7 +152,11 @@ class HtmlDocument:
     texts: list[str]
 
     def rebuild(
-        self, results: Sequence[TranslationResult], *, engine: Engine | Route
+        self,
+        results: Sequence[TranslationResult],
+        *,
+        engine: Engine | Route,
+        policy: ReviewPolicy = DEFAULT_POLICY,
     ) -> HtmlTranslation:
         """The translated fragment from one result per text of :attr:`texts`, in order."""
         if len(results) != len(self.texts):
@@ -186,12 +190,15 @@ class HtmlDocument:
         out = (root.text or "") + "".join(
             etree.tostring(child, encoding="unicode", method="html") for child in root
         )
+        # The review policy judges the merged segments of the whole body, as for plain text.
+        reasons = review_reasons(segments, policy)
         result = TranslationResult(
             segments=tuple(segments),
             route=results[0].route if results else languages,
-            needs_review=any(REVIEW_FLAGS.intersection(s.flags) for s in segments),
+            needs_review=bool(reasons),
             cache_hits=sum(r.cache_hits for r in results),
             cache_misses=sum(r.cache_misses for r in results),
+            review_reasons=tuple(reasons),
         )
         return HtmlTranslation(out, result, len(self.blocks))
 
@@ -223,6 +230,7 @@ def translate_html(
     engine: Engine | Route,
     matcher: Matcher | None = None,
     cache: SentenceCache | None = None,
+    policy: ReviewPolicy = DEFAULT_POLICY,
 ) -> HtmlTranslation:
     """Translate an HTML fragment keeping blocks, links and emphasis (see the module doc).
 
@@ -234,5 +242,7 @@ def translate_html(
         )
         return HtmlTranslation("", TranslationResult((), languages, False, 0, 0), 0)
     document = prepare_html(html)
-    results = translate_texts(document.texts, engine=engine, matcher=matcher, cache=cache)
-    return document.rebuild(results, engine=engine)
+    results = translate_texts(
+        document.texts, engine=engine, matcher=matcher, cache=cache, policy=policy
+    )
+    return document.rebuild(results, engine=engine, policy=policy)

@@ -3,13 +3,19 @@ matcher and the sentence cache are arguments.
 
 normalize → paragraphs → sentences → match terms → cache lookup → protect (inline) →
 one batched engine call for every miss of every text → verify terms → repair rounds
-(placeholder, then split; one batched engine call per round) → quality flags → cache store.
+(placeholder, then split; one batched engine call per round) → quality flags → review
+policy (:mod:`translators.review`) → cache store.
 
 Guarantees, for any engine: exactly one :class:`Segment` per source sentence, in order;
 every matched term with a rendering for the target is present in the translation, or its
-segment carries "term-missing" and the result ``needs_review``. A segment flagged "empty"
-also makes the result need review; the other quality flags ("repetition", "length-ratio",
-"untranslated", "number-mismatch") are reported only, as they have false positives.
+segment carries "term-missing" and the result ``needs_review``. An engine that reports
+truncation (:class:`~translators.engine.DetailedEngine`) marks a sentence cut at its length
+cap "truncated". Whether a result needs review, and why (``review_reasons``), is decided by a
+:class:`~translators.review.ReviewPolicy`: "term-missing", "truncated" and "empty" always;
+"untranslated", "repetition" and "number-mismatch" when too large a share of segments have
+them. An engine carrying a :class:`~translators.memory.StrategyMemory` (``strategy_memory``)
+lets sentences skip the strategy rounds that keep failing with its model (the last resort,
+split, is never skipped).
 
 Pivot: given a :class:`Route` of engines (e.g. ja→en, en→fr), every sentence goes through
 each engine in turn, and the glossary is enforced at every step. Step 1 protects each matched
@@ -34,9 +40,11 @@ from typing import TYPE_CHECKING, Protocol
 
 from translators import protect
 from translators.check import check
-from translators.engine import Engine
+from translators.engine import Engine, Translated, translate_detailed
+from translators.memory import StrategyMemory
 from translators.normalize import normalize
 from translators.protect import Term
+from translators.review import DEFAULT_POLICY, ReviewPolicy, review_reasons
 from translators.segment import split_paragraphs, split_sentences
 
 if TYPE_CHECKING:
@@ -54,6 +62,9 @@ __all__ = [
     "translate_texts",
 ]
 
+# Segments with these flags are never cached: a later run may do better (an engine that broke
+# its contract, a glossary fixed). A truncated output is cached with its flag: the same model
+# truncates the same sentence again, and re-translating it would only cost time.
 REVIEW_FLAGS = frozenset({"term-missing", "empty"})
 _KEY_VERSION = "kakehashi-sentence-1"
 _SPACELESS = frozenset({"zh", "ja"})
@@ -109,6 +120,12 @@ class TranslationResult:
     needs_review: bool
     cache_hits: int
     cache_misses: int
+    review_reasons: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The whole translation: :meth:`paragraphs` separated by blank lines."""
+        return "\n\n".join(p for p in self.paragraphs() if p)
 
     def paragraphs(self) -> list[str]:
         """Translated paragraphs: sentences joined by a space, or by nothing for zh/ja."""
@@ -138,8 +155,10 @@ class TranslationResult:
                 }
                 for s in self.segments
             ],
+            "text": self.text,
             "route": list(self.route),
             "needs_review": self.needs_review,
+            "review_reasons": list(self.review_reasons),
         }
 
 
@@ -194,6 +213,8 @@ class _Unit:
     all_cached: bool = True  # every step of a route came from the cache
     key: str = ""
     translation: str = ""
+    truncated: bool = False  # ``translation`` was cut at its decoding cap
+    truncated_before: bool = False  # an earlier step of a route was
     strategy: str = ""
     cached: bool = False
     done: bool = False
@@ -239,64 +260,98 @@ def _units(
     return units
 
 
-def _run(engine: Engine, inputs: list[str]) -> list[str]:
+def _run(engine: Engine, inputs: list[str]) -> list[Translated]:
     """One engine call over the distinct non-empty inputs; one output per input."""
     unique = list(dict.fromkeys(s for s in inputs if s.strip()))
     if not unique:
-        return ["" for _ in inputs]
-    outputs = list(engine.translate_batch(unique))
+        return [Translated("") for _ in inputs]
+    outputs = translate_detailed(engine, unique)
     # An engine that breaks its contract must not lose or shift sentences.
-    outputs = [str(o) for o in outputs[: len(unique)]] + [""] * (len(unique) - len(outputs))
+    outputs = outputs[: len(unique)] + [Translated("")] * (len(unique) - len(outputs))
     table = dict(zip(unique, outputs, strict=True))
-    return [table.get(s, "") for s in inputs]
+    return [table.get(s, Translated("")) for s in inputs]
 
 
 def _all_present(translation: str, terms: Sequence[Term]) -> bool:
     return all(protect.present(translation, t) for t in terms)
 
 
-def _round(engine: Engine, units: list[_Unit], strategy: str) -> list[_Unit]:
-    """Translate ``units`` with a whole-sentence strategy; return those still missing terms."""
+def _inputs(unit: _Unit, strategy: str) -> list[str]:
+    """What the engine must translate for ``unit`` under ``strategy``."""
     if strategy == "inline":
-        inputs = [protect.inline(u.text, u.terms) for u in units]
-    else:
-        inputs = [protect.placeholders(u.text, u.terms) for u in units]
-    failing: list[_Unit] = []
-    for unit, output in zip(units, _run(engine, inputs), strict=True):
-        translation = protect.restore(output, unit.terms) if strategy == "placeholder" else output
-        unit.attempts.append(strategy)
-        if not unit.translation:
-            unit.translation = translation
-        if _all_present(translation, unit.terms):
-            unit.translation, unit.strategy, unit.done = translation, strategy, True
-        else:
-            failing.append(unit)
-    return failing
+        return [protect.inline(unit.text, unit.terms)]
+    if strategy == "placeholder":
+        return [protect.placeholders(unit.text, unit.terms)]
+    return [p for p in protect.pieces(unit.text, unit.terms) if protect.needs_engine(p)]
 
 
-def _split_round(engine: Engine, units: list[_Unit], target: str) -> None:
-    """Last resort: translate the pieces around the terms, join with the renderings."""
-    per_unit = [protect.pieces(u.text, u.terms) for u in units]
-    wanted = [p for pieces in per_unit for p in pieces if protect.needs_engine(p)]
-    table = dict(zip(wanted, _run(engine, wanted), strict=True))
-    for unit, pieces in zip(units, per_unit, strict=True):
+def _apply(unit: _Unit, strategy: str, outputs: Sequence[Translated], target: str) -> None:
+    """Take ``strategy``'s outputs for ``unit``; done when every term is present."""
+    if strategy == "split":  # the last resort: pieces around the terms, joined with renderings
+        produced = iter(outputs)
         translated = [
-            table[p] if protect.needs_engine(p) else protect.plain(p, target) for p in pieces
+            next(produced).text if protect.needs_engine(p) else protect.plain(p, target)
+            for p in protect.pieces(unit.text, unit.terms)
         ]
-        joined = protect.join_pieces(translated, unit.terms, target)
-        unit.attempts.append("split")
-        if _all_present(joined, unit.terms):
-            unit.translation, unit.strategy, unit.done = joined, "split", True
+        translation = protect.join_pieces(translated, unit.terms, target)
+    else:
+        translation = outputs[0].text
+        if strategy == "placeholder":
+            translation = protect.restore(translation, unit.terms)
+    truncated = any(o.truncated for o in outputs)
+    unit.attempts.append(strategy)
+    present = _all_present(translation, unit.terms)
+    if present or not unit.translation:  # else keep the first attempt, flagged below
+        unit.translation, unit.truncated = translation, truncated
+    if present:
+        unit.strategy, unit.done = strategy, True
 
 
-def _decode_cached(value: str) -> tuple[str, str]:
+def _rounds(engine: Engine, units: list[_Unit], memory: StrategyMemory | None) -> None:
+    """The strategy rounds: each round gives every pending sentence its next strategy, and
+    all their inputs go to the engine in one batched call.
+
+    A sentence without terms takes only ``inline`` (its plain translation). A sentence with
+    terms tries ``inline``, ``placeholder`` (each unless ``memory`` says it keeps failing with
+    this model), then ``split``, which always satisfies it; a sentence that skips straight to
+    ``split`` has its pieces in the first call, with everyone else's sentences.
+    """
+    plans: dict[int, list[str]] = {}
+    for unit in units:
+        if not unit.terms:
+            plans[id(unit)] = ["inline"]
+            continue
+        tried = [s for s in ("inline", "placeholder") if memory is None or memory.worth_trying(s)]
+        plans[id(unit)] = [*tried, "split"]
+    pending = units
+    while pending:
+        steps = [(unit, plans[id(unit)].pop(0)) for unit in pending]
+        wanted = [_inputs(unit, strategy) for unit, strategy in steps]
+        outputs = _run(engine, [text for texts in wanted for text in texts])
+        offset = 0
+        tally: dict[str, list[int]] = {}
+        for (unit, strategy), texts in zip(steps, wanted, strict=True):
+            _apply(unit, strategy, outputs[offset : offset + len(texts)], engine.target)
+            offset += len(texts)
+            if unit.terms:
+                counts = tally.setdefault(strategy, [0, 0])
+                counts[0] += 1
+                counts[1] += unit.done
+        if memory is not None:
+            for strategy, (tries, successes) in tally.items():
+                memory.record(strategy, tries=tries, successes=successes)
+        pending = [unit for unit, _ in steps if not unit.done and plans[id(unit)]]
+
+
+def _decode_cached(value: str) -> tuple[str, str, bool]:
+    """(translation, strategy, truncated) of a cached sentence."""
     try:
         data = json.loads(value)
     except json.JSONDecodeError:
-        return value, "cache"
+        return value, "cache", False
     if isinstance(data, dict) and isinstance(data.get("t"), str):
-        return data["t"], str(data.get("s") or "cache")
-    return value, "cache"
+        return data["t"], str(data.get("s") or "cache"), data.get("x") is True
+    return value, "cache", False
 
 
 def _segment(unit: _Unit, source_lang: str, target: str) -> Segment:
@@ -329,6 +384,8 @@ def _segment(unit: _Unit, source_lang: str, target: str) -> Segment:
     )
     if not all(r.present for r in reports):
         flags.append("term-missing")
+    if (unit.truncated or unit.truncated_before) and unit.translation.strip():
+        flags.append("truncated")
     return Segment(unit.paragraph, unit.source, unit.translation, tuple(flags), tuple(reports))
 
 
@@ -349,17 +406,16 @@ def _process(units: list[_Unit], engine: Engine, cache: SentenceCache | None) ->
         for unit in units:
             value = found.get(unit.key)
             if value is not None:
-                unit.translation, unit.strategy = _decode_cached(value)
+                unit.translation, unit.strategy, unit.truncated = _decode_cached(value)
                 unit.cached = unit.done = True
     for unit in units:
         unit.all_cached = unit.all_cached and unit.cached
-    pending = [u for u in units if not u.done]
-    if pending:
-        failing = _round(engine, pending, "inline")
-        if failing:
-            failing = _round(engine, failing, "placeholder")
-        if failing:
-            _split_round(engine, failing, engine.target)
+    memory = getattr(engine, "strategy_memory", None)
+    _rounds(
+        engine,
+        [u for u in units if not u.done],
+        memory if isinstance(memory, StrategyMemory) else None,
+    )
 
 
 def _store(units: list[_Unit], segments: list[Segment], cache: SentenceCache | None) -> None:
@@ -367,7 +423,10 @@ def _store(units: list[_Unit], segments: list[Segment], cache: SentenceCache | N
     if cache is None:
         return
     store = {
-        u.key: json.dumps({"t": u.translation, "s": u.strategy}, ensure_ascii=False)
+        u.key: json.dumps(
+            {"t": u.translation, "s": u.strategy, **({"x": True} if u.truncated else {})},
+            ensure_ascii=False,
+        )
         for u, s in zip(units, segments, strict=True)
         if not u.cached and not REVIEW_FLAGS.intersection(s.flags)
     }
@@ -441,6 +500,7 @@ def _next_unit(prev: _Unit, render: Callable[[Entry], str | None]) -> _Unit:
         lost=lost,
         check_text=prev.check_text or prev.text,
         all_cached=prev.all_cached,
+        truncated_before=prev.truncated or prev.truncated_before,
     )
 
 
@@ -450,11 +510,13 @@ def translate_texts(
     engine: Engine | Route,
     matcher: Matcher | None = None,
     cache: SentenceCache | None = None,
+    policy: ReviewPolicy = DEFAULT_POLICY,
 ) -> list[TranslationResult]:
     """Translate several texts with one batched engine call per round; one result per text.
 
     ``engine`` is one engine, or a :class:`Route` of engines for a pivot (e.g. ja→en→fr);
-    each step of a route is batched across all texts too.
+    each step of a route is batched across all texts too. ``policy`` decides which results
+    need review.
     """
     engines = engine.engines if isinstance(engine, Route) else (engine,)
     source_lang, final = engines[0].source, engines[-1].target
@@ -484,13 +546,15 @@ def translate_texts(
     for doc in range(len(texts)):
         mine = [(u, s) for u, s in zip(units, segments, strict=True) if u.doc == doc]
         hits = sum(1 for u, _ in mine if u.all_cached)
+        reasons = review_reasons([s for _, s in mine], policy)
         results.append(
             TranslationResult(
                 segments=tuple(s for _, s in mine),
                 route=route,
-                needs_review=any(REVIEW_FLAGS.intersection(s.flags) for _, s in mine),
+                needs_review=bool(reasons),
                 cache_hits=hits,
                 cache_misses=len(mine) - hits,
+                review_reasons=tuple(reasons),
             )
         )
     return results

@@ -22,7 +22,8 @@ router = APIRouter(prefix="/v1/translate", tags=["translate"])
     responses={409: {"description": "no model installed for the pair"}},
 )
 def translate(body: TranslateIn, runtime: RuntimeDep) -> dict[str, Any]:
-    """Translate a text: one segment per source sentence, each with its flags and terms.
+    """Translate a text: the joined translation, one segment per source sentence with its
+    flags and terms, and whether (and why) it needs review.
 
     A plain `def`: loading a model, reading glossaries and translating all block, so FastAPI
     runs the handler in its thread pool instead of on the event loop.
@@ -42,13 +43,14 @@ def translate(body: TranslateIn, runtime: RuntimeDep) -> dict[str, Any]:
     if body.glossary:
         with session_scope(runtime.sessions) as session:
             matcher = runtime.matchers.for_names(session, body.glossaries)
+    cache, policy = runtime.sentence_cache, runtime.settings.review_policy
     [result] = translate_texts(
-        [body.text], engine=engine, matcher=matcher, cache=runtime.sentence_cache
+        [body.text], engine=engine, matcher=matcher, cache=cache, policy=policy
     )
     out = result.to_dict()
     if body.compare:
         [plain] = translate_texts(
-            [body.text], engine=engine, matcher=None, cache=runtime.sentence_cache
+            [body.text], engine=engine, matcher=None, cache=cache, policy=policy
         )
         out["without_glossary"] = plain.to_dict()
     return out

@@ -142,11 +142,16 @@ def client(runtime: Runtime) -> Iterator[TestClient]:
 
 @pytest.fixture
 def tokens(runtime: Runtime) -> dict[str, str]:
-    """One token per role, plus a partner limited to English."""
+    """One token per role, plus a partner limited to French, and "partner-review", a partner
+    that also reads translations needing review: the random-weight test model's output always
+    needs review (cut at its length cap), so tests that need published items read with it."""
     made: dict[str, str] = {}
     with session_scope(runtime.sessions) as session:
         for role in ("publisher", "editor", "partner", "admin"):
             made[role] = create_key(session, name=f"test {role}", role=role)[1]
+        made["partner-review"] = create_key(
+            session, name="reviewing", role="partner", include_needs_review=True
+        )[1]
         made["partner-fr"] = create_key(session, name="fr only", role="partner", languages=["fr"])[
             1
         ]

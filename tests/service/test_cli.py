@@ -91,6 +91,21 @@ def test_translate_command(env: dict[str, str], tiny_package_zip: Path, tmp_path
     assert [s["paragraph"] for s in document["segments"]] == [0, 1]
     assert document["segments"][0]["terms"][0]["source"] == "マスカロフカ"
     assert all(t["present"] for s in document["segments"] for t in s["terms"])
+    assert document["text"].count("\n\n") == 1
+    assert document["needs_review"] is True and "truncated" in document["review_reasons"]
+    # A long file is translated in chunks (with a progress bar): paragraphs stay numbered.
+    paragraphs = [f"第{i}段落の文です。拒否的抑止力が試されている。" * 8 for i in range(40)]
+    long = tmp_path / "long.txt"
+    long.write_text("\n\n".join(paragraphs), encoding="utf-8")
+    result = runner.invoke(app, ["translate", "--to", "en", "--json", str(long)], env=env)
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert [s["paragraph"] for s in document["segments"]] == [
+        i for i in range(40) for _ in range(16)
+    ]
+    assert document["text"].count("\n\n") == 39
+    plain = runner.invoke(app, ["translate", "--to", "en", str(text)], env=env)
+    assert plain.exit_code == 0 and "needs review: truncated" in plain.output
     empty = tmp_path / "empty.txt"
     empty.write_text("  \n", encoding="utf-8")
     assert runner.invoke(app, ["translate", str(empty)], env=env).exit_code == 2

@@ -83,8 +83,18 @@ def test_publish_to_feed_through_the_real_server(
     publisher = json.loads(
         cli(env, "keys", "create", "--role", "publisher", "--name", "cms", "--json")
     )["token"]
+    # The random-weight model's output is degenerate (cut at its cap, no English), so every
+    # translation needs review: it stays out of a default partner key's feeds, and this test
+    # reads the feeds with a key that includes items needing review.
+    default_partner = json.loads(
+        cli(env, "keys", "create", "--role", "partner", "--name", "plain", "--json")
+    )["token"]
     partner = json.loads(
-        cli(env, "keys", "create", "--role", "partner", "--name", "outlet", "--json")
+        cli(
+            env,
+            *("keys", "create", "--role", "partner", "--name", "outlet"),
+            *("--include-needs-review", "--json"),
+        )
     )["token"]
     assert publisher not in cli(env, "keys", "list")  # only a hash is stored
 
@@ -109,6 +119,14 @@ def test_publish_to_feed_through_the_real_server(
     assert en["state"] == "done"
     job = httpx.get(f"{server}/v1/jobs/{en['job_id']}", headers=headers).json()
     assert job["state"] == "done" and job["finished_at"]
+
+    translation = httpx.get(
+        f"{server}/v1/articles/{article['id']}/translations/en", headers=headers
+    ).json()
+    assert translation["needs_review"] is True
+    assert "truncated" in translation["report"]["review_reasons"]
+    plain = httpx.get(f"{server}/feeds/en.json", params={"token": default_partner})
+    assert plain.status_code == 200 and plain.json()["items"] == []
 
     # The partner pulls the feeds.
     feed = httpx.get(f"{server}/feeds/en.json", params={"token": partner})

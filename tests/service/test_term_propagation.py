@@ -71,13 +71,18 @@ def en_runtime(english_only: Settings) -> Iterator[Runtime]:
 
 @pytest.fixture
 def tokens_en(en_runtime: Runtime, tiny_package_zip: Path) -> dict[str, str]:
-    """The tiny ja->en package installed, and one token per role."""
+    """The tiny ja->en package installed, and one token per role. The partner includes
+    translations needing review: the random-weight model's output always needs review."""
     install(tiny_package_zip, en_runtime.settings.resolved_models_dir)
     with session_scope(en_runtime.sessions) as session:
-        return {
+        made = {
             role: create_key(session, name=f"test {role}", role=role)[1]
-            for role in ("publisher", "editor", "partner")
+            for role in ("publisher", "editor")
         }
+        made["partner"] = create_key(
+            session, name="test partner", role="partner", include_needs_review=True
+        )[1]
+        return made
 
 
 def _run_queued(runtime: Runtime) -> int:

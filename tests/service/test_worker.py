@@ -52,7 +52,8 @@ def test_article_is_translated_and_served(
     working_client: TestClient, tokens: dict[str, str], runtime: Runtime
 ) -> None:
     client = working_client
-    publisher, partner = tokens["publisher"], tokens["partner"]
+    # The random model's output needs review: read the feeds with a key that includes it.
+    publisher, partner = tokens["publisher"], tokens["partner-review"]
     posted = client.post("/v1/articles", json=article(), headers=auth(publisher))
     assert posted.status_code == 202
     done = wait_for(client, publisher, "a-1", "en", {"done", "failed"})
@@ -76,8 +77,13 @@ def test_article_is_translated_and_served(
     terms = {t["source"] for seg in body["segments"] for t in seg["terms"]}
     assert {"マスカロフカ", "拒否的抑止力", "核の最後通告"} <= terms
 
-    if row.needs_review:  # a partner key that opts in sees it; the default one does not
-        pytest.fail("the last-resort strategy should hold every term on any model")
+    # The last-resort strategy holds every term on any model; what holds the random model's
+    # translation back is its degenerate output, and the report says so.
+    assert row.needs_review and "term-missing" not in row.report["review_reasons"]
+    assert "truncated" in row.report["review_reasons"]
+    assert "truncated" in row.report["body"]["review_reasons"]
+    plain = client.get("/feeds/en.json", params={"token": tokens["partner"]})
+    assert json.loads(plain.content)["items"] == []  # the default key does not see it
     feed = client.get("/feeds/en.json", params={"token": partner})
     assert feed.status_code == 200
     assert feed.headers["content-type"].startswith("application/feed+json")
@@ -159,10 +165,29 @@ def test_pivot_through_english_and_html_bodies(
     for t in terms:
         if t["present"]:
             assert t["target"].lower() in fr["body"].lower()
-    feed = json.loads(client.get("/feeds/fr.json", params={"token": tokens["partner"]}).content)
+    feed = json.loads(
+        client.get("/feeds/fr.json", params={"token": tokens["partner-review"]}).content
+    )
     item = feed["items"][0]
     assert "<h2>" in item["content_html"] and "https://example.jp/x" in item["content_html"]
     assert item["_kakehashi"]["route"] == ["ja", "en", "fr"]
     metrics = client.get("/metrics").text
     assert 'kakehashi_jobs{lang="fr",state="done"} 1' in metrics
     assert 'kakehashi_sentence_cache_total{result="miss"}' in metrics
+
+
+def test_translate_endpoint_returns_text_and_review_reasons(
+    client: TestClient, tokens: dict[str, str], installed_en: None
+) -> None:
+    text = "モスクワの遅延戦術はマスカロフカだ。\n\n拒否的抑止力が試されている。"
+    answer = client.post(
+        "/v1/translate", json={"text": text, "to": "en"}, headers=auth(tokens["editor"])
+    )
+    assert answer.status_code == 200, answer.text
+    data = answer.json()
+    assert [s["paragraph"] for s in data["segments"]] == [0, 1]
+    joined = "\n\n".join(s["translation"].strip() for s in data["segments"])
+    assert data["text"] == joined and data["text"]
+    # The random-weight model never ends a sentence: every one is cut at its own cap.
+    assert data["needs_review"] is True and "truncated" in data["review_reasons"]
+    assert all("truncated" in s["flags"] for s in data["segments"])

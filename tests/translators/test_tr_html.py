@@ -9,6 +9,7 @@ from glossaries import Entry, Matcher
 from translators import protect
 from translators.ctranslate import CTranslate2Engine
 from translators.markup import HtmlTranslation, translate_html
+from translators.review import ReviewPolicy
 
 HTML = (
     "<h2>モスクワの声明</h2>"
@@ -69,7 +70,14 @@ def _assert_terms(result: HtmlTranslation) -> None:
 
 def test_structure_links_and_emphasis_kept_one_batch() -> None:
     engine = Fake(lambda s: f"T[{s}]")
-    out = translate_html(HTML, engine=engine, matcher=_matcher())
+    # The fake keeps the Japanese, which the default policy holds for review (checked below);
+    # a policy without the share rule shows that nothing else (terms, truncation) is wrong.
+    lenient = ReviewPolicy(max_flagged_share=1.0)
+    assert translate_html(HTML, engine=engine, matcher=_matcher()).result.review_reasons == (
+        "too-many-flags:untranslated",
+    )
+    engine.calls.clear()
+    out = translate_html(HTML, engine=engine, matcher=_matcher(), policy=lenient)
     assert len(engine.calls) == 1
     sent = "\n".join(engine.calls[0])
     assert "秘密" not in sent and "color" not in sent and "<" not in sent and "href" not in sent

@@ -10,7 +10,8 @@ def test_text_modules_import_no_io_library() -> None:
     code = (
         "import sys, translators, translators.pipeline, translators.segment, "
         "translators.normalize, translators.check, translators.protect, translators.engine, "
-        "translators.markup, translators._markup, translators.article\n"
+        "translators.markup, translators._markup, translators.article, translators.review, "
+        "translators.memory\n"
         "bad = {'ctranslate2', 'sentencepiece', 'redis', 'sqlalchemy', 'numpy'} "
         "& set(sys.modules)\n"
         "print(sorted(bad))"
@@ -25,12 +26,14 @@ def test_public_surface() -> None:
         "ArticleTranslation",
         "Engine",
         "Normalized",
+        "ReviewPolicy",
         "Route",
         "Segment",
         "SentenceCache",
         "TermReport",
         "TranslationResult",
         "normalize",
+        "review_reasons",
         "sentence_key",
         "split_paragraphs",
         "split_sentences",
