@@ -949,7 +949,9 @@
         "p",
         { class: "summary" },
         `${result.segments.length} segment${result.segments.length === 1 ? "" : "s"} · route ${route || target}`,
-        result.needs_review ? el("span", { class: "badge bad", text: "needs review" }) : el("span", { class: "badge ok", text: "no review needed" }),
+        result.needs_review
+          ? el("span", { class: "badge bad", text: `needs review: ${(result.review_reasons || []).join(", ")}` })
+          : el("span", { class: "badge ok", text: "no review needed" }),
         missing ? el("span", { class: "badge bad", text: `${missing} term${missing === 1 ? "" : "s"} missing` }) : null,
       ),
     );

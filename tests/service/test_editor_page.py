@@ -553,6 +553,9 @@ def test_editor_workflow_in_a_real_browser(
     assert "brinksmanship" in terms and "maskirovka" in terms.lower()
     assert browser.js("document.querySelectorAll('ul.terms li').length") >= 2
     assert browser.js("document.querySelectorAll('table.preview td.plain').length") == 2
+    # The random-weight model's output is cut at its cap: the preview says why it needs review.
+    summary = browser.js("document.querySelector('p.summary').textContent")
+    assert "needs review: truncated" in summary
     browser.screenshot("4-preview")
 
     # Suggestions tab loads (and says so when there are none).
