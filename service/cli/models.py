@@ -1,0 +1,128 @@
+"""`kakehashi models`: install, list and remove argos-format model packages."""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+from rich.table import Table
+
+from service.cli._app import console, err, fail, settings_or_exit
+
+if TYPE_CHECKING:
+    pass
+
+models_app = typer.Typer(
+    help="Install, list and remove argos-format translation models.", no_args_is_help=True
+)
+
+
+def _download(url: str, dest_dir: Path) -> Path:
+    from translators.index import download
+
+    with Progress(
+        *Progress.get_default_columns()[:1],
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        console=err,
+    ) as progress:
+        task = progress.add_task("downloading", total=None)
+
+        def advance(done: int, total: int | None) -> None:
+            progress.update(task, completed=done, total=total)
+
+        return download(url, dest_dir, progress=advance)
+
+
+@models_app.command("install")
+def models_install(
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="An .argosmodel file, an http(s) URL, or a pair like ja:en looked up in "
+            "KAKEHASHI_MODEL_INDEX."
+        ),
+    ],
+) -> None:
+    """Install an argos-format model package (verified before anything is written)."""
+    from translators.index import load_index, resolve
+    from translators.package import PackageError, install
+
+    settings = settings_or_exit()
+    models_dir = settings.resolved_models_dir
+    models_dir.mkdir(parents=True, exist_ok=True)
+    pair = re.fullmatch(r"([a-z]{2,3}):([a-z]{2,3})", source)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            if pair and not Path(source).exists():
+                entry = resolve(load_index(settings.model_index), pair[1], pair[2])
+                err.print(f"{entry.code} {entry.version} from {entry.links[0]}")
+                archive = _download(entry.links[0], Path(tmp))
+            elif source.startswith(("http://", "https://")):
+                archive = _download(source, Path(tmp))
+            else:
+                archive = Path(source)
+                if not archive.is_file():
+                    raise fail(f"no such file: {source}")
+            package = install(archive, models_dir)
+    except PackageError as exc:
+        raise fail(str(exc)) from exc
+    console.print(
+        f"installed {package.code} ({package.source} -> {package.target}) "
+        f"version {package.version} in {package.path}"
+    )
+
+
+@models_app.command("list")
+def models_list(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+) -> None:
+    """List installed model packages with their language pair and version."""
+    from translators.package import list_installed
+
+    settings = settings_or_exit()
+    packages = list_installed(settings.resolved_models_dir, extra_dirs=settings.extra_model_dirs)
+    if as_json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "code": p.code,
+                        "source": p.source,
+                        "target": p.target,
+                        "version": p.version,
+                        "path": str(p.path),
+                    }
+                    for p in packages
+                ]
+            )
+        )
+        return
+    if not packages:
+        console.print(f"no models installed in {settings.resolved_models_dir}")
+        return
+    table = Table("code", "pair", "version", "path")
+    for p in packages:
+        table.add_row(p.code, f"{p.source} -> {p.target}", p.version, str(p.path))
+    console.print(table)
+
+
+@models_app.command("remove")
+def models_remove(
+    code: Annotated[str, typer.Argument(help="Package code or pair, e.g. ja:en.")],
+) -> None:
+    """Remove an installed model package."""
+    from translators.package import PackageError, remove
+
+    settings = settings_or_exit()
+    try:
+        package = remove(settings.resolved_models_dir, code)
+    except PackageError as exc:
+        raise fail(str(exc)) from exc
+    console.print(f"removed {package.code} version {package.version}")

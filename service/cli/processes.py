@@ -1,0 +1,204 @@
+"""Running kakehashi: `serve`, `worker`, `migrate` and `healthcheck`."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from service.cli._app import app, console, fail, settings_or_exit
+from service.settings import Settings
+
+if TYPE_CHECKING:
+    pass
+
+
+def _public_url(settings: Settings, host: str, port: int) -> Settings:
+    """Feed and page links use the address `serve` listens on unless KAKEHASHI_PUBLIC_URL says."""
+    if "public_url" in settings.model_fields_set:
+        return settings
+    shown = "localhost" if host in ("0.0.0.0", "::", "") else host
+    if ":" in shown:  # an IPv6 literal
+        shown = f"[{shown}]"
+    return settings.model_copy(update={"public_url": f"http://{shown}:{port}"})
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="API processes sharing the port (each also runs KAKEHASHI_WORKER_THREADS "
+            "worker threads); the embedded Redis is started once, by this process.",
+        ),
+    ] = 1,
+    log_level: Annotated[
+        str | None, typer.Option(help="Log level (default KAKEHASHI_LOG_LEVEL).")
+    ] = None,
+) -> None:
+    """Run the API with worker threads (and an embedded Redis unless KAKEHASHI_REDIS_URL is set)."""
+    import uvicorn
+
+    from service import logs
+    from service.app import create_app
+
+    settings = _public_url(settings_or_exit(), host, port)
+    level = (log_level or settings.log_level).lower()
+    logs.configure(level.upper())
+    console.print(f"kakehashi: data in {settings.data_dir}, listening on http://{host}:{port}")
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_config=None, log_level=level)
+        return
+    _serve_processes(settings, host, port, workers, level)
+
+
+def _serve_processes(settings: Settings, host: str, port: int, workers: int, level: str) -> None:
+    """Several uvicorn processes on one port. This process migrates the store and starts the
+    embedded Redis once; the children build their app from the environment, which is how
+    uvicorn hands settings to the processes it spawns (so we write the resolved values there)."""
+    import os
+
+    import uvicorn
+
+    from service import db
+    from service.embedded_redis import EmbeddedRedis
+    from service.migrate import prepare_store
+
+    engine = db.make_engine(settings.resolved_database_url)
+    try:
+        prepare_store(engine)
+    finally:
+        engine.dispose()
+    embedded = None
+    redis_url = settings.redis_url
+    if redis_url is None:
+        embedded = EmbeddedRedis(settings.data_dir)
+        redis_url = embedded.url
+    os.environ.update(
+        {
+            "KAKEHASHI_REDIS_URL": redis_url,
+            "KAKEHASHI_PUBLIC_URL": settings.public_url,
+            "KAKEHASHI_LOG_LEVEL": level,
+        }
+    )
+    try:
+        uvicorn.run(
+            "service.app:create_app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=None,
+            log_level=level,
+        )
+    finally:
+        if embedded is not None:
+            embedded.close()
+
+
+@app.command()
+def migrate() -> None:
+    """Migrate the store of record to the newest schema and load the shipped glossary once.
+
+    Safe to run at any time and from several processes at once (they take turns on a lock);
+    `serve` and `worker` do the same on start, so this is for a one-shot deploy step.
+    """
+    from service import db
+    from service.migrate import prepare_store
+
+    settings = settings_or_exit()
+    engine = db.make_engine(settings.resolved_database_url)
+    try:
+        seeded = prepare_store(engine)
+        with engine.connect() as connection:
+            from alembic.migration import MigrationContext
+
+            head = MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+    console.print(
+        f"database at revision {head}"
+        + (f"; loaded {seeded} shipped glossary entries" if seeded else "")
+    )
+
+
+@app.command()
+def worker(
+    threads: Annotated[int, typer.Option(min=1, help="Worker threads in this process.")] = 2,
+    heartbeat_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Touch this file every few seconds while the worker is healthy (for a "
+            "container healthcheck: kakehashi healthcheck --heartbeat-file FILE)."
+        ),
+    ] = None,
+    log_level: Annotated[
+        str | None, typer.Option(help="Log level (default KAKEHASHI_LOG_LEVEL).")
+    ] = None,
+) -> None:
+    """Run translation workers alone, against the configured database and Redis."""
+    from service import logs
+    from service.runtime import Runtime
+    from service.worker import WorkerPool
+
+    settings = settings_or_exit()
+    logs.configure((log_level or settings.log_level).upper())
+    runtime = Runtime.start(settings)
+    pool = WorkerPool(runtime, threads)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    pool.start()
+    console.print(f"kakehashi worker: {threads} threads; Ctrl-C to stop")
+    try:
+        while not stop.wait(HEARTBEAT_SECONDS if heartbeat_file else None):
+            if heartbeat_file is not None and pool.healthy():
+                heartbeat_file.touch()
+    finally:
+        pool.stop()
+        runtime.close()
+
+
+HEARTBEAT_SECONDS = 5.0
+
+
+@app.command()
+def healthcheck(
+    url: Annotated[
+        str | None, typer.Option(help="An HTTP URL that must answer 200, e.g. /healthz.")
+    ] = None,
+    heartbeat_file: Annotated[
+        Path | None, typer.Option(help="A worker's heartbeat file that must be fresh.")
+    ] = None,
+    max_age: Annotated[float, typer.Option(help="Seconds a heartbeat may be old.", min=1)] = 30.0,
+) -> None:
+    """Exit 0 when the API answers (--url) or a worker's heartbeat is fresh (--heartbeat-file);
+    for container healthchecks."""
+    import time
+    import urllib.error
+    import urllib.request
+
+    if url is None and heartbeat_file is None:
+        raise fail("give --url or --heartbeat-file", 2)
+    if heartbeat_file is not None:
+        try:
+            age = time.time() - heartbeat_file.stat().st_mtime
+        except OSError as exc:
+            raise fail(f"no heartbeat at {heartbeat_file}: {exc.strerror}") from exc
+        if age > max_age:
+            raise fail(f"heartbeat {heartbeat_file} is {age:.0f} s old (limit {max_age:.0f} s)")
+    if url is not None:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as answer:
+                status = answer.status
+        except (urllib.error.URLError, OSError) as exc:
+            raise fail(f"{url}: {exc}") from exc
+        if status != 200:
+            raise fail(f"{url} answered {status}")
+    console.print("healthy")
