@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -35,6 +35,11 @@ from service.settings import LANGUAGE_PATTERN
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/glossaries", tags=["glossaries"])
+# Changing or deleting an entry needs its ETag (optimistic concurrency between editors).
+IF_MATCH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    412: {"description": "the entry changed since it was read"},
+    428: {"description": "If-Match is missing"},
+}
 GlossaryPath = Annotated[str, Path(pattern=GLOSSARY_NAME_PATTERN)]
 EntryPath = Annotated[str, Path(pattern=r"^[0-9a-f]{1,32}$")]
 IfMatch = Annotated[str | None, Header(description="the entry's ETag, required to change it")]
@@ -146,8 +151,7 @@ def get_entry(
     response_model=EntryChangeOut,
     responses={
         409: {"description": "a spelling is already a term of another entry"},
-        412: {"description": "the entry changed since it was read"},
-        428: {"description": "If-Match is missing"},
+        **IF_MATCH_RESPONSES,
     },
 )
 def update_entry(
@@ -167,10 +171,7 @@ def update_entry(
 @router.delete(
     "/{name}/entries/{entry_id}",
     response_model=EntryChangeOut,
-    responses={
-        412: {"description": "the entry changed since it was read"},
-        428: {"description": "If-Match is missing"},
-    },
+    responses=IF_MATCH_RESPONSES,
 )
 def delete_entry(
     name: GlossaryPath,
