@@ -50,6 +50,11 @@ class Settings(BaseSettings):
         default="https://raw.githubusercontent.com/argosopentech/argospm-index/main/index.json",
         description="Argos-format package index (URL or file) for `models install ja:en`.",
     )
+    models_allow_private: bool = Field(
+        default=False,
+        description="Let `models install` download from loopback, private and link-local "
+        "addresses (an internal mirror).",
+    )
     target_languages: Annotated[tuple[str, ...], NoDecode] = Field(
         default=DEFAULT_TARGETS,
         description="Comma-separated languages every article is translated into.",

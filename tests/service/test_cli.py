@@ -141,19 +141,34 @@ def test_models_install_from_url_and_index(
         )
     )
     try:
-        by_url = runner.invoke(
+        # Issue 11, row 2: a loopback URL is refused unless the operator allows it.
+        refused = runner.invoke(
             app, ["models", "install", f"{base}/translate-ja_en.argosmodel"], env=env
+        )
+        assert refused.exit_code == 1 and "loopback address" in refused.output
+        assert "--allow-private" in refused.output
+        assert json.loads(runner.invoke(app, ["models", "list", "--json"], env=env).stdout) == []
+        by_url = runner.invoke(
+            app,
+            ["models", "install", "--allow-private", f"{base}/translate-ja_en.argosmodel"],
+            env=env,
         )
         assert by_url.exit_code == 0, by_url.output
         runner.invoke(app, ["models", "remove", "ja:en"], env=env)
-        indexed = {**env, "KAKEHASHI_MODEL_INDEX": f"{base}/index.json"}
+        indexed = {
+            **env,
+            "KAKEHASHI_MODEL_INDEX": f"{base}/index.json",
+            "KAKEHASHI_MODELS_ALLOW_PRIVATE": "true",  # the setting does what the flag does
+        }
         by_pair = runner.invoke(app, ["models", "install", "ja:en"], env=indexed)
         assert by_pair.exit_code == 0, by_pair.output
         listed = json.loads(runner.invoke(app, ["models", "list", "--json"], env=env).stdout)
         assert [(p["source"], p["target"]) for p in listed] == [("ja", "en")]
         missing = runner.invoke(app, ["models", "install", "ja:xx"], env=indexed)
         assert missing.exit_code == 1 and "Traceback" not in missing.output
-        not_found = runner.invoke(app, ["models", "install", f"{base}/nope.argosmodel"], env=env)
+        not_found = runner.invoke(
+            app, ["models", "install", "--allow-private", f"{base}/nope.argosmodel"], env=env
+        )
         assert not_found.exit_code == 1 and "404" in not_found.output
     finally:
         server.shutdown()
