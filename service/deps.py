@@ -44,14 +44,20 @@ def get_session(runtime: RuntimeDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def _token(request: Request) -> str | None:
+def _token(request: Request, *, query_token: bool) -> str | None:
     header = request.headers.get("authorization")
     if header:
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
             raise Unauthorized("use 'Authorization: Bearer <token>'")
         return value.strip()
-    return request.query_params.get("token")
+    if "token" in request.query_params:
+        if not query_token:
+            # A token in a URL ends up in logs, histories and Referer headers: only feed readers,
+            # which cannot send headers, may put it there.
+            raise Unauthorized("?token= is accepted on feeds only; send 'Authorization: Bearer'")
+        return request.query_params.get("token")
+    return None
 
 
 # Declares the bearer scheme in the OpenAPI schema of every route that needs a token, so /docs
@@ -63,20 +69,27 @@ BEARER = HTTPBearer(
 )
 
 
-def get_principal(
-    request: Request,
-    runtime: RuntimeDep,
-    _scheme: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None,
-) -> Principal:
-    """The key behind the request's token (Bearer header, or ?token= for feed readers)."""
-    token = _token(request)
+def principal_of(request: Request, runtime: Runtime, *, query_token: bool = False) -> Principal:
+    """The key behind the request's token: a Bearer header, or ?token= where `query_token`
+    (the feed and article-page routes, for readers that cannot send headers)."""
+    token = _token(request, query_token=query_token)
     if not token:
-        raise Unauthorized("a token is required (Bearer header or ?token=)")
+        where = "Bearer header or ?token=" if query_token else "'Authorization: Bearer <token>'"
+        raise Unauthorized(f"a token is required ({where})")
     with session_scope(runtime.sessions) as session:
         principal = authenticate(session, token)
     if principal is None:
         raise Unauthorized("unknown or revoked token")
     return principal
+
+
+def get_principal(
+    request: Request,
+    runtime: RuntimeDep,
+    _scheme: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None,
+) -> Principal:
+    """The key behind the request's Bearer token."""
+    return principal_of(request, runtime)
 
 
 def _a(phrase: str) -> str:
@@ -106,6 +119,9 @@ Publisher = Annotated[Principal, Depends(require("publisher"))]
 Partner = Annotated[Principal, Depends(require("partner"))]
 Editor = Annotated[Principal, Depends(require("editor"))]
 Reader = Annotated[Principal, Depends(require("publisher", "editor", "partner"))]
+# Partners read no glossary data at all (usage quotes articles outside their scope, history
+# names editors): reading glossaries is for the newsroom's own keys.
+GlossaryReader = Annotated[Principal, Depends(require("publisher", "editor"))]
 
 
 async def check_signature(request: Request, runtime: RuntimeDep) -> None:

@@ -1,4 +1,5 @@
-"""/v1/glossaries: editors' terms; reading needs any key, writing an editor key."""
+"""/v1/glossaries: editors' terms; reading needs a publisher or editor key (partners read no
+glossary data), writing and exporting an editor key."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from glossaries.exchange import FORMATS as EXCHANGE_FORMATS
 from service import glossary_edits, glossary_import, glossary_store, term_index
 from service.db import session_scope
-from service.deps import AnyPrincipal, EditingDep, RuntimeDep, SessionDep
+from service.deps import EditingDep, Editor, GlossaryReader, RuntimeDep, SessionDep
 from service.errors import Invalid, Malformed, TooLarge
 from service.glossary_edits import EntryChange
 from service.glossary_import import ImportOutcome
@@ -52,7 +53,7 @@ def _change_out(change: EntryChange, response: Response | None = None) -> EntryC
 
 
 @router.get("", response_model=list[GlossaryOut])
-def list_glossaries(session: SessionDep, _: AnyPrincipal) -> list[GlossaryOut]:
+def list_glossaries(session: SessionDep, _: GlossaryReader) -> list[GlossaryOut]:
     counts = glossary_store.entry_counts(session)
     return [GlossaryOut.of(g, counts.get(g.id, 0)) for g in glossary_store.list_glossaries(session)]
 
@@ -72,7 +73,7 @@ def create_glossary(body: GlossaryIn, session: SessionDep, editing: EditingDep) 
 
 
 @router.get("/{name}", response_model=GlossaryOut)
-def get_glossary(name: GlossaryPath, session: SessionDep, _: AnyPrincipal) -> GlossaryOut:
+def get_glossary(name: GlossaryPath, session: SessionDep, _: GlossaryReader) -> GlossaryOut:
     row = glossary_store.get_glossary(session, name)
     return GlossaryOut.of(row, glossary_store.entry_count(session, row))
 
@@ -100,7 +101,7 @@ def delete_glossary(name: GlossaryPath, session: SessionDep, editing: EditingDep
 def list_entries(
     name: GlossaryPath,
     session: SessionDep,
-    _: AnyPrincipal,
+    _: GlossaryReader,
     q: Annotated[str | None, Query(max_length=200, description="search terms")] = None,
     status: Annotated[str | None, Query(pattern="^(draft|approved)$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -132,7 +133,7 @@ def get_entry(
     name: GlossaryPath,
     entry_id: EntryPath,
     session: SessionDep,
-    _: AnyPrincipal,
+    _: GlossaryReader,
     response: Response,
 ) -> EntryOut:
     glossary = glossary_store.get_glossary(session, name)
@@ -184,7 +185,7 @@ def delete_entry(
 
 @router.get("/{name}/entries/{entry_id}/history", response_model=list[HistoryOut])
 def entry_history(
-    name: GlossaryPath, entry_id: EntryPath, session: SessionDep, _: AnyPrincipal
+    name: GlossaryPath, entry_id: EntryPath, session: SessionDep, _: GlossaryReader
 ) -> list[HistoryOut]:
     glossary = glossary_store.get_glossary(session, name)
     rows = glossary_store.history(session, glossary, entry_id)
@@ -195,7 +196,7 @@ def entry_history(
 def glossary_history(
     name: GlossaryPath,
     session: SessionDep,
-    _: AnyPrincipal,
+    _: GlossaryReader,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[HistoryOut]:
     glossary = glossary_store.get_glossary(session, name)
@@ -205,7 +206,7 @@ def glossary_history(
 
 @router.get("/{name}/entries/{entry_id}/usage", response_model=list[UsageOut])
 def entry_usage(
-    name: GlossaryPath, entry_id: EntryPath, session: SessionDep, _: AnyPrincipal
+    name: GlossaryPath, entry_id: EntryPath, session: SessionDep, _: GlossaryReader
 ) -> list[UsageOut]:
     """The published articles, and the sentences in them, where the term occurs."""
     glossary = glossary_store.get_glossary(session, name)
@@ -217,7 +218,7 @@ def entry_usage(
 def list_suggestions(
     name: GlossaryPath,
     session: SessionDep,
-    _: AnyPrincipal,
+    _: GlossaryReader,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[SuggestionOut]:
     """Spellings in ingested articles that are probably variants of an entry (kana folding,
@@ -312,7 +313,7 @@ async def import_glossary(
 def export_glossary(
     name: GlossaryPath,
     session: SessionDep,
-    _: AnyPrincipal,
+    _: Editor,
     format: Annotated[str, Query(description=", ".join(EXCHANGE_FORMATS))] = "kakehashi-tsv",
     target_lang: TargetLang = None,
 ) -> Response:
