@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from feeds import sanitize_html
 from service.api_keys import Principal
 from service.errors import Forbidden, NotFound
 from service.revisions import current_revision
@@ -156,7 +157,9 @@ def latest_translation(session: Session, article_id: str, lang: str) -> Translat
         revision=r.number,
         title=t.title,
         summary=t.summary,
-        body=t.body,
+        # The feeds' own sanitizer, so the API never serves markup a feed would strip.
+        body=sanitize_html(t.body) if t.format == "html" else t.body,
+        format="html" if t.format == "html" else "text",
         needs_review=t.needs_review,
         route=list(t.route),
         model=t.model,

@@ -29,6 +29,7 @@ from service.schemas import (
     GlossaryOut,
     GlossaryPatch,
     HistoryOut,
+    Storable,
     SuggestionOut,
     UsageOut,
 )
@@ -102,7 +103,9 @@ def list_entries(
     name: GlossaryPath,
     session: SessionDep,
     _: GlossaryReader,
-    q: Annotated[str | None, Query(max_length=200, description="search terms")] = None,
+    q: Annotated[
+        Annotated[str, Storable] | None, Query(max_length=200, description="search terms")
+    ] = None,
     status: Annotated[str | None, Query(pattern="^(draft|approved)$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,

@@ -239,3 +239,34 @@ def test_backfill_creates_only_missing_jobs(env: dict[str, str]) -> None:
     assert "1 jobs created" in first.stdout  # b-1 in de; en is queued, b-2 is retracted
     again = runner.invoke(app, ["backfill"], env=wider)
     assert "0 jobs created" in again.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--role", "partner", "--language", "xx"], "'xx' is not a configured language"),
+        (["--role", "partner", "--language", "en/../x"], "is not a configured language"),
+        (["--role", "partner", "--section", ""], "is not a section"),
+        (["--role", "partner", "--section", "a\x00b"], "is not a section"),
+        (["--role", "partner", "--section", "x" * 101], "is not a section"),
+        (["--role", "editor", "--language", "en"], "scope partner keys only"),
+        (["--role", "Admin"], "unknown role 'Admin'"),
+    ],
+)
+def test_keys_create_validates_its_arguments(
+    env: dict[str, str], args: list[str], message: str
+) -> None:
+    """Issue 11 (output safety, CLI): `keys create --language xx` was accepted."""
+    result = runner.invoke(app, ["keys", "create", "--name", "x", *args], env=env)
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+    listed = runner.invoke(app, ["keys", "list"], env=env)
+    assert listed.exit_code == 0 and " x " not in listed.stdout  # nothing was created
+
+
+def test_keys_create_accepts_configured_languages(env: dict[str, str]) -> None:
+    configured = {**env, "KAKEHASHI_TARGET_LANGUAGES": "en,pt-BR"}
+    for lang in ("en", "pt-BR", "ja"):
+        args = ["keys", "create", "--role", "partner", "--name", "p", "--language", lang]
+        result = runner.invoke(app, args, env=configured)
+        assert result.exit_code == 0, result.output
