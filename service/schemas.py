@@ -17,6 +17,7 @@ from pydantic import (
     AnyHttpUrl,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -32,6 +33,7 @@ _NOT_IN_A_LINE = re.compile(r"[\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069]")
 ARTICLE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$"
 ArticleId = Annotated[str, StringConstraints(pattern=ARTICLE_ID_PATTERN)]
 GLOSSARY_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,99}$"
+ENTRY_ID_PATTERN = r"^[0-9a-f]{1,32}$"
 GlossaryName = Annotated[str, StringConstraints(pattern=GLOSSARY_NAME_PATTERN)]
 LanguageCode = Annotated[str, StringConstraints(pattern=LANGUAGE_PATTERN)]
 
@@ -65,6 +67,23 @@ def _storable(value: str) -> str:
 
 
 Storable = AfterValidator(_storable)
+
+
+def _iso_datetime(value: object) -> object:
+    """Only an ISO 8601 string (or a datetime, from our own code): pydantic alone would also
+    take 0 or "1700000000" as seconds since 1970, which no CMS means."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date-time string with a UTC offset")
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            "must be an ISO 8601 date-time with a UTC offset, e.g. 2026-01-27T06:00:00+09:00"
+        ) from None
+
+
 Category = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), Storable
 ]
@@ -89,7 +108,7 @@ class ArticleContent(BaseModel):
     body: Annotated[str, StringConstraints(min_length=1)]
     format: Literal["text", "html"] = "text"
     url: AnyHttpUrl
-    published_at: AwareDatetime
+    published_at: Annotated[AwareDatetime, BeforeValidator(_iso_datetime)]
     categories: Annotated[list[Category], Field(max_length=50)] = []
     author: Annotated[str, StringConstraints(max_length=500)] | None = None
     summary: Annotated[str, StringConstraints(max_length=20_000)] | None = None
@@ -183,9 +202,12 @@ class GlossaryIn(BaseModel):
 
 
 class GlossaryPatch(BaseModel):
+    """Only the fields sent change; `categories: null` means every article, while a
+    description is a string (null is refused, not stored)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    description: Description | None = None
+    description: Description = ""
     categories: Annotated[list[Category], Field(max_length=100)] | None = None
 
 
@@ -307,7 +329,7 @@ class SuggestionOut(BaseModel):
 class AcceptSuggestionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    entry_id: Annotated[str, StringConstraints(max_length=32)]
+    entry_id: Annotated[str, StringConstraints(pattern=ENTRY_ID_PATTERN)]
     spelling: TermText
 
 

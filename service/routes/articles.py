@@ -42,7 +42,13 @@ def create_article(
     return out
 
 
-@router.put("/{article_id}", dependencies=WRITES, status_code=202, response_model=IngestOut)
+@router.put(
+    "/{article_id}",
+    dependencies=WRITES,
+    status_code=202,
+    response_model=IngestOut,
+    responses={200: {"description": "same content as before: no new work"}},
+)
 def replace_article(
     body: ArticleContent,
     runtime: RuntimeDep,

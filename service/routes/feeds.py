@@ -27,7 +27,10 @@ MAX_LIMIT = 200
 
 @router.get(
     "/feeds/{lang}.{fmt}",
-    responses={304: {"description": "not modified"}},
+    responses={
+        304: {"description": "not modified"},
+        400: {"description": "a `before` cursor this service did not make"},
+    },
     # The token is read inside `_serve` (one thread-pool trip), not by a dependency: declare
     # here the two ways to send it, a Bearer header or ?token= for plain feed readers.
     openapi_extra={"security": [{"bearer": []}, {"token": []}]},

@@ -18,6 +18,7 @@ from service.glossary_edits import EntryChange
 from service.glossary_import import ImportOutcome
 from service.routes._upload import read_upload
 from service.schemas import (
+    ENTRY_ID_PATTERN,
     GLOSSARY_NAME_PATTERN,
     AcceptSuggestionIn,
     EntryChangeOut,
@@ -38,7 +39,7 @@ from service.settings import LANGUAGE_PATTERN
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/glossaries", tags=["glossaries"])
 GlossaryPath = Annotated[str, Path(pattern=GLOSSARY_NAME_PATTERN)]
-EntryPath = Annotated[str, Path(pattern=r"^[0-9a-f]{1,32}$")]
+EntryPath = Annotated[str, Path(pattern=ENTRY_ID_PATTERN)]
 IfMatch = Annotated[str | None, Header(description="the entry's ETag, required to change it")]
 TargetLang = Annotated[str | None, Query(pattern=LANGUAGE_PATTERN)]
 MAX_IMPORT_BYTES = 5_000_000
