@@ -9,8 +9,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from service import outbox, signing
+from service import cache, outbox, signing
 from service.api_keys import Principal, authenticate
 from service.db import session_scope
 from service.errors import Forbidden, Unauthorized
@@ -125,12 +126,14 @@ GlossaryReader = Annotated[Principal, Depends(require("publisher", "editor"))]
 
 
 async def check_signature(request: Request, runtime: RuntimeDep) -> None:
-    """With KAKEHASHI_WEBHOOK_SECRET set, refuse article writes without a valid signature."""
+    """With KAKEHASHI_WEBHOOK_SECRET set, refuse article writes without a valid signature, and
+    a signature seen before (a replay)."""
     secret = runtime.settings.webhook_secret
     if secret is None:
         return
     body = await request.body()
-    try:
+
+    def verify() -> None:  # in the thread pool: remembering the signature is a Redis call
         signing.verify(
             secret.get_secret_value(),
             request.headers.get(signing.HEADER),
@@ -138,9 +141,15 @@ async def check_signature(request: Request, runtime: RuntimeDep) -> None:
             request.url.path,
             body,
             time.time(),
+            first_seen=lambda digest: cache.first_sight(
+                runtime.redis, digest, signing.REMEMBER_SECONDS
+            ),
         )
+
+    try:
+        await run_in_threadpool(verify)
     except signing.SignatureError as exc:
-        raise Unauthorized(str(exc), code="bad_signature", challenge=None) from exc
+        raise Unauthorized(str(exc), code=exc.code, challenge=None) from exc
 
 
 Signed = Depends(check_signature)
