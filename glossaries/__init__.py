@@ -6,7 +6,7 @@ Pure: no I/O beyond reading the package's own data files, and nothing else of ka
 from glossaries.exchange import GlossaryDiff, ImportResult, LineError, diff, export, parse
 from glossaries.kana import Suggestion, fold, katakana_words, suggest_variants
 from glossaries.matching import Match, Matcher
-from glossaries.model import Entry, Glossary
+from glossaries.model import Entry, Glossary, forbidden_character
 from glossaries.shipped import shipped_glossaries
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "diff",
     "export",
     "fold",
+    "forbidden_character",
     "katakana_words",
     "parse",
     "shipped_glossaries",

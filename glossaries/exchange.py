@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from glossaries._language import DEFAULT_TARGETS, language_code
-from glossaries.model import STATUSES, Entry, Glossary, entry_id
+from glossaries.model import STATUSES, Entry, Glossary, entry_id, forbidden_character
 
 __all__ = ["FORMATS", "GlossaryDiff", "ImportResult", "LineError", "diff", "export", "parse"]
 
@@ -83,9 +83,31 @@ def _rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
             return
         except csv.Error as error:
             raise _SyntaxError(line, f"unreadable {_name(delimiter)}: {error}") from None
-        cells = [cell.strip() for cell in cells]
+        cells = [_unguard(cell.strip()) for cell in cells]
         if any(cells):
             yield line, cells
+
+
+# A cell starting with one of these is a formula to a spreadsheet (OWASP's CSV injection list).
+_FORMULA_STARTS = frozenset("=+-@\t\r")
+
+
+def _unguard(cell: str) -> str:
+    """Undo :func:`_guard`: our exports put ``'`` before a cell a spreadsheet would run."""
+    if len(cell) > 1 and cell[0] == "'" and cell[1] in _FORMULA_STARTS:
+        return cell[1:]
+    return cell
+
+
+def _unstorable(text: str) -> list[LineError]:
+    """One error per line holding a character no glossary text may hold (NUL, other control
+    characters, bidi overrides): nothing of such a file is imported."""
+    errors = []
+    for number, line in enumerate(text.split("\n"), 1):
+        found = forbidden_character(line.rstrip("\r"))
+        if found is not None:
+            errors.append(LineError(number, f"holds {found}, a character glossaries refuse"))
+    return errors
 
 
 class _SyntaxError(Exception):
@@ -275,6 +297,9 @@ def parse(
     DeepL); problems in the text itself come back as ``ImportResult.errors``.
     """
     text = text.removeprefix("\ufeff")
+    refused = _unstorable(text)
+    if refused:
+        return ImportResult([], refused, format)
     if format == "auto":
         detected = detect(text)
         if detected is None:
@@ -322,11 +347,30 @@ def _flag(value: bool) -> str:
     return "true" if value else ""
 
 
+def _guard(cell: str) -> str:
+    """The cell as a spreadsheet shows it but never runs it: ``'`` before a formula start."""
+    return f"'{cell}" if cell[:1] in _FORMULA_STARTS else cell
+
+
+class _GuardedWriter:
+    """csv.writer whose every cell goes through :func:`_guard` (header cells are ours)."""
+
+    def __init__(self, buffer: io.StringIO, delimiter: str) -> None:
+        self._writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+
+    def writerow(self, cells: Sequence[str]) -> None:
+        self._writer.writerow([_guard(cell) for cell in cells])
+
+
 def export(glossary: Glossary, *, format: str, target_lang: str | None = None) -> str:
-    """Write ``glossary`` in ``format``; entries keep the glossary's order."""
+    """Write ``glossary`` in ``format``; entries keep the glossary's order.
+
+    Cells that a spreadsheet would execute (starting with ``= + - @``, a tab or a carriage
+    return) get a leading ``'`` (the OWASP CSV injection rule); :func:`parse` removes it again,
+    so an export imports back unchanged."""
     family, delimiter = _split(format)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    writer = _GuardedWriter(buffer, delimiter)
     if family == "deepl":
         lang = _required_target(target_lang)
         for entry in glossary.approved():

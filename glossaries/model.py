@@ -4,14 +4,29 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-__all__ = ["STATUSES", "Entry", "Glossary", "entry_id"]
+__all__ = ["STATUSES", "Entry", "Glossary", "entry_id", "forbidden_character"]
 
 STATUSES = ("draft", "approved")
+
+# What no glossary text may hold: characters no store or feed can carry (PostgreSQL text refuses
+# NUL; XML 1.0 refuses the other C0 controls, lone surrogates, U+FFFE and U+FFFF), C1 controls,
+# and the bidi embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069), which
+# would reorder the words of every title a term is put into.
+_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
+)
+
+
+def forbidden_character(text: str) -> str | None:
+    """The first character of ``text`` that glossary text may not hold, as ``U+XXXX``."""
+    found = _FORBIDDEN.search(text)
+    return None if found is None else f"U+{ord(found[0]):04X}"
 
 
 def entry_id(source: str) -> str:

@@ -7,6 +7,7 @@ low-entropy secrets; these have none to protect).
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,9 +15,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from glossaries import forbidden_character
+from service.settings import LANGUAGE_PATTERN
 from service.tables import ApiKey, utcnow
 
 ROLES = ("publisher", "editor", "partner", "admin")
+_LANGUAGE = re.compile(LANGUAGE_PATTERN)
 
 
 class KeyProblem(ValueError):
@@ -58,6 +62,18 @@ def create_key(
     name = name.strip()
     if not name or len(name) > 200:
         raise KeyProblem("a key needs a name of 1 to 200 characters")
+    if forbidden_character(name):
+        raise KeyProblem(f"the name holds {forbidden_character(name)}, a control character")
+    languages = [lang.strip() for lang in languages or ()]
+    for lang in languages:
+        if not _LANGUAGE.match(lang):
+            raise KeyProblem(f"{lang!r} is not a language code such as en or pt-BR")
+    sections = [section.strip() for section in sections or ()]
+    for section in sections:
+        if not section or len(section) > 100 or forbidden_character(section):
+            raise KeyProblem(
+                f"{section!r} is not a section: 1 to 100 characters, no control characters"
+            )
     token = f"kh_{role[:3]}_{secrets.token_urlsafe(32)}"
     row = ApiKey(
         name=name,

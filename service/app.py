@@ -73,7 +73,12 @@ def create_app(
     )
     if runtime is not None:
         app.state.runtime = runtime
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    import_limit = max(settings.max_body_bytes, glossaries.IMPORT_BODY_BYTES)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        overrides=[(glossaries.IMPORT_PATH, import_limit)],
+    )
     install_handlers(app)
     install_docs(app)
     routers = (

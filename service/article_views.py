@@ -1,11 +1,18 @@
-"""Read models: articles and jobs as the API shows them."""
+"""Read models: articles and jobs as the API shows them, within the reading key's scope.
+
+A key with languages or sections (a scoped partner) reads only articles in its sections, only
+its languages' jobs and translations; a partner without `include_needs_review` never reads a
+translation flagged for review (as in its feeds). Outside the scope: `Forbidden`, naming why.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from service.errors import NotFound
+from feeds import sanitize_html
+from service.api_keys import Principal
+from service.errors import Forbidden, NotFound
 from service.revisions import current_revision
 from service.schemas import ArticleOut, JobOut, LanguageStatus, TranslationOut
 from service.tables import Article, Job, Revision, Translation
@@ -28,22 +35,42 @@ def job_out(job: Job, revision_number: int) -> JobOut:
     )
 
 
-def get_job(session: Session, job_id: str) -> JobOut:
+def _check_language(reader: Principal | None, lang: str) -> None:
+    if reader is not None and not reader.may_read_language(lang):
+        raise Forbidden(f"this key does not cover language {lang!r}")
+
+
+def _check_sections(reader: Principal | None, categories: list[str]) -> None:
+    if reader is None or reader.role == "admin" or reader.sections is None:
+        return
+    if not any(reader.may_read_section(c) for c in categories):
+        raise Forbidden("this key does not cover the article's sections")
+
+
+def get_job(session: Session, job_id: str, reader: Principal | None = None) -> JobOut:
     row = session.execute(
-        select(Job, Revision.number)
+        select(Job, Revision.number, Revision.categories)
         .join(Revision, Revision.id == Job.revision_id)
         .where(Job.id == job_id)
     ).first()
     if row is None:
         raise NotFound(f"no job {job_id}")
-    return job_out(row[0], row[1])
+    job, number, categories = row
+    _check_language(reader, job.target_lang)
+    _check_sections(reader, list(categories))
+    return job_out(job, number)
 
 
-def article_out(session: Session, article: Article) -> ArticleOut:
+def article_out(session: Session, article: Article, reader: Principal | None = None) -> ArticleOut:
     revision = current_revision(session, article)
-    jobs = list(
-        session.scalars(select(Job).where(Job.revision_id == revision.id).order_by(Job.target_lang))
-    )
+    _check_sections(reader, list(revision.categories))
+    jobs = [
+        job
+        for job in session.scalars(
+            select(Job).where(Job.revision_id == revision.id).order_by(Job.target_lang)
+        )
+        if reader is None or reader.may_read_language(job.target_lang)
+    ]
     translations = {
         t.lang: (t, number)
         for t, number in session.execute(
@@ -78,11 +105,34 @@ def article_out(session: Session, article: Article) -> ArticleOut:
     )
 
 
-def get_article(session: Session, article_id: str) -> ArticleOut:
+def get_article(session: Session, article_id: str, reader: Principal | None = None) -> ArticleOut:
     article = session.get(Article, article_id)
     if article is None:
         raise NotFound(f"no article {article_id}")
-    return article_out(session, article)
+    return article_out(session, article, reader)
+
+
+def translation_for(
+    session: Session, article_id: str, lang: str, reader: Principal | None = None
+) -> TranslationOut:
+    """The newest translation a key may read: its language, its sections, and (for a partner
+    without `include_needs_review`) only when it is not flagged, as in its feeds."""
+    _check_language(reader, lang)
+    found = latest_translation(session, article_id, lang)
+    if found is None:
+        raise NotFound(f"no {lang} translation of article {article_id}")
+    _check_sections(reader, found.categories)
+    if (
+        found.needs_review
+        and reader is not None
+        and reader.role == "partner"
+        and not reader.include_needs_review
+    ):
+        raise NotFound(
+            f"no reviewed {lang} translation of article {article_id} yet (this key does not "
+            "see translations flagged for review)"
+        )
+    return found
 
 
 def latest_translation(session: Session, article_id: str, lang: str) -> TranslationOut | None:
@@ -107,7 +157,9 @@ def latest_translation(session: Session, article_id: str, lang: str) -> Translat
         revision=r.number,
         title=t.title,
         summary=t.summary,
-        body=t.body,
+        # The feeds' own sanitizer, so the API never serves markup a feed would strip.
+        body=sanitize_html(t.body) if t.format == "html" else t.body,
+        format="html" if t.format == "html" else "text",
         needs_review=t.needs_review,
         route=list(t.route),
         model=t.model,

@@ -12,7 +12,12 @@ from dataclasses import dataclass
 
 import redis
 
-from service.redis_keys import feed_generation_key, feed_key, sentence_key
+from service.redis_keys import (
+    feed_generation_key,
+    feed_key,
+    sentence_key,
+    signature_seen_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -105,3 +110,16 @@ class FeedCache:
             self._client.incr(feed_generation_key(lang))
         except redis.RedisError as exc:
             log.warning("feed cache invalidation failed for %s: %s", lang, exc)
+
+
+def first_sight(client: redis.Redis[bytes], digest: str, ttl_seconds: int) -> bool:
+    """True the first time a webhook signature is seen within `ttl_seconds` (SET NX with a TTL:
+    one atomic step, so two API processes racing on one replay let only one through).
+
+    With Redis unreachable the signature is let through and the failure logged: the timestamp
+    still bounds a replay to minutes, and article writes must not stop because a cache did."""
+    try:
+        return bool(client.set(signature_seen_key(digest), b"1", nx=True, ex=ttl_seconds))
+    except redis.RedisError as exc:
+        log.warning("cannot record a webhook signature, replays are not checked: %s", exc)
+        return True

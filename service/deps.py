@@ -9,8 +9,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from service import outbox, signing
+from service import cache, outbox, signing
 from service.api_keys import Principal, authenticate
 from service.db import session_scope
 from service.errors import Forbidden, Unauthorized
@@ -44,14 +45,20 @@ def get_session(runtime: RuntimeDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def _token(request: Request) -> str | None:
+def _token(request: Request, *, query_token: bool) -> str | None:
     header = request.headers.get("authorization")
     if header:
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
             raise Unauthorized("use 'Authorization: Bearer <token>'")
         return value.strip()
-    return request.query_params.get("token")
+    if "token" in request.query_params:
+        if not query_token:
+            # A token in a URL ends up in logs, histories and Referer headers: only feed readers,
+            # which cannot send headers, may put it there.
+            raise Unauthorized("?token= is accepted on feeds only; send 'Authorization: Bearer'")
+        return request.query_params.get("token")
+    return None
 
 
 # Declares the bearer scheme in the OpenAPI schema of every route that needs a token, so /docs
@@ -63,20 +70,27 @@ BEARER = HTTPBearer(
 )
 
 
-def get_principal(
-    request: Request,
-    runtime: RuntimeDep,
-    _scheme: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None,
-) -> Principal:
-    """The key behind the request's token (Bearer header, or ?token= for feed readers)."""
-    token = _token(request)
+def principal_of(request: Request, runtime: Runtime, *, query_token: bool = False) -> Principal:
+    """The key behind the request's token: a Bearer header, or ?token= where `query_token`
+    (the feed and article-page routes, for readers that cannot send headers)."""
+    token = _token(request, query_token=query_token)
     if not token:
-        raise Unauthorized("a token is required (Bearer header or ?token=)")
+        where = "Bearer header or ?token=" if query_token else "'Authorization: Bearer <token>'"
+        raise Unauthorized(f"a token is required ({where})")
     with session_scope(runtime.sessions) as session:
         principal = authenticate(session, token)
     if principal is None:
         raise Unauthorized("unknown or revoked token")
     return principal
+
+
+def get_principal(
+    request: Request,
+    runtime: RuntimeDep,
+    _scheme: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None,
+) -> Principal:
+    """The key behind the request's Bearer token."""
+    return principal_of(request, runtime)
 
 
 def _a(phrase: str) -> str:
@@ -106,15 +120,20 @@ Publisher = Annotated[Principal, Depends(require("publisher"))]
 Partner = Annotated[Principal, Depends(require("partner"))]
 Editor = Annotated[Principal, Depends(require("editor"))]
 Reader = Annotated[Principal, Depends(require("publisher", "editor", "partner"))]
+# Partners read no glossary data at all (usage quotes articles outside their scope, history
+# names editors): reading glossaries is for the newsroom's own keys.
+GlossaryReader = Annotated[Principal, Depends(require("publisher", "editor"))]
 
 
 async def check_signature(request: Request, runtime: RuntimeDep) -> None:
-    """With KAKEHASHI_WEBHOOK_SECRET set, refuse article writes without a valid signature."""
+    """With KAKEHASHI_WEBHOOK_SECRET set, refuse article writes without a valid signature, and
+    a signature seen before (a replay)."""
     secret = runtime.settings.webhook_secret
     if secret is None:
         return
     body = await request.body()
-    try:
+
+    def verify() -> None:  # in the thread pool: remembering the signature is a Redis call
         signing.verify(
             secret.get_secret_value(),
             request.headers.get(signing.HEADER),
@@ -122,9 +141,15 @@ async def check_signature(request: Request, runtime: RuntimeDep) -> None:
             request.url.path,
             body,
             time.time(),
+            first_seen=lambda digest: cache.first_sight(
+                runtime.redis, digest, signing.REMEMBER_SECONDS
+            ),
         )
+
+    try:
+        await run_in_threadpool(verify)
     except signing.SignatureError as exc:
-        raise Unauthorized(str(exc), code="bad_signature", challenge=None) from exc
+        raise Unauthorized(str(exc), code=exc.code, challenge=None) from exc
 
 
 Signed = Depends(check_signature)

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import unquote_plus
 
-_TOKEN = re.compile(r"(token=)[^&\s\"']+", re.IGNORECASE)
+# A query parameter: its name (after ?, & or ;) and its value. The name is compared after
+# percent-decoding, as the server decodes it: `?%74oken=` authenticates like `?token=`.
+_PARAM = re.compile(r"(?:(?<=[?&;\s\"'])|^)(?P<name>[^=&;?\s\"'#]+)=(?P<value>[^&;\s\"'#]*)")
+_SECRET_NAMES = {"token"}
+
+
+def _hide(match: re.Match[str]) -> str:
+    if unquote_plus(match["name"]).strip().lower() in _SECRET_NAMES:
+        return f"{match['name']}=[redacted]"
+    return match[0]
 
 
 def redact(text: str) -> str:
-    return _TOKEN.sub(r"\1[redacted]", text)
+    return _PARAM.sub(_hide, text)
 
 
 class RedactTokens(logging.Filter):

@@ -10,6 +10,7 @@ DRAMATIQ_NAMESPACE = f"{NAMESPACE}:dramatiq"
 TRANSLATE_QUEUE = "translate"
 TRANSLATE_ACTOR = "translate_job"
 STATS_PREFIX = f"{NAMESPACE}:stats:"
+SIGNATURE_SEEN_PREFIX = f"{NAMESPACE}:sigseen:"
 SENTENCE_CACHE_HITS = "sentence_cache_hits"
 SENTENCE_CACHE_MISSES = "sentence_cache_misses"
 
@@ -32,3 +33,8 @@ def feed_key(lang: str, generation: int, variant: str) -> str:
 def stats_key(name: str) -> str:
     """A counter shown by /metrics."""
     return STATS_PREFIX + name
+
+
+def signature_seen_key(digest: str) -> str:
+    """A webhook signature already accepted (kept for the replay window)."""
+    return SIGNATURE_SEEN_PREFIX + digest

@@ -6,16 +6,18 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from glossaries import Entry
+from glossaries import Entry, forbidden_character
 from service.settings import LANGUAGE_PATTERN
 
 if TYPE_CHECKING:
     from service.tables import EntryRow, GlossaryRow
 
 from pydantic import (
+    AfterValidator,
     AnyHttpUrl,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -23,10 +25,15 @@ from pydantic import (
 )
 
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# In a one-line field (a title, a name) also: line breaks and tabs (become spaces), C1 and other
+# control characters, and the bidi embedding, override and isolate controls U+202A-U+202E and
+# U+2066-U+2069, which would let a title display reversed in feed readers.
+_LINE_BREAKS = re.compile(r"[\t\n\r\x0b\x0c\x85\u2028\u2029]+")
+_NOT_IN_A_LINE = re.compile(r"[\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069]")
 ARTICLE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$"
 ArticleId = Annotated[str, StringConstraints(pattern=ARTICLE_ID_PATTERN)]
-Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 GLOSSARY_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,99}$"
+ENTRY_ID_PATTERN = r"^[0-9a-f]{1,32}$"
 GlossaryName = Annotated[str, StringConstraints(pattern=GLOSSARY_NAME_PATTERN)]
 LanguageCode = Annotated[str, StringConstraints(pattern=LANGUAGE_PATTERN)]
 
@@ -40,6 +47,48 @@ def _strip_forbidden(value: object) -> object:
     return value
 
 
+def _one_line(value: object) -> object:
+    """A one-line field as feeds should show it: line breaks are spaces; control and bidi
+    override characters are dropped (a CMS sends what its editors paste)."""
+    if isinstance(value, str):
+        value = _LINE_BREAKS.sub(" ", _NOT_IN_A_LINE.sub("", value))
+    if isinstance(value, list):
+        return [_one_line(v) for v in value]
+    return value
+
+
+def _storable(value: str) -> str:
+    """Refuse (422) text no glossary may hold: NUL and other control characters, bidi
+    overrides. Refused, not stripped: an editor typed it and should see what was wrong."""
+    found = forbidden_character(value)
+    if found is not None:
+        raise ValueError(f"holds {found}, a control or bidi-override character")
+    return value
+
+
+Storable = AfterValidator(_storable)
+
+
+def _iso_datetime(value: object) -> object:
+    """Only an ISO 8601 string (or a datetime, from our own code): pydantic alone would also
+    take 0 or "1700000000" as seconds since 1970, which no CMS means."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date-time string with a UTC offset")
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            "must be an ISO 8601 date-time with a UTC offset, e.g. 2026-01-27T06:00:00+09:00"
+        ) from None
+
+
+Category = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), Storable
+]
+
+
 class ArticleContent(BaseModel):
     """What the CMS sends for an article (PUT takes the id from the path)."""
 
@@ -50,11 +99,16 @@ class ArticleContent(BaseModel):
     def _clean(cls, value: object) -> object:
         return _strip_forbidden(value)
 
+    @field_validator("title", "author", "categories", mode="before")
+    @classmethod
+    def _single_line(cls, value: object) -> object:
+        return _one_line(_strip_forbidden(value))
+
     title: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
     body: Annotated[str, StringConstraints(min_length=1)]
     format: Literal["text", "html"] = "text"
     url: AnyHttpUrl
-    published_at: AwareDatetime
+    published_at: Annotated[AwareDatetime, BeforeValidator(_iso_datetime)]
     categories: Annotated[list[Category], Field(max_length=50)] = []
     author: Annotated[str, StringConstraints(max_length=500)] | None = None
     summary: Annotated[str, StringConstraints(max_length=20_000)] | None = None
@@ -110,7 +164,7 @@ class IngestOut(BaseModel):
 class TranslateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: Annotated[str, StringConstraints(min_length=1, max_length=200_000)]
+    text: Annotated[str, StringConstraints(min_length=1, max_length=200_000), Storable]
     source: LanguageCode = Field(default="ja", alias="from")
     target: LanguageCode = Field(alias="to")
     glossary: bool = True
@@ -129,22 +183,31 @@ class ReadyOut(BaseModel):
     models: dict[str, Any]
 
 
-TermText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Rendering = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+TermText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Storable
+]
+Rendering = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), Storable
+]
+Description = Annotated[str, StringConstraints(max_length=2000), Storable]
+Note = Annotated[str, StringConstraints(max_length=5000), Storable]
 
 
 class GlossaryIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: GlossaryName
-    description: Annotated[str, StringConstraints(max_length=2000)] = ""
+    description: Description = ""
     categories: Annotated[list[Category], Field(max_length=100)] | None = None
 
 
 class GlossaryPatch(BaseModel):
+    """Only the fields sent change; `categories: null` means every article, while a
+    description is a string (null is refused, not stored)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    description: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    description: Description = ""
     categories: Annotated[list[Category], Field(max_length=100)] | None = None
 
 
@@ -172,7 +235,7 @@ class EntryIn(BaseModel):
     aliases: Annotated[list[TermText], Field(max_length=50)] = []
     do_not_translate: bool = False
     case_sensitive: bool = False
-    note: Annotated[str, StringConstraints(max_length=5000)] = ""
+    note: Note = ""
     status: Literal["draft", "approved"] = "approved"
 
     def to_entry(self) -> Entry:
@@ -195,7 +258,7 @@ class EntryPatch(BaseModel):
     aliases: Annotated[list[TermText], Field(max_length=50)] | None = None
     do_not_translate: bool | None = None
     case_sensitive: bool | None = None
-    note: Annotated[str, StringConstraints(max_length=5000)] | None = None
+    note: Note | None = None
     status: Literal["draft", "approved"] | None = None
 
 
@@ -266,7 +329,7 @@ class SuggestionOut(BaseModel):
 class AcceptSuggestionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    entry_id: Annotated[str, StringConstraints(max_length=32)]
+    entry_id: Annotated[str, StringConstraints(pattern=ENTRY_ID_PATTERN)]
     spelling: TermText
 
 
@@ -277,6 +340,7 @@ class TranslationOut(BaseModel):
     title: str
     summary: str | None
     body: str
+    format: Literal["text", "html"] = Field(description="html: sanitized like the feeds")
     needs_review: bool
     route: list[str]
     model: str

@@ -52,6 +52,11 @@ class Settings(BaseSettings):
         default="https://raw.githubusercontent.com/argosopentech/argospm-index/main/index.json",
         description="Argos-format package index (URL or file) for `models install ja:en`.",
     )
+    models_allow_private: bool = Field(
+        default=False,
+        description="Let `models install` download from loopback, private and link-local "
+        "addresses (an internal mirror).",
+    )
     target_languages: Annotated[tuple[str, ...], NoDecode] = Field(
         default=DEFAULT_TARGETS,
         description="Comma-separated languages every article is translated into.",
@@ -59,6 +64,10 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(
         default=None,
         description="When set, article writes must carry an HMAC signature made with it.",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="When set (16+ characters), /metrics needs `Authorization: Bearer` with it.",
     )
     max_body_bytes: int = Field(
         default=1_000_000, gt=0, description="Largest request body accepted, in bytes."
@@ -126,6 +135,13 @@ class Settings(BaseSettings):
     def _check_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 32:
             raise ValueError("the webhook secret needs at least 32 characters")
+        return value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _check_metrics_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("the metrics token needs at least 16 characters")
         return value
 
     @field_validator("websub_hubs", mode="before")

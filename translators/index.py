@@ -15,13 +15,15 @@ pair, and :func:`download` fetches an archive to disk with a size limit, after w
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
+import socket
 import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +33,7 @@ __all__ = [
     "ARGOS_INDEX_URL",
     "DEFAULT_MAX_BYTES",
     "IndexEntry",
+    "check_public",
     "download",
     "load_index",
     "resolve",
@@ -70,11 +73,90 @@ def _check_scheme(url: str) -> None:
         raise PackageError(f"{url}: only http(s) URLs are supported, not '{scheme or 'none'}'")
 
 
-def _open(url: str, timeout: float) -> urllib.request._UrlopenRet:
-    _check_scheme(url)
-    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
+Resolver = Callable[[str], Iterable[str]]
+
+
+def _resolve_host(host: str) -> list[str]:
     try:
-        response = urllib.request.urlopen(request, timeout=timeout)
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise PackageError(f"{host}: cannot resolve the host ({exc})") from exc
+    return [str(info[4][0]) for info in infos]
+
+
+def check_public(url: str, resolve_host: Resolver = _resolve_host) -> None:
+    """Refuse a URL whose host is, or resolves to, an address that is not public: loopback,
+    private (RFC 1918, unique-local), link-local (cloud metadata at 169.254.169.254), reserved,
+    multicast or unspecified. Every address the name resolves to is checked, so a name with one
+    public and one internal address is refused too.
+
+    The check resolves the name itself and the download resolves it again; a DNS server that
+    answers differently the second time (rebinding) is out of reach here, which is why operators
+    who need internal mirrors say so with --allow-private instead of the check guessing."""
+    host = urllib.parse.urlsplit(url).hostname
+    if not host:
+        raise PackageError(f"{url}: no host in the URL")
+    try:
+        addresses = [ipaddress.ip_address(host)]
+    except ValueError:
+        addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in resolve_host(host)]
+    if not addresses:
+        raise PackageError(f"{host}: the host has no address")
+    for address in addresses:
+        mapped = getattr(address, "ipv4_mapped", None)
+        if mapped is not None:
+            address = mapped
+        if not address.is_global or address.is_multicast:
+            raise PackageError(
+                f"{url}: {host} is a {_kind(address)} address ({address}); model downloads go "
+                "to public hosts only (allow internal ones with --allow-private or "
+                "KAKEHASHI_MODELS_ALLOW_PRIVATE=true)"
+            )
+
+
+def _kind(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    if address.is_loopback:
+        return "loopback"
+    if address.is_link_local:
+        return "link-local"
+    if address.is_private:
+        return "private"
+    return "non-public"
+
+
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only to an http(s) URL that passes the same checks as the first."""
+
+    def __init__(self, allow_private: bool) -> None:
+        self.allow_private = allow_private
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: object,
+        code: int,
+        msg: str,
+        headers: object,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        _check_url(newurl, self.allow_private)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)  # type: ignore[arg-type]
+
+
+def _check_url(url: str, allow_private: bool) -> None:
+    _check_scheme(url)
+    if not allow_private:
+        check_public(url)
+
+
+def _open(url: str, timeout: float, allow_private: bool = False) -> urllib.request._UrlopenRet:
+    _check_url(url, allow_private)
+    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
+    opener = urllib.request.build_opener(_CheckedRedirects(allow_private))
+    try:
+        response = opener.open(request, timeout=timeout)
+    except PackageError:
+        raise
     except urllib.error.HTTPError as exc:
         raise PackageError(f"{url}: HTTP {exc.code} {exc.reason}") from exc
     except urllib.error.URLError as exc:
@@ -132,11 +214,14 @@ def parse_index(data: object, where: str = "index") -> list[IndexEntry]:
     return entries
 
 
-def load_index(url_or_path: str | Path, *, timeout: float = 30.0) -> list[IndexEntry]:
-    """The translate packages of an argos-format index, from an http(s) URL or a local file."""
+def load_index(
+    url_or_path: str | Path, *, timeout: float = 30.0, allow_private: bool = False
+) -> list[IndexEntry]:
+    """The translate packages of an argos-format index, from an http(s) URL or a local file.
+    A URL must be on a public host unless ``allow_private``."""
     where = str(url_or_path)
     if isinstance(url_or_path, str) and _is_url(url_or_path):
-        with _open(url_or_path, timeout) as response:
+        with _open(url_or_path, timeout, allow_private) as response:
             raw = response.read(_MAX_INDEX_BYTES + 1)
         if len(raw) > _MAX_INDEX_BYTES:
             raise PackageError(f"{where}: index larger than {_MAX_INDEX_BYTES} bytes")
@@ -169,6 +254,7 @@ def download(
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress: Progress | None = None,
     timeout: float = 60.0,
+    allow_private: bool = False,
 ) -> Path:
     """Fetch ``url`` to ``dest`` (a file path, or an existing directory to put the URL's file
     name in); return the file's path.
@@ -176,15 +262,16 @@ def download(
     Writes to a temporary file beside the destination and renames it when complete, so an
     interrupted or refused download leaves nothing. ``progress(done, total)`` is called after
     each chunk (``total`` is None when the server sends no Content-Length). Refuses non-http(s)
-    URLs, HTTP errors, and bodies larger than ``max_bytes`` (announced or actual).
+    URLs, HTTP errors, and bodies larger than ``max_bytes`` (announced or actual), and (unless
+    ``allow_private``) hosts that are not public, before connecting and on every redirect.
     """
-    _check_scheme(url)
+    _check_url(url, allow_private)
     dest = Path(dest)
     if dest.is_dir():
         name = Path(urllib.parse.unquote(urllib.parse.urlsplit(url).path)).name
         dest = dest / (name or "package.argosmodel")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with _open(url, timeout) as response:
+    with _open(url, timeout, allow_private) as response:
         length = response.headers.get("Content-Length")
         total = int(length) if length and length.isdigit() else None
         if total is not None and total > max_bytes:

@@ -10,6 +10,7 @@ nothing behind and readers never see a half-written package.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import stat
 import tempfile
@@ -20,6 +21,7 @@ from pathlib import Path, PurePosixPath
 
 __all__ = [
     "MAX_MEMBERS",
+    "MAX_RATIO",
     "MAX_UNCOMPRESSED",
     "InstalledPackage",
     "PackageError",
@@ -34,6 +36,14 @@ PIVOT = "en"
 
 MAX_UNCOMPRESSED = 2 * 1024**3
 MAX_MEMBERS = 10_000
+# Model weights and tokenizers barely compress (int8/float weights, protobuf): real argos
+# packages expand about 1.1-2 times. A zip bomb expands hundreds of times; refuse anything over
+# MAX_RATIO, for the whole archive and for every member big enough to matter.
+MAX_RATIO = 20
+_RATIO_FLOOR = 1024**2
+# The only spelling of a language code in a package: it becomes part of a folder name, so it
+# is checked here and never taken verbatim from metadata.json (`"from_code": "ja/../../x"`).
+_CODE = re.compile(r"[a-z]{2,3}")
 _TOKENIZER_FILES = ("sentencepiece.model", "bpe.model")
 
 
@@ -66,6 +76,11 @@ def _parse_metadata(raw: bytes, where: str) -> dict[str, object]:
         value = data.get(field)
         if not isinstance(value, str) or not value.strip():
             raise PackageError(f"{where}: metadata.json lacks a '{field}' string")
+        if not _CODE.fullmatch(value):
+            raise PackageError(
+                f"{where}: metadata.json's '{field}' is {value[:40]!r}, not a language code "
+                "(2 or 3 lowercase letters)"
+            )
     return data
 
 
@@ -100,6 +115,31 @@ def _check_member(info: zipfile.ZipInfo, archive: Path) -> PurePosixPath:
     return path
 
 
+def _check_sizes(infos: list[zipfile.ZipInfo], archive: Path) -> None:
+    """Refuse zip bombs before extracting a byte. The declared sizes can be trusted as upper
+    bounds: zipfile never yields more than a member's declared `file_size` (and checks its CRC),
+    so what these checks allow is all extraction can write."""
+    total = sum(info.file_size for info in infos)
+    if total > MAX_UNCOMPRESSED:
+        raise PackageError(
+            f"{archive.name}: {total} bytes uncompressed exceeds the {MAX_UNCOMPRESSED} limit"
+        )
+    packed = max(1, archive.stat().st_size)
+    if total > _RATIO_FLOOR and total > packed * MAX_RATIO:
+        raise PackageError(
+            f"{archive.name}: expands {total // packed} times ({total} bytes from {packed}); "
+            f"the limit is {MAX_RATIO} (a zip bomb?)"
+        )
+    for info in infos:
+        if info.file_size > _RATIO_FLOOR and info.file_size > max(1, info.compress_size) * (
+            MAX_RATIO
+        ):
+            raise PackageError(
+                f"{archive.name}: member '{info.filename}' expands "
+                f"{info.file_size // max(1, info.compress_size)} times; the limit is {MAX_RATIO}"
+            )
+
+
 def _verify(zf: zipfile.ZipFile, archive: Path) -> tuple[str, dict[str, object]]:
     """Check the archive's structure; return its top folder and parsed metadata."""
     infos = zf.infolist()
@@ -107,11 +147,7 @@ def _verify(zf: zipfile.ZipFile, archive: Path) -> tuple[str, dict[str, object]]
         raise PackageError(f"{archive.name}: the archive is empty")
     if len(infos) > MAX_MEMBERS:
         raise PackageError(f"{archive.name}: {len(infos)} members (limit {MAX_MEMBERS})")
-    total = sum(info.file_size for info in infos)
-    if total > MAX_UNCOMPRESSED:
-        raise PackageError(
-            f"{archive.name}: {total} bytes uncompressed exceeds the {MAX_UNCOMPRESSED} limit"
-        )
+    _check_sizes(infos, archive)
     tops = {_check_member(info, archive).parts[0] for info in infos}
     if len(tops) != 1:
         raise PackageError(
@@ -130,8 +166,14 @@ def _verify(zf: zipfile.ZipFile, archive: Path) -> tuple[str, dict[str, object]]
     return top, metadata
 
 
-def install(archive: Path, models_dir: Path) -> InstalledPackage:
-    """Verify and install ``archive``; replace an installed package of the same pair."""
+def install(
+    archive: Path, models_dir: Path, *, expect: tuple[str, str] | None = None
+) -> InstalledPackage:
+    """Verify and install ``archive``; replace an installed package of the same pair.
+
+    The package lands in ``models_dir/translate-<from>_<to>``, built from the checked language
+    codes alone. ``expect`` (source, target) refuses a package of another pair (e.g. one an
+    index offered for ``ja:en``)."""
     archive = Path(archive)
     if not archive.is_file():
         raise PackageError(f"{archive}: no such file")
@@ -141,6 +183,11 @@ def install(archive: Path, models_dir: Path) -> InstalledPackage:
     try:
         with zipfile.ZipFile(archive) as zf:
             top, metadata = _verify(zf, archive)
+            if expect is not None and (metadata["from_code"], metadata["to_code"]) != expect:
+                raise PackageError(
+                    f"{archive.name}: a {metadata['from_code']}:{metadata['to_code']} package, "
+                    f"not the {expect[0]}:{expect[1]} one asked for"
+                )
             staging = Path(tempfile.mkdtemp(prefix=".installing-", dir=models_dir))
             try:
                 for info in zf.infolist():
@@ -151,7 +198,10 @@ def install(archive: Path, models_dir: Path) -> InstalledPackage:
     except zipfile.BadZipFile as exc:
         raise PackageError(f"{archive.name}: corrupt zip archive ({exc})") from exc
     package = _package_from(models_dir / top, metadata)
-    final = models_dir / package.code
+    final = models_dir / package.code  # translate-<from>_<to>, both checked by _parse_metadata
+    if final.resolve().parent != models_dir.resolve():  # belt and braces: never outside
+        shutil.rmtree(staging, ignore_errors=True)
+        raise PackageError(f"{archive.name}: refusing to install outside {models_dir}")
     try:
         old = find(models_dir, package.source, package.target)
         backup: Path | None = None

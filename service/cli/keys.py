@@ -34,10 +34,23 @@ def keys_create(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """Create a key and print its token once; only a hash is stored."""
-    from service.api_keys import KeyProblem, create_key
+    from service.api_keys import ROLES, KeyProblem, create_key
 
+    settings = settings_or_exit()
+    if role not in ROLES:
+        raise fail(f"unknown role {role!r}; choose one of {', '.join(ROLES)}", 2)
+    if role != "partner" and (language or section or include_needs_review):
+        raise fail("--language, --section and --include-needs-review scope partner keys only", 2)
+    configured = ("ja", *settings.target_languages)
+    for lang in language or ():
+        if lang not in configured:
+            raise fail(
+                f"{lang!r} is not a configured language; KAKEHASHI_TARGET_LANGUAGES has "
+                f"{', '.join(settings.target_languages)} (and ja, the originals)",
+                2,
+            )
     try:
-        with store_session(settings_or_exit()) as session:
+        with store_session(settings) as session:
             row, token = create_key(
                 session,
                 name=name,

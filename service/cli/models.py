@@ -22,7 +22,7 @@ models_app = typer.Typer(
 )
 
 
-def _download(url: str, dest_dir: Path) -> Path:
+def _download(url: str, dest_dir: Path, allow_private: bool) -> Path:
     from translators.index import download
 
     with Progress(
@@ -37,7 +37,7 @@ def _download(url: str, dest_dir: Path) -> Path:
         def advance(done: int, total: int | None) -> None:
             progress.update(task, completed=done, total=total)
 
-        return download(url, dest_dir, progress=advance)
+        return download(url, dest_dir, progress=advance, allow_private=allow_private)
 
 
 @models_app.command("install")
@@ -49,28 +49,39 @@ def models_install(
             "KAKEHASHI_MODEL_INDEX."
         ),
     ],
+    allow_private: Annotated[
+        bool,
+        typer.Option(
+            help="Also download from loopback, private and link-local addresses (an internal "
+            "mirror); default KAKEHASHI_MODELS_ALLOW_PRIVATE."
+        ),
+    ] = False,
 ) -> None:
     """Install an argos-format model package (verified before anything is written)."""
     from translators.index import load_index, resolve
     from translators.package import PackageError, install
 
     settings = settings_or_exit()
+    allow_private = allow_private or settings.models_allow_private
     models_dir = settings.resolved_models_dir
     models_dir.mkdir(parents=True, exist_ok=True)
     pair = re.fullmatch(r"([a-z]{2,3}):([a-z]{2,3})", source)
     try:
         with tempfile.TemporaryDirectory() as tmp:
+            expect = None
             if pair and not Path(source).exists():
-                entry = resolve(load_index(settings.model_index), pair[1], pair[2])
+                expect = (pair[1], pair[2])
+                index = load_index(settings.model_index, allow_private=allow_private)
+                entry = resolve(index, *expect)
                 err.print(f"{entry.code} {entry.version} from {entry.links[0]}")
-                archive = _download(entry.links[0], Path(tmp))
+                archive = _download(entry.links[0], Path(tmp), allow_private)
             elif source.startswith(("http://", "https://")):
-                archive = _download(source, Path(tmp))
+                archive = _download(source, Path(tmp), allow_private)
             else:
                 archive = Path(source)
                 if not archive.is_file():
                     raise fail(f"no such file: {source}")
-            package = install(archive, models_dir)
+            package = install(archive, models_dir, expect=expect)
     except PackageError as exc:
         raise fail(str(exc)) from exc
     console.print(

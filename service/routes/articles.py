@@ -6,7 +6,6 @@ from fastapi import APIRouter, Path, Response
 
 from service import article_views, publishing
 from service.deps import Publisher, Reader, RuntimeDep, SessionDep, Signed
-from service.errors import Forbidden, NotFound
 from service.schemas import (
     ARTICLE_ID_PATTERN,
     ArticleContent,
@@ -43,7 +42,13 @@ def create_article(
     return out
 
 
-@router.put("/{article_id}", dependencies=WRITES, status_code=202, response_model=IngestOut)
+@router.put(
+    "/{article_id}",
+    dependencies=WRITES,
+    status_code=202,
+    response_model=IngestOut,
+    responses={200: {"description": "same content as before: no new work"}},
+)
 def replace_article(
     body: ArticleContent,
     runtime: RuntimeDep,
@@ -67,9 +72,12 @@ def retract_article(
 
 
 @router.get("/{article_id}", response_model=ArticleOut)
-def get_article(session: SessionDep, _: Reader, article_id: str = ArticlePath) -> ArticleOut:
-    """An article with its per-language translation status."""
-    return article_views.get_article(session, article_id)
+def get_article(
+    session: SessionDep, principal: Reader, article_id: str = ArticlePath
+) -> ArticleOut:
+    """An article with its per-language translation status (a scoped key: its languages'
+    jobs of an article in its sections)."""
+    return article_views.get_article(session, article_id, principal)
 
 
 @router.get("/{article_id}/translations/{lang}", response_model=TranslationOut)
@@ -80,13 +88,4 @@ def get_translation(
     lang: str = Path(pattern=LANGUAGE_PATTERN),
 ) -> TranslationOut:
     """The newest translation of a published article in one language, with its report."""
-    if not principal.may_read_language(lang):
-        raise Forbidden(f"this key does not cover language {lang!r}")
-    found = article_views.latest_translation(session, article_id, lang)
-    if found is None:
-        raise NotFound(f"no {lang} translation of article {article_id}")
-    if principal.sections is not None and not any(
-        principal.may_read_section(c) for c in found.categories
-    ):
-        raise Forbidden("this key does not cover the article's sections")
-    return found
+    return article_views.translation_for(session, article_id, lang, principal)

@@ -16,7 +16,7 @@ import feeds as feed_render
 from service import feed_query
 from service.api_keys import Principal
 from service.db import session_scope
-from service.deps import RuntimeDep, get_principal, require_role
+from service.deps import RuntimeDep, principal_of, require_role
 from service.errors import Forbidden, NotFound
 from service.feed_query import FeedQuery
 from service.runtime import Runtime
@@ -27,7 +27,10 @@ MAX_LIMIT = 200
 
 @router.get(
     "/feeds/{lang}.{fmt}",
-    responses={304: {"description": "not modified"}},
+    responses={
+        304: {"description": "not modified"},
+        400: {"description": "a `before` cursor this service did not make"},
+    },
     # The token is read inside `_serve` (one thread-pool trip), not by a dependency: declare
     # here the two ways to send it, a Bearer header or ?token= for plain feed readers.
     openapi_extra={"security": [{"bearer": []}, {"token": []}]},
@@ -60,7 +63,7 @@ def _serve(
     limit: int,
     before: str | None,
 ) -> Response:
-    principal = require_role(get_principal(request, runtime), "partner")
+    principal = require_role(principal_of(request, runtime, query_token=True), "partner")
     if fmt not in feed_render.FORMATS:
         raise NotFound(f"no feed format {fmt!r}; use rss, atom or json")
     if lang != "ja" and lang not in runtime.settings.target_languages:

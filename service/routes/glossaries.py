@@ -1,8 +1,10 @@
-"""/v1/glossaries: editors' terms; reading needs any key, writing an editor key."""
+"""/v1/glossaries: editors' terms; reading needs a publisher or editor key (partners read no
+glossary data), writing and exporting an editor key."""
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
@@ -11,12 +13,13 @@ from starlette.concurrency import run_in_threadpool
 from glossaries.exchange import FORMATS as EXCHANGE_FORMATS
 from service import glossary_edits, glossary_import, glossary_store, term_index
 from service.db import session_scope
-from service.deps import AnyPrincipal, EditingDep, RuntimeDep, SessionDep
+from service.deps import EditingDep, Editor, GlossaryReader, RuntimeDep, SessionDep
 from service.errors import Invalid, Malformed, TooLarge
 from service.glossary_edits import EntryChange
 from service.glossary_import import ImportOutcome
 from service.routes._upload import read_upload
 from service.schemas import (
+    ENTRY_ID_PATTERN,
     GLOSSARY_NAME_PATTERN,
     AcceptSuggestionIn,
     EntryChangeOut,
@@ -28,6 +31,7 @@ from service.schemas import (
     GlossaryOut,
     GlossaryPatch,
     HistoryOut,
+    Storable,
     SuggestionOut,
     UsageOut,
 )
@@ -41,10 +45,14 @@ IF_MATCH_RESPONSES: dict[int | str, dict[str, Any]] = {
     428: {"description": "If-Match is missing"},
 }
 GlossaryPath = Annotated[str, Path(pattern=GLOSSARY_NAME_PATTERN)]
-EntryPath = Annotated[str, Path(pattern=r"^[0-9a-f]{1,32}$")]
+EntryPath = Annotated[str, Path(pattern=ENTRY_ID_PATTERN)]
 IfMatch = Annotated[str | None, Header(description="the entry's ETag, required to change it")]
 TargetLang = Annotated[str | None, Query(pattern=LANGUAGE_PATTERN)]
 MAX_IMPORT_BYTES = 5_000_000
+# The import's own request body limit (the body-size middleware's override for this route):
+# the file plus room for multipart framing; every other body keeps KAKEHASHI_MAX_BODY_BYTES.
+IMPORT_PATH = re.compile(r"^/v1/glossaries/[^/]+/import$")
+IMPORT_BODY_BYTES = MAX_IMPORT_BYTES + 64 * 1024
 
 
 def _change_out(change: EntryChange, response: Response | None = None) -> EntryChangeOut:
@@ -57,7 +65,7 @@ def _change_out(change: EntryChange, response: Response | None = None) -> EntryC
 
 
 @router.get("", response_model=list[GlossaryOut])
-def list_glossaries(session: SessionDep, _: AnyPrincipal) -> list[GlossaryOut]:
+def list_glossaries(session: SessionDep, _: GlossaryReader) -> list[GlossaryOut]:
     counts = glossary_store.entry_counts(session)
     return [GlossaryOut.of(g, counts.get(g.id, 0)) for g in glossary_store.list_glossaries(session)]
 
@@ -77,7 +85,7 @@ def create_glossary(body: GlossaryIn, session: SessionDep, editing: EditingDep) 
 
 
 @router.get("/{name}", response_model=GlossaryOut)
-def get_glossary(name: GlossaryPath, session: SessionDep, _: AnyPrincipal) -> GlossaryOut:
+def get_glossary(name: GlossaryPath, session: SessionDep, _: GlossaryReader) -> GlossaryOut:
     row = glossary_store.get_glossary(session, name)
     return GlossaryOut.of(row, glossary_store.entry_count(session, row))
 
@@ -105,8 +113,10 @@ def delete_glossary(name: GlossaryPath, session: SessionDep, editing: EditingDep
 def list_entries(
     name: GlossaryPath,
     session: SessionDep,
-    _: AnyPrincipal,
-    q: Annotated[str | None, Query(max_length=200, description="search terms")] = None,
+    _: GlossaryReader,
+    q: Annotated[
+        Annotated[str, Storable] | None, Query(max_length=200, description="search terms")
+    ] = None,
     status: Annotated[str | None, Query(pattern="^(draft|approved)$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -137,7 +147,7 @@ def get_entry(
     name: GlossaryPath,
     entry_id: EntryPath,
     session: SessionDep,
-    _: AnyPrincipal,
+    _: GlossaryReader,
     response: Response,
 ) -> EntryOut:
     glossary = glossary_store.get_glossary(session, name)
@@ -185,7 +195,7 @@ def delete_entry(
 
 @router.get("/{name}/entries/{entry_id}/history", response_model=list[HistoryOut])
 def entry_history(
-    name: GlossaryPath, entry_id: EntryPath, session: SessionDep, _: AnyPrincipal
+    name: GlossaryPath, entry_id: EntryPath, session: SessionDep, _: GlossaryReader
 ) -> list[HistoryOut]:
     glossary = glossary_store.get_glossary(session, name)
     rows = glossary_store.history(session, glossary, entry_id)
@@ -196,7 +206,7 @@ def entry_history(
 def glossary_history(
     name: GlossaryPath,
     session: SessionDep,
-    _: AnyPrincipal,
+    _: GlossaryReader,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[HistoryOut]:
     glossary = glossary_store.get_glossary(session, name)
@@ -206,7 +216,7 @@ def glossary_history(
 
 @router.get("/{name}/entries/{entry_id}/usage", response_model=list[UsageOut])
 def entry_usage(
-    name: GlossaryPath, entry_id: EntryPath, session: SessionDep, _: AnyPrincipal
+    name: GlossaryPath, entry_id: EntryPath, session: SessionDep, _: GlossaryReader
 ) -> list[UsageOut]:
     """The published articles, and the sentences in them, where the term occurs."""
     glossary = glossary_store.get_glossary(session, name)
@@ -218,7 +228,7 @@ def entry_usage(
 def list_suggestions(
     name: GlossaryPath,
     session: SessionDep,
-    _: AnyPrincipal,
+    _: GlossaryReader,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[SuggestionOut]:
     """Spellings in ingested articles that are probably variants of an entry (kana folding,
@@ -313,7 +323,7 @@ async def import_glossary(
 def export_glossary(
     name: GlossaryPath,
     session: SessionDep,
-    _: AnyPrincipal,
+    _: Editor,
     format: Annotated[str, Query(description=", ".join(EXCHANGE_FORMATS))] = "kakehashi-tsv",
     target_lang: TargetLang = None,
 ) -> Response:

@@ -13,7 +13,7 @@ router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
 @router.get("/{job_id}", response_model=JobOut)
 def get_job(
-    session: SessionDep, _: Reader, job_id: str = Path(pattern=r"^[0-9a-f]{32}$")
+    session: SessionDep, principal: Reader, job_id: str = Path(pattern=r"^[0-9a-f]{32}$")
 ) -> JobOut:
     """State of a job: queued, running, done, waiting-for-model, failed or cancelled."""
-    return article_views.get_job(session, job_id)
+    return article_views.get_job(session, job_id, principal)

@@ -1,15 +1,33 @@
-"""/metrics: Prometheus text format for operators (jobs, translations, cache, models)."""
+"""/metrics: Prometheus text format for operators (jobs, translations, cache, models).
+
+Open by default (it shows counts, no content); with KAKEHASHI_METRICS_TOKEN set it needs
+`Authorization: Bearer <that token>`, which Prometheus sends with its `authorization` option.
+"""
 
 from __future__ import annotations
 
+import hmac
+
 import redis
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse
 
 from service import article_views
 from service.deps import RuntimeDep, SessionDep
+from service.errors import Unauthorized
 
 router = APIRouter(tags=["health"])
+
+
+def _check_token(request: Request, runtime: RuntimeDep) -> None:
+    expected = runtime.settings.metrics_token
+    if expected is None:
+        return
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        given.strip().encode(), expected.get_secret_value().encode()
+    ):
+        raise Unauthorized("/metrics needs 'Authorization: Bearer <KAKEHASHI_METRICS_TOKEN>'")
 
 
 def _line(name: str, value: float, **labels: str) -> str:
@@ -19,7 +37,12 @@ def _line(name: str, value: float, **labels: str) -> str:
     return f"{name} {value}"
 
 
-@router.get("/metrics", response_class=PlainTextResponse)
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    dependencies=[Depends(_check_token)],
+    responses={401: {"description": "KAKEHASHI_METRICS_TOKEN is set and was not sent"}},
+)
 def metrics(runtime: RuntimeDep, session: SessionDep) -> PlainTextResponse:
     out = [
         "# HELP kakehashi_jobs Translation jobs by state and language.",

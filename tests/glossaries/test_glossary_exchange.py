@@ -263,3 +263,59 @@ def test_diff_by_source() -> None:
     )
     assert result
     assert not diff([keep], [keep])
+
+
+# Issue 11, row 8: exports wrote cells starting with = + - @ verbatim (formula injection).
+HOSTILE = Entry(
+    '=HYPERLINK("http://evil.example","x")',
+    {"en": "+cmd|' /C calc'!A0", "fr": "-2+3", "de": "@SUM(A1:A9)", "es": "plain"},
+    aliases=("@alias",),
+    note="=1+1",
+)
+
+
+@pytest.mark.parametrize("format", FORMATS)
+def test_export_prefixes_cells_a_spreadsheet_would_run(format: str) -> None:
+    import csv
+    import io
+
+    text = export(Glossary("g", (HOSTILE,)), format=format, target_lang="en")
+    delimiter = "\t" if format.endswith("tsv") else ","
+    cells = [cell for row in csv.reader(io.StringIO(text), delimiter=delimiter) for cell in row]
+    assert cells, text
+    for cell in cells:
+        assert cell[:1] not in ("=", "+", "-", "@", "\t", "\r"), (format, cell)
+    assert "'=HYPERLINK(" in text
+    assert "'+cmd|" in text
+
+
+@pytest.mark.parametrize("format", FORMATS)
+def test_guarded_export_imports_back_unchanged(format: str) -> None:
+    text = export(Glossary("g", (HOSTILE,)), format=format, target_lang="en")
+    parsed = parse(text, format=format, target_lang="en")
+    assert parsed.ok, parsed.errors
+    [entry] = parsed.entries
+    assert entry.source == HOSTILE.source
+    assert entry.targets["en"] == HOSTILE.targets["en"]
+    if format.startswith("kakehashi"):
+        assert entry == HOSTILE
+    elif format.startswith("aws"):
+        assert dict(entry.targets) == dict(HOSTILE.targets)
+
+
+@pytest.mark.parametrize(
+    ("text", "bad"),
+    [
+        ("瀬戸際外交\tbrink\x00manship\n", "U+0000"),
+        ("核\x01抑止\tdeterrence\n", "U+0001"),
+        ("抑止\t\u202eecnerretted\n", "U+202E"),
+        ("抑止\tdeter\u2066rence\n", "U+2066"),
+        ("抑止\tdeter\ufffe\n", "U+FFFE"),
+    ],
+)
+def test_import_refuses_characters_no_store_can_hold(text: str, bad: str) -> None:
+    """Row 7: a NUL in an imported file gave a 500 on PostgreSQL (or failed every article
+    using the term later)."""
+    result = parse("ok\tfine\n" + text, format="deepl-tsv", target_lang="en")
+    assert result.entries == []
+    assert result.errors == [LineError(2, f"holds {bad}, a character glossaries refuse")]

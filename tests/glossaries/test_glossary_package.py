@@ -18,6 +18,7 @@ def test_public_surface() -> None:
         "diff",
         "export",
         "fold",
+        "forbidden_character",
         "katakana_words",
         "parse",
         "shipped_glossaries",

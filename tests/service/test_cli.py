@@ -156,19 +156,34 @@ def test_models_install_from_url_and_index(
         )
     )
     try:
-        by_url = runner.invoke(
+        # Issue 11, row 2: a loopback URL is refused unless the operator allows it.
+        refused = runner.invoke(
             app, ["models", "install", f"{base}/translate-ja_en.argosmodel"], env=env
+        )
+        assert refused.exit_code == 1 and "loopback address" in refused.output
+        assert "--allow-private" in refused.output
+        assert json.loads(runner.invoke(app, ["models", "list", "--json"], env=env).stdout) == []
+        by_url = runner.invoke(
+            app,
+            ["models", "install", "--allow-private", f"{base}/translate-ja_en.argosmodel"],
+            env=env,
         )
         assert by_url.exit_code == 0, by_url.output
         runner.invoke(app, ["models", "remove", "ja:en"], env=env)
-        indexed = {**env, "KAKEHASHI_MODEL_INDEX": f"{base}/index.json"}
+        indexed = {
+            **env,
+            "KAKEHASHI_MODEL_INDEX": f"{base}/index.json",
+            "KAKEHASHI_MODELS_ALLOW_PRIVATE": "true",  # the setting does what the flag does
+        }
         by_pair = runner.invoke(app, ["models", "install", "ja:en"], env=indexed)
         assert by_pair.exit_code == 0, by_pair.output
         listed = json.loads(runner.invoke(app, ["models", "list", "--json"], env=env).stdout)
         assert [(p["source"], p["target"]) for p in listed] == [("ja", "en")]
         missing = runner.invoke(app, ["models", "install", "ja:xx"], env=indexed)
         assert missing.exit_code == 1 and "Traceback" not in missing.output
-        not_found = runner.invoke(app, ["models", "install", f"{base}/nope.argosmodel"], env=env)
+        not_found = runner.invoke(
+            app, ["models", "install", "--allow-private", f"{base}/nope.argosmodel"], env=env
+        )
         assert not_found.exit_code == 1 and "404" in not_found.output
     finally:
         server.shutdown()
@@ -239,3 +254,34 @@ def test_backfill_creates_only_missing_jobs(env: dict[str, str]) -> None:
     assert "1 jobs created" in first.stdout  # b-1 in de; en is queued, b-2 is retracted
     again = runner.invoke(app, ["backfill"], env=wider)
     assert "0 jobs created" in again.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--role", "partner", "--language", "xx"], "'xx' is not a configured language"),
+        (["--role", "partner", "--language", "en/../x"], "is not a configured language"),
+        (["--role", "partner", "--section", ""], "is not a section"),
+        (["--role", "partner", "--section", "a\x00b"], "is not a section"),
+        (["--role", "partner", "--section", "x" * 101], "is not a section"),
+        (["--role", "editor", "--language", "en"], "scope partner keys only"),
+        (["--role", "Admin"], "unknown role 'Admin'"),
+    ],
+)
+def test_keys_create_validates_its_arguments(
+    env: dict[str, str], args: list[str], message: str
+) -> None:
+    """Issue 11 (output safety, CLI): `keys create --language xx` was accepted."""
+    result = runner.invoke(app, ["keys", "create", "--name", "x", *args], env=env)
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+    listed = runner.invoke(app, ["keys", "list"], env=env)
+    assert listed.exit_code == 0 and " x " not in listed.stdout  # nothing was created
+
+
+def test_keys_create_accepts_configured_languages(env: dict[str, str]) -> None:
+    configured = {**env, "KAKEHASHI_TARGET_LANGUAGES": "en,pt-BR"}
+    for lang in ("en", "pt-BR", "ja"):
+        args = ["keys", "create", "--role", "partner", "--name", "p", "--language", lang]
+        result = runner.invoke(app, args, env=configured)
+        assert result.exit_code == 0, result.output

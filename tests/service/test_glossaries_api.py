@@ -31,13 +31,13 @@ def _glossary(client: TestClient, tokens: dict[str, str], name: str = "desk") ->
 def test_shipped_glossary_is_loaded_on_first_start(
     client: TestClient, tokens: dict[str, str]
 ) -> None:
-    listed = client.get("/v1/glossaries", headers=auth(tokens["partner"])).json()
+    listed = client.get("/v1/glossaries", headers=auth(tokens["publisher"])).json()
     security = next(g for g in listed if g["name"] == "security")
     assert security["entries"] >= 70
     found = client.get(
         "/v1/glossaries/security/entries",
         params={"q": "maskirovka"},
-        headers=auth(tokens["partner"]),
+        headers=auth(tokens["publisher"]),
     ).json()
     assert found["total"] == 1 and found["items"][0]["source"] == "マスカロフカ"
     assert "マスキロフカ" in found["items"][0]["aliases"]
@@ -65,7 +65,7 @@ def test_entry_lifecycle_with_etags_and_history(client: TestClient, tokens: dict
     current = client.get(url, headers=editor).json()
     assert current["targets"] == {"en": "brinksmanship"} and current["note"] == ENTRY["note"]
 
-    history = client.get(url + "/history", headers=auth(tokens["partner"])).json()
+    history = client.get(url + "/history", headers=auth(tokens["publisher"])).json()
     assert [h["action"] for h in history] == ["update", "create"]
     assert history[0]["before"]["targets"]["en"] == "brinkmanship"
     assert history[0]["after"]["targets"]["en"] == "brinksmanship"
@@ -111,7 +111,7 @@ def test_roles_and_bad_entries(client: TestClient, tokens: dict[str, str]) -> No
 
 
 def test_search_and_paging(client: TestClient, tokens: dict[str, str]) -> None:
-    reader = auth(tokens["partner"])
+    reader = auth(tokens["publisher"])
     page1 = client.get(
         "/v1/glossaries/security/entries", params={"limit": 10}, headers=reader
     ).json()
@@ -170,8 +170,13 @@ def test_import_validates_every_line_first(
         headers=editor,
     ).json()
     assert merged["changed"] == ["瀬戸際外交"]
+    for reader in ("partner", "publisher"):  # exports are for the glossary's editors
+        refused = client.get(
+            "/v1/glossaries/desk/export", params={"format": "aws-csv"}, headers=auth(tokens[reader])
+        )
+        assert refused.status_code == 403, reader
     exported = client.get(
-        "/v1/glossaries/desk/export", params={"format": "aws-csv"}, headers=auth(tokens["partner"])
+        "/v1/glossaries/desk/export", params={"format": "aws-csv"}, headers=editor
     )
     assert exported.status_code == 200
     rows = {row["ja"]: row for row in csv.DictReader(io.StringIO(exported.text))}

@@ -145,3 +145,82 @@ def test_extra_dirs_from_argos(tmp_path: Path) -> None:
     assert list_installed(models) == []
     found = find(models, "ja", "en", extra_dirs=[argos])
     assert found is not None and found.path.name == "translate-ja_en-1_0"
+
+
+# Issue 11, row 1: the install path came from metadata.json's codes, so a package saying
+# `"from_code": "ja_en/../../../X"` was written outside the models folder.
+@pytest.mark.parametrize(
+    "code",
+    ["ja_en/../../../escaped", "../../escaped", "ja/x", "JA", "j", "japanese", "", " ja", "ja\x00"],
+)
+def test_metadata_codes_never_build_a_path(tmp_path: Path, code: str) -> None:
+    members = _good_members()
+    meta = {"from_code": code, "to_code": "en", "package_version": "1.0"}
+    members["translate-ja_en-1_0/metadata.json"] = json.dumps(meta).encode()
+    archive = _zip(tmp_path / "evil.argosmodel", members)
+    models = tmp_path / "deep" / "er" / "models"
+    with pytest.raises(PackageError, match="from_code"):
+        install(archive, models)
+    _assert_clean(models)
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
+    assert written == ["deep", "deep/er", "deep/er/models", "evil.argosmodel"]
+
+
+def test_install_lands_in_the_folder_named_by_the_checked_pair(tmp_path: Path) -> None:
+    archive = _zip(tmp_path / "p.argosmodel", _good_members(top="whatever-the-zip-says"))
+    installed = install(archive, tmp_path / "models")
+    assert installed.path == tmp_path / "models" / "translate-ja_en"
+    assert [p.name for p in (tmp_path / "models").iterdir()] == ["translate-ja_en"]
+
+
+def test_install_refuses_a_package_of_another_pair_than_asked(tmp_path: Path) -> None:
+    archive = _zip(tmp_path / "p.argosmodel", _good_members())
+    with pytest.raises(PackageError, match="ja:en package, not the ja:zh one"):
+        install(archive, tmp_path / "models", expect=("ja", "zh"))
+    _assert_clean(tmp_path / "models")
+    assert install(archive, tmp_path / "models", expect=("ja", "en")).pair == "ja:en"
+
+
+# Issue 11, row 2: a 1.9 MB package that expanded to 1.6 GB was accepted. These bombs are
+# real deflated archives (a few KB) under the 2 GB absolute limit: only the ratio refuses them.
+def _bomb(path: Path, members: dict[str, bytes], zeros: int, name: str = "model/pad") -> Path:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for member, data in members.items():
+            zf.writestr(member, data)
+        with zf.open(f"translate-ja_en-1_0/{name}", "w") as out:
+            block = bytes(1 << 20)
+            for _ in range(zeros >> 20):
+                out.write(block)
+    return path
+
+
+def test_zip_bomb_refused_by_ratio(tmp_path: Path) -> None:
+    archive = _bomb(tmp_path / "bomb.argosmodel", _good_members(), 64 << 20)
+    assert archive.stat().st_size < 200_000
+    with pytest.raises(PackageError, match=r"expands \d+ times"):
+        install(archive, tmp_path / "models")
+    _assert_clean(tmp_path / "models")
+
+
+def test_one_bomb_member_in_a_big_honest_package_is_refused(tmp_path: Path) -> None:
+    """The archive as a whole looks honest (incompressible weights), one member does not."""
+    import os
+
+    members = {**_good_members(), "translate-ja_en-1_0/model/model.bin": os.urandom(3 << 20)}
+    archive = _bomb(tmp_path / "mixed.argosmodel", members, 32 << 20, name="vocab.txt")
+    with pytest.raises(PackageError, match=r"member 'translate-ja_en-1_0/vocab\.txt' expands"):
+        install(archive, tmp_path / "models")
+    _assert_clean(tmp_path / "models")
+
+
+def test_honest_compressible_package_installs(tmp_path: Path) -> None:
+    import os
+
+    members = {**_good_members(), "translate-ja_en-1_0/model/model.bin": os.urandom(2 << 20)}
+    members["translate-ja_en-1_0/model/shared_vocabulary.txt"] = b"".join(
+        f"\u2581token{i}\n".encode() for i in range(200_000)
+    )
+    with zipfile.ZipFile(tmp_path / "ok.argosmodel", "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    assert install(tmp_path / "ok.argosmodel", tmp_path / "models").pair == "ja:en"
