@@ -53,7 +53,9 @@ class Runtime:
         """Open everything; `engines` replaces the registry of installed models (tests pass one
         that records or wraps what the real engines are asked)."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        db_engine = db.make_engine(settings.resolved_database_url)
+        db_engine = db.make_engine(
+            settings.resolved_database_url, busy_timeout=settings.sqlite_busy_timeout
+        )
         sessions = db.make_sessionmaker(db_engine)
         if migrate:
             prepare_store(db_engine)

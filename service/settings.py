@@ -34,6 +34,11 @@ class Settings(BaseSettings):
         default=None,
         description="SQLAlchemy URL of the store of record; unset: SQLite file in the data dir.",
     )
+    sqlite_busy_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds a SQLite write waits for the write lock before answering 503.",
+    )
     redis_url: str | None = Field(
         default=None,
         description="Redis to use for cache and queue; unset: start an embedded Redis server.",
