@@ -73,7 +73,10 @@ class Settings(BaseSettings):
         default=5.0, gt=0, description="Seconds between outbox sweeps (re-send, model checks)."
     )
     job_lease_seconds: int = Field(
-        default=900, gt=0, description="A running job not finished in this time is run again."
+        default=45,
+        ge=3,
+        description="A running job renews its lease every third of this; a job whose worker "
+        "stopped renewing it (died) is run again once it runs out.",
     )
     max_attempts: int = Field(default=3, ge=1, description="Attempts before a job is failed.")
     cache_ttl_seconds: int = Field(

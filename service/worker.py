@@ -13,6 +13,9 @@ from service.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
+JOB_TIME_LIMIT_SECONDS = 900
+"""A job still running after this long is interrupted (and retried like a failure)."""
+
 
 def declare_actor(runtime: Runtime) -> None:
     """Register the translate actor on this runtime's broker, bound to this runtime."""
@@ -31,7 +34,8 @@ def declare_actor(runtime: Runtime) -> None:
             "max_retries": runtime.settings.max_attempts - 1,
             "min_backoff": 1_000,
             "max_backoff": 60_000,
-            "time_limit": runtime.settings.job_lease_seconds * 1000,
+            # The lease is renewed while a job runs, so it no longer bounds a job's time.
+            "time_limit": max(runtime.settings.job_lease_seconds, JOB_TIME_LIMIT_SECONDS) * 1000,
             "retry_when": lambda _retries, exc: isinstance(exc, RetryableJobError),
         },
     )
