@@ -62,7 +62,11 @@ def _slow(runtime: Runtime, delay: float) -> SlowEngine:
     real = runtime.engines.engine("en")
     assert real is not None and not isinstance(real, list)
     slow = SlowEngine(real, delay)  # type: ignore[arg-type]
-    runtime.engines.engine = lambda _lang: slow  # type: ignore[method-assign,assignment,return-value]
+
+    def engine(_target: str, _source: str = "ja") -> SlowEngine:
+        return slow
+
+    runtime.engines.engine = engine  # type: ignore[method-assign,assignment]
     return slow
 
 
