@@ -73,7 +73,11 @@ def create_app(
     )
     if runtime is not None:
         app.state.runtime = runtime
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        read_timeout=settings.body_read_timeout,
+    )
     install_handlers(app)
     install_docs(app)
     routers = (

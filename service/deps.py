@@ -68,14 +68,20 @@ def get_principal(
     runtime: RuntimeDep,
     _scheme: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None,
 ) -> Principal:
-    """The key behind the request's token (Bearer header, or ?token= for feed readers)."""
+    """The key behind the request's token (Bearer header, or ?token= for feed readers), within
+    the abuse limits of its client address and its key."""
+    address = request.client.host if request.client else "unknown"
+    limits = runtime.rate_limits
+    limits.request_from(address)  # 429 for an address over its limit or failing to log in
     token = _token(request)
     if not token:
         raise Unauthorized("a token is required (Bearer header or ?token=)")
     with session_scope(runtime.sessions) as session:
         principal = authenticate(session, token)
     if principal is None:
+        limits.failed_authentication(address)
         raise Unauthorized("unknown or revoked token")
+    limits.request_by_key(principal.key_id)
     return principal
 
 

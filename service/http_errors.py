@@ -62,6 +62,7 @@ _HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     406: "not_acceptable",
+    408: "request_timeout",
     409: "conflict",
     412: "precondition_failed",
     413: "too_large",
@@ -83,6 +84,7 @@ STATUSES: tuple[tuple[type[errors.DomainError], int], ...] = (
     (errors.PreconditionFailed, 412),
     (errors.Unauthorized, 401),
     (errors.Forbidden, 403),
+    (errors.TooManyRequests, 429),
 )
 
 
@@ -93,6 +95,8 @@ def status_of(exc: errors.DomainError) -> int:
 def headers_of(exc: errors.DomainError) -> dict[str, str] | None:
     if isinstance(exc, errors.PreconditionFailed):
         return {"ETag": exc.current}
+    if isinstance(exc, errors.TooManyRequests):
+        return {"Retry-After": str(exc.retry_after)}
     if isinstance(exc, errors.Unauthorized) and exc.challenge:
         return {"WWW-Authenticate": exc.challenge}
     return None

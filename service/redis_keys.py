@@ -12,6 +12,8 @@ TRANSLATE_ACTOR = "translate_job"
 SENTINEL_KEY = f"{NAMESPACE}:sentinel"
 """Written by the outbox sweeper and never expiring: when it is gone, Redis lost its data
 (FLUSHALL, a restart without persistence) and every queued job is sent again."""
+RATE_LIMIT_PREFIX = f"{NAMESPACE}:ratelimit"
+"""Counters of the abuse limits (`service.rate_limits`; the `limits` library adds the rest)."""
 STATS_PREFIX = f"{NAMESPACE}:stats:"
 SENTENCE_CACHE_HITS = "sentence_cache_hits"
 SENTENCE_CACHE_MISSES = "sentence_cache_misses"

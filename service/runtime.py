@@ -21,6 +21,7 @@ from service.cache import FeedCache, RedisSentenceCache
 from service.embedded_redis import EmbeddedRedis
 from service.engines import EngineRegistry
 from service.migrate import prepare_store
+from service.rate_limits import RateLimits
 from service.redis_keys import (
     DRAMATIQ_NAMESPACE,
     SENTENCE_CACHE_HITS,
@@ -32,6 +33,14 @@ from service.term_index import MatcherCache
 from service.websub import WebSubPublisher
 
 log = logging.getLogger(__name__)
+
+# Messages a worker had fetched (prefetched or running) when it died go back to the queue once
+# its broker heartbeat is this old, at the next "maintenance" a live worker runs. Dramatiq's
+# defaults (60 s, one command in a thousand) left a killed worker's prefetched jobs queued for
+# minutes (issue 11). A live worker stalled this long gets a duplicate message: harmless, as a
+# job is claimed once and a running job's lease is renewed.
+BROKER_HEARTBEAT_TIMEOUT_MS = 15_000
+BROKER_MAINTENANCE_CHANCE = 100_000  # per million broker commands: ~every 5 s per idle worker
 
 
 @dataclass
@@ -65,7 +74,12 @@ class Runtime:
             embedded = EmbeddedRedis(settings.data_dir)
             redis_url = embedded.url
         client = redis.Redis.from_url(redis_url, socket_timeout=10, health_check_interval=30)
-        broker = RedisBroker(url=redis_url, namespace=DRAMATIQ_NAMESPACE)  # type: ignore[no-untyped-call]
+        broker = RedisBroker(  # type: ignore[no-untyped-call]
+            url=redis_url,
+            namespace=DRAMATIQ_NAMESPACE,
+            heartbeat_timeout=BROKER_HEARTBEAT_TIMEOUT_MS,
+            maintenance_chance=BROKER_MAINTENANCE_CHANCE,
+        )
         runtime = cls(
             settings=settings,
             db_engine=db_engine,
@@ -90,6 +104,15 @@ class Runtime:
     @cached_property
     def matchers(self) -> MatcherCache:
         return MatcherCache()
+
+    @cached_property
+    def rate_limits(self) -> RateLimits:
+        return RateLimits(
+            self.redis,
+            per_key=self.settings.rate_limit_per_key,
+            per_ip=self.settings.rate_limit_per_ip,
+            failed_auth_per_ip=self.settings.rate_limit_failed_auth_per_ip,
+        )
 
     @cached_property
     def sentence_cache(self) -> RedisSentenceCache:

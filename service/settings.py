@@ -66,6 +66,24 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=1_000_000, gt=0, description="Largest request body accepted, in bytes."
     )
+    rate_limit_per_key: str = Field(
+        default="1200/minute",
+        description="Requests one API key may make (`N/second|minute|hour|day`); generous, "
+        "for partners polling every feed.",
+    )
+    rate_limit_per_ip: str = Field(
+        default="3000/minute", description="Requests with a token one client address may make."
+    )
+    rate_limit_failed_auth_per_ip: str = Field(
+        default="30/minute",
+        description="Failed authentications one client address may make before it is refused.",
+    )
+    body_read_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds a client may take to send a request body."
+    )
+    translate_max_chars: int = Field(
+        default=5000, gt=0, description="Longest text `POST /v1/translate` takes (else 413)."
+    )
     worker_threads: int = Field(
         default=2, ge=0, description="Worker threads inside `kakehashi serve` (0: none)."
     )
@@ -112,6 +130,17 @@ class Settings(BaseSettings):
     def _split_languages(cls, value: object) -> object:
         if isinstance(value, str):
             value = [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("rate_limit_per_key", "rate_limit_per_ip", "rate_limit_failed_auth_per_ip")
+    @classmethod
+    def _check_rate(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate like 100/minute: {value!r}") from exc
         return value
 
     @field_validator("webhook_secret")
