@@ -111,9 +111,7 @@ def cluster(
         database_url,
         KAKEHASHI_DATABASE_URL=database_url,
         KAKEHASHI_REDIS_URL=redis_url,
-        KAKEHASHI_TARGET_LANGUAGES="en",
-        KAKEHASHI_WORKER_THREADS="0",
-        **extra,
+        **{"KAKEHASHI_TARGET_LANGUAGES": "en", "KAKEHASHI_WORKER_THREADS": "0", **extra},
     )
     assert "KAKEHASHI_JOB_LEASE_SECONDS" not in env  # the default lease, as shipped
     database = db.make_engine(database_url)
