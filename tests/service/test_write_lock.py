@@ -133,3 +133,28 @@ def test_a_locked_database_answers_503_with_retry_after_and_stores_nothing(
         assert session.get(Article, "locked-1") is None
     again = client.post("/v1/articles", json=article("locked-1"), headers=auth(tokens["publisher"]))
     assert again.status_code == 202, again.text
+
+
+def test_an_unreachable_database_answers_503(
+    client: TestClient, runtime: Runtime, tokens: dict[str, str]
+) -> None:
+    """The database goes away under a running API (here: sessions now point at a port where
+    no PostgreSQL listens): requests answer 503 with Retry-After, not 500."""
+    from sqlalchemy import create_engine
+
+    from service import db
+
+    working = runtime.sessions
+    gone = create_engine("postgresql+psycopg://kakehashi:x@127.0.0.1:9/none")
+    runtime.sessions = db.make_sessionmaker(gone)
+    try:
+        refused = client.post(
+            "/v1/articles", json=article("away-1"), headers=auth(tokens["publisher"])
+        )
+    finally:
+        runtime.sessions = working
+        gone.dispose()
+    assert refused.status_code == 503, refused.text
+    assert int(refused.headers["retry-after"]) > 0
+    with runtime.sessions() as session:
+        assert session.get(Article, "away-1") is None
