@@ -40,7 +40,9 @@ log = logging.getLogger(__name__)
 # minutes (issue 11). A live worker stalled this long gets a duplicate message: harmless, as a
 # job is claimed once and a running job's lease is renewed.
 BROKER_HEARTBEAT_TIMEOUT_MS = 15_000
-BROKER_MAINTENANCE_CHANCE = 100_000  # per million broker commands: ~every 5 s per idle worker
+# Per million broker commands: an idle worker polling about once a second (worker_timeout
+# 1000 ms) runs maintenance every ~5 s. A faster idle poll needs proportionally less.
+BROKER_MAINTENANCE_CHANCE = 100_000
 
 
 @dataclass
