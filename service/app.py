@@ -78,6 +78,7 @@ def create_app(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
         overrides=[(glossaries.IMPORT_PATH, import_limit)],
+        read_timeout=settings.body_read_timeout,
     )
     install_handlers(app)
     install_docs(app)

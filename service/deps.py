@@ -72,7 +72,11 @@ BEARER = HTTPBearer(
 
 def principal_of(request: Request, runtime: Runtime, *, query_token: bool = False) -> Principal:
     """The key behind the request's token: a Bearer header, or ?token= where `query_token`
-    (the feed and article-page routes, for readers that cannot send headers)."""
+    (the feed and article-page routes, for readers that cannot send headers); within the abuse
+    limits of its client address and its key."""
+    address = request.client.host if request.client else "unknown"
+    limits = runtime.rate_limits
+    limits.request_from(address)  # 429 for an address over its limit or failing to log in
     token = _token(request, query_token=query_token)
     if not token:
         where = "Bearer header or ?token=" if query_token else "'Authorization: Bearer <token>'"
@@ -80,7 +84,9 @@ def principal_of(request: Request, runtime: Runtime, *, query_token: bool = Fals
     with session_scope(runtime.sessions) as session:
         principal = authenticate(session, token)
     if principal is None:
+        limits.failed_authentication(address)
         raise Unauthorized("unknown or revoked token")
+    limits.request_by_key(principal.key_id)
     return principal
 
 

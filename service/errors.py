@@ -84,3 +84,13 @@ class ModelMissing(Conflict):
     """No translation model is installed for the language pair asked for."""
 
     code = "model_missing"
+
+
+class TooManyRequests(DomainError):
+    """A rate limit was reached; `retry_after`: seconds until the caller may try again."""
+
+    code = "too_many_requests"
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -14,11 +14,15 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service import errors
+from service import db, errors
 
 log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 5
+"""What a client is told to wait when the database is locked or unreachable (503)."""
 
 
 class ApiError(Exception):
@@ -58,6 +62,7 @@ _HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     406: "not_acceptable",
+    408: "request_timeout",
     409: "conflict",
     412: "precondition_failed",
     413: "too_large",
@@ -79,6 +84,7 @@ STATUSES: tuple[tuple[type[errors.DomainError], int], ...] = (
     (errors.PreconditionFailed, 412),
     (errors.Unauthorized, 401),
     (errors.Forbidden, 403),
+    (errors.TooManyRequests, 429),
 )
 
 
@@ -89,6 +95,8 @@ def status_of(exc: errors.DomainError) -> int:
 def headers_of(exc: errors.DomainError) -> dict[str, str] | None:
     if isinstance(exc, errors.PreconditionFailed):
         return {"ETag": exc.current}
+    if isinstance(exc, errors.TooManyRequests):
+        return {"Retry-After": str(exc.retry_after)}
     if isinstance(exc, errors.Unauthorized) and exc.challenge:
         return {"WWW-Authenticate": exc.challenge}
     return None
@@ -117,6 +125,19 @@ def install_handlers(app: FastAPI) -> None:
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "error")
         return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
+
+    @app.exception_handler(sa_exc.SQLAlchemyError)
+    async def _database(request: Request, exc: sa_exc.SQLAlchemyError) -> JSONResponse:
+        # The session scope rolled back: a request answered with an error stored nothing.
+        if db.unavailable(exc):
+            log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+            return error_response(
+                503,
+                "database_unavailable",
+                "the database is busy or unreachable; nothing was stored, try again",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -8,13 +8,14 @@ whenever it cannot prove a message is still queued) is run once.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import dramatiq
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from service.db import session_scope
@@ -79,7 +80,9 @@ def translate_message(job_id: str) -> dramatiq.Message[None]:
     )
 
 
-def _claim(runtime: Runtime, job_id: str) -> bool:
+def _claim(runtime: Runtime, job_id: str) -> int | None:
+    """Take the job (one conditional UPDATE); returns this run's attempt number, the fencing
+    token every later write of this run must still match, or None when it is not claimable."""
     now = utcnow()
     lease = now + timedelta(seconds=runtime.settings.job_lease_seconds)
     with session_scope(runtime.sessions) as session:
@@ -101,10 +104,68 @@ def _claim(runtime: Runtime, job_id: str) -> bool:
                 error=None,
             )
         )
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return session.scalar(select(Job.attempts).where(Job.id == job_id))
 
 
-def _finish(runtime: Runtime, job_id: str, state: str, error: str | None = None) -> None:
+def _mine(job_id: str, attempt: int) -> ColumnElement[bool]:
+    """The job is still this run's: running, and not claimed again since (lease lost)."""
+    return and_(Job.id == job_id, Job.state == RUNNING, Job.attempts == attempt)
+
+
+class LeaseKeeper:
+    """Renews a running job's lease every lease/3 seconds while it runs (a heartbeat).
+
+    So the lease can be short (a dead worker's job runs again within a minute) and a slow job
+    is never run twice at once: only a worker that stops renewing loses its job. When a renewal
+    finds the job taken (its lease ran out during a long stall), `lost` is set and the run's
+    writes, fenced on the attempt number, change nothing.
+    """
+
+    def __init__(self, runtime: Runtime, job_id: str, attempt: int) -> None:
+        self._runtime, self._job_id, self._attempt = runtime, job_id, attempt
+        self._stop = threading.Event()
+        self.lost = False
+        self._thread = threading.Thread(
+            target=self._beat, name=f"kakehashi-lease-{job_id[:8]}", daemon=True
+        )
+
+    def __enter__(self) -> LeaseKeeper:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _beat(self) -> None:
+        seconds = self._runtime.settings.job_lease_seconds
+        while not self._stop.wait(seconds / 3):
+            try:
+                self.renew()
+            except Exception:  # a database hiccup: the next beat tries again
+                log.warning("could not renew the lease of job %s", self._job_id, exc_info=True)
+
+    def renew(self) -> bool:
+        now = utcnow()
+        lease = now + timedelta(seconds=self._runtime.settings.job_lease_seconds)
+        with session_scope(self._runtime.sessions) as session:
+            result = session.execute(
+                update(Job)
+                .where(_mine(self._job_id, self._attempt))
+                .values(lease_until=lease, updated_at=now)
+            )
+            renewed = bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        if not renewed:
+            self.lost = True
+            log.warning("job %s was taken over or cancelled while running", self._job_id)
+        return renewed
+
+
+def _finish(
+    runtime: Runtime, job_id: str, attempt: int, state: str, error: str | None = None
+) -> None:
     now = utcnow()
     with session_scope(runtime.sessions) as session:
         values: dict[str, object] = {"state": state, "updated_at": now, "lease_until": None}
@@ -114,24 +175,29 @@ def _finish(runtime: Runtime, job_id: str, state: str, error: str | None = None)
             values["error"] = error[:2000]
         if state == WAITING:
             values["attempts"] = Job.attempts - 1  # waiting for a model is not a failed attempt
-        session.execute(update(Job).where(Job.id == job_id).values(**values))
+        session.execute(update(Job).where(_mine(job_id, attempt)).values(**values))
 
 
 def run_job(runtime: Runtime, job_id: str) -> None:
-    if not _claim(runtime, job_id):
+    attempt = _claim(runtime, job_id)
+    if attempt is None:
         log.info("job %s is not claimable (done, cancelled or taken); skipping", job_id)
         return
     try:
-        _translate(runtime, job_id)
+        with LeaseKeeper(runtime, job_id, attempt):
+            _translate(runtime, job_id, attempt)
     except Exception as exc:
         log.exception("job %s failed", job_id)
-        with session_scope(runtime.sessions) as session:
-            job = session.get(Job, job_id)
-            attempts = job.attempts if job else runtime.settings.max_attempts
-        if attempts >= runtime.settings.max_attempts:
-            _finish(runtime, job_id, FAILED, f"{type(exc).__name__}: {exc}")
+        if attempt >= runtime.settings.max_attempts:
+            _finish(runtime, job_id, attempt, FAILED, f"{type(exc).__name__}: {exc}")
             return
-        _finish(runtime, job_id, QUEUED, f"attempt {attempts} failed: {type(exc).__name__}: {exc}")
+        _finish(
+            runtime,
+            job_id,
+            attempt,
+            QUEUED,
+            f"attempt {attempt} failed: {type(exc).__name__}: {exc}",
+        )
         raise RetryableJobError(str(exc)) from exc
 
 
@@ -169,16 +235,16 @@ def _load(runtime: Runtime, job_id: str) -> _Work | str | None:
         )
 
 
-def _translate(runtime: Runtime, job_id: str) -> None:
+def _translate(runtime: Runtime, job_id: str, attempt: int) -> None:
     work = _load(runtime, job_id)
     if work is None:
         return
     if isinstance(work, str):
-        _finish(runtime, job_id, CANCELLED, work)
+        _finish(runtime, job_id, attempt, CANCELLED, work)
         return
     engine = runtime.engines.engine(work.lang)
     if engine is None:
-        _finish(runtime, job_id, WAITING, f"no model installed for ja:{work.lang}")
+        _finish(runtime, job_id, attempt, WAITING, f"no model installed for ja:{work.lang}")
         return
     done = translate_article(
         work.title,
@@ -191,7 +257,9 @@ def _translate(runtime: Runtime, job_id: str) -> None:
         policy=runtime.settings.review_policy,
     )
     runtime.count_cache(done.cache_hits, done.cache_misses)
-    _store(runtime, job_id, work, done, _model_name(engine))
+    if not _store(runtime, job_id, attempt, work, done, _model_name(engine)):
+        log.warning("job %s: lease lost while translating; its result is dropped", job_id)
+        return
     runtime.feeds_changed(work.lang)
     log.info(
         "job %s done: %s -> %s (review=%s)", job_id, work.article_id, work.lang, done.needs_review
@@ -199,10 +267,19 @@ def _translate(runtime: Runtime, job_id: str) -> None:
 
 
 def _store(
-    runtime: Runtime, job_id: str, work: _Work, done: ArticleTranslation, model: str
-) -> None:
+    runtime: Runtime, job_id: str, attempt: int, work: _Work, done: ArticleTranslation, model: str
+) -> bool:
+    """Store the translation and mark the job done, only if the job is still this run's (the
+    job row's update comes first: it is the fence, and on SQLite it takes the write lock)."""
     now = utcnow()
     with session_scope(runtime.sessions) as session:
+        fenced = session.execute(
+            update(Job)
+            .where(_mine(job_id, attempt))
+            .values(state=DONE, finished_at=now, updated_at=now, lease_until=None, error=None)
+        )
+        if fenced.rowcount != 1:  # type: ignore[attr-defined]
+            return False
         row = session.scalars(
             select(Translation).where(
                 Translation.revision_id == work.revision_id, Translation.lang == work.lang
@@ -222,11 +299,7 @@ def _store(
         row.route = list(done.route)
         row.model = model
         row.updated_at = now
-        session.execute(
-            update(Job)
-            .where(Job.id == job_id)
-            .values(state=DONE, finished_at=now, updated_at=now, lease_until=None, error=None)
-        )
+    return True
 
 
 def _model_name(engine: Engine | Route) -> str:

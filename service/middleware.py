@@ -1,9 +1,12 @@
-"""Request body size limit as pure ASGI middleware: refuses early with 413, never buffers more."""
+"""Request body limits as pure ASGI middleware: a body over the size limit is refused early with
+413 (never buffered), and one that arrives too slowly is cut off with 408."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import time
 from collections.abc import Sequence
 
 from starlette.exceptions import HTTPException
@@ -17,14 +20,19 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, f"request body over the {max_bytes}-byte limit")
 
 
-def _too_large(max_bytes: int) -> tuple[dict[str, object], bytes]:
-    body = json.dumps(
-        {"error": {"code": "too_large", "message": f"request body over the {max_bytes}-byte limit"}}
-    )
+class BodyTooSlow(HTTPException):
+    """The body did not arrive within the read timeout (a slow-body connection held open)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(408, f"request body not received within {seconds:g} s")
+
+
+def _refusal(status: int, code: str, message: str) -> tuple[dict[str, object], bytes]:
+    body = json.dumps({"error": {"code": code, "message": message}})
     return (
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
@@ -36,17 +44,21 @@ def _too_large(max_bytes: int) -> tuple[dict[str, object], bytes]:
 
 class BodySizeLimit:
     """`max_bytes` for every request body, but for the paths of `overrides` (a pattern and its
-    own limit, e.g. the 5 MB glossary import)."""
+    own limit, e.g. the 5 MB glossary import); `read_timeout`: seconds the whole body may take
+    to arrive (uvicorn times out idle connections and caps header size, but not a body
+    trickling in)."""
 
     def __init__(
         self,
         app: ASGIApp,
         max_bytes: int,
         overrides: Sequence[tuple[re.Pattern[str], int]] = (),
+        read_timeout: float = 30.0,
     ) -> None:
         self.app = app
         self.default = max_bytes
         self.overrides = tuple(overrides)
+        self.read_timeout = read_timeout
 
     def limit_for(self, path: str) -> int:
         return next(
@@ -65,15 +77,23 @@ class BodySizeLimit:
                 except ValueError:
                     declared = -1
                 if declared > max_bytes:
-                    await self._refuse(send, max_bytes)
+                    await self._refuse(send, BodyTooLarge(max_bytes))
                     return
         seen = 0
         started = False
+        body_done = False
+        deadline = time.monotonic() + self.read_timeout
 
         async def limited_receive() -> Message:
-            nonlocal seen
-            message = await receive()
+            nonlocal seen, body_done
+            if body_done:  # after the body: waiting for a disconnect has no deadline
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), deadline - time.monotonic())
+            except TimeoutError:
+                raise BodyTooSlow(self.read_timeout) from None
             if message["type"] == "http.request":
+                body_done = not message.get("more_body", False)
                 seen += len(message.get("body", b""))
                 if seen > max_bytes:
                     raise BodyTooLarge(max_bytes)
@@ -87,11 +107,12 @@ class BodySizeLimit:
 
         try:
             await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLarge:
+        except (BodyTooLarge, BodyTooSlow) as exc:
             if not started:
-                await self._refuse(send, max_bytes)
+                await self._refuse(send, exc)
 
-    async def _refuse(self, send: Send, max_bytes: int) -> None:
-        start, body = _too_large(max_bytes)
+    async def _refuse(self, send: Send, exc: BodyTooLarge | BodyTooSlow) -> None:
+        code = "too_large" if isinstance(exc, BodyTooLarge) else "request_timeout"
+        start, body = _refusal(exc.status_code, code, str(exc.detail))
         await send(start)
         await send({"type": "http.response.body", "body": body})

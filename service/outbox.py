@@ -19,6 +19,7 @@ from sqlalchemy import and_, or_, select, update
 
 from service.db import session_scope
 from service.jobs import QUEUED, RUNNING, WAITING, translate_message
+from service.redis_keys import SENTINEL_KEY
 from service.tables import Job, utcnow
 
 if TYPE_CHECKING:
@@ -60,18 +61,25 @@ class Sweeper:
         self._redis_run_id: str | None = None
 
     def _redis_restarted(self) -> bool:
+        """Whether Redis restarted (a new run id) or lost its data (our sentinel key is gone:
+        FLUSHALL, a restart without persistence) since the last sweep: queued messages may be
+        gone. The first process to find the sentinel missing writes it again (SET NX), so one
+        sweeper re-sends, not all."""
         try:
             run_id = str(self._runtime.redis.info("server").get("run_id"))
+            lost = bool(self._runtime.redis.set(SENTINEL_KEY, run_id, nx=True))
         except redis.RedisError:
             return False
         restarted = self._redis_run_id is not None and run_id != self._redis_run_id
         self._redis_run_id = run_id
-        return restarted
+        return restarted or lost
 
     def sweep(self) -> SweepReport:
         runtime = self._runtime
         now = utcnow()
-        resend_before = now - timedelta(seconds=runtime.settings.job_lease_seconds)
+        # A queued message normally waits in Redis until a worker takes it (a lost Redis is
+        # caught above); only one never taken for this long is sent again.
+        resend_before = now - timedelta(seconds=max(runtime.settings.job_lease_seconds, 300))
         restarted = self._redis_restarted()
         resumed = 0
         with session_scope(runtime.sessions) as session:

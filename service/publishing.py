@@ -26,10 +26,12 @@ def publish(runtime: Runtime, article_id: str, content: ArticleContent, *, put: 
     for attempt in range(2):
         try:
             with db.session_scope(runtime.sessions) as session:
+                # Built before the first write: after a large import, building the matcher
+                # takes seconds, and on SQLite the write lock is held from the first write on.
+                matcher = runtime.matchers.for_categories(session, content.categories)
                 result = action(session, article_id, content, targets)
                 if result.created_revision:
                     revision = result.revision
-                    matcher = runtime.matchers.for_categories(session, revision.categories)
                     term_index.index_article(session, article_id, revision, matcher)
                     _send_after_commit(runtime, session, [job.id for job in result.jobs])
             break

@@ -21,6 +21,7 @@ from service.cache import FeedCache, RedisSentenceCache
 from service.embedded_redis import EmbeddedRedis
 from service.engines import EngineRegistry
 from service.migrate import prepare_store
+from service.rate_limits import RateLimits
 from service.redis_keys import (
     DRAMATIQ_NAMESPACE,
     SENTENCE_CACHE_HITS,
@@ -32,6 +33,16 @@ from service.term_index import MatcherCache
 from service.websub import WebSubPublisher
 
 log = logging.getLogger(__name__)
+
+# Messages a worker had fetched (prefetched or running) when it died go back to the queue once
+# its broker heartbeat is this old, at the next "maintenance" a live worker runs. Dramatiq's
+# defaults (60 s, one command in a thousand) left a killed worker's prefetched jobs queued for
+# minutes (issue 11). A live worker stalled this long gets a duplicate message: harmless, as a
+# job is claimed once and a running job's lease is renewed.
+BROKER_HEARTBEAT_TIMEOUT_MS = 15_000
+# Per million broker commands: an idle worker polls every 40 ms (service.worker.IDLE_POLL_MS,
+# ~25 commands/s), so one in a hundred runs maintenance about every 4 s.
+BROKER_MAINTENANCE_CHANCE = 10_000
 
 
 @dataclass
@@ -53,7 +64,9 @@ class Runtime:
         """Open everything; `engines` replaces the registry of installed models (tests pass one
         that records or wraps what the real engines are asked)."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        db_engine = db.make_engine(settings.resolved_database_url)
+        db_engine = db.make_engine(
+            settings.resolved_database_url, busy_timeout=settings.sqlite_busy_timeout
+        )
         sessions = db.make_sessionmaker(db_engine)
         if migrate:
             prepare_store(db_engine)
@@ -63,7 +76,12 @@ class Runtime:
             embedded = EmbeddedRedis(settings.data_dir)
             redis_url = embedded.url
         client = redis.Redis.from_url(redis_url, socket_timeout=10, health_check_interval=30)
-        broker = RedisBroker(url=redis_url, namespace=DRAMATIQ_NAMESPACE)  # type: ignore[no-untyped-call]
+        broker = RedisBroker(  # type: ignore[no-untyped-call]
+            url=redis_url,
+            namespace=DRAMATIQ_NAMESPACE,
+            heartbeat_timeout=BROKER_HEARTBEAT_TIMEOUT_MS,
+            maintenance_chance=BROKER_MAINTENANCE_CHANCE,
+        )
         runtime = cls(
             settings=settings,
             db_engine=db_engine,
@@ -88,6 +106,15 @@ class Runtime:
     @cached_property
     def matchers(self) -> MatcherCache:
         return MatcherCache()
+
+    @cached_property
+    def rate_limits(self) -> RateLimits:
+        return RateLimits(
+            self.redis,
+            per_key=self.settings.rate_limit_per_key,
+            per_ip=self.settings.rate_limit_per_ip,
+            failed_auth_per_ip=self.settings.rate_limit_failed_auth_per_ip,
+        )
 
     @cached_property
     def sentence_cache(self) -> RedisSentenceCache:

@@ -36,6 +36,11 @@ class Settings(BaseSettings):
         default=None,
         description="SQLAlchemy URL of the store of record; unset: SQLite file in the data dir.",
     )
+    sqlite_busy_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds a SQLite write waits for the write lock before answering 503.",
+    )
     redis_url: str | None = Field(
         default=None,
         description="Redis to use for cache and queue; unset: start an embedded Redis server.",
@@ -72,6 +77,24 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=1_000_000, gt=0, description="Largest request body accepted, in bytes."
     )
+    rate_limit_per_key: str = Field(
+        default="1200/minute",
+        description="Requests one API key may make (`N/second|minute|hour|day`); generous, "
+        "for partners polling every feed.",
+    )
+    rate_limit_per_ip: str = Field(
+        default="3000/minute", description="Requests with a token one client address may make."
+    )
+    rate_limit_failed_auth_per_ip: str = Field(
+        default="30/minute",
+        description="Failed authentications one client address may make before it is refused.",
+    )
+    body_read_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds a client may take to send a request body."
+    )
+    translate_max_chars: int = Field(
+        default=5000, gt=0, description="Longest text `POST /v1/translate` takes (else 413)."
+    )
     worker_threads: int = Field(
         default=2, ge=0, description="Worker threads inside `kakehashi serve` (0: none)."
     )
@@ -79,7 +102,10 @@ class Settings(BaseSettings):
         default=5.0, gt=0, description="Seconds between outbox sweeps (re-send, model checks)."
     )
     job_lease_seconds: int = Field(
-        default=900, gt=0, description="A running job not finished in this time is run again."
+        default=45,
+        ge=3,
+        description="A running job renews its lease every third of this; a job whose worker "
+        "stopped renewing it (died) is run again once it runs out.",
     )
     max_attempts: int = Field(default=3, ge=1, description="Attempts before a job is failed.")
     cache_ttl_seconds: int = Field(
@@ -128,6 +154,17 @@ class Settings(BaseSettings):
     def _split_languages(cls, value: object) -> object:
         if isinstance(value, str):
             value = [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("rate_limit_per_key", "rate_limit_per_ip", "rate_limit_failed_auth_per_ip")
+    @classmethod
+    def _check_rate(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate like 100/minute: {value!r}") from exc
         return value
 
     @field_validator("webhook_secret")

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 import glossaries
@@ -47,6 +48,7 @@ class MatcherCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._building = threading.Lock()
         self._cache: dict[tuple[tuple[int, int], ...], Matcher] = {}
 
     def for_categories(self, session: Session, categories: Sequence[str]) -> Matcher:
@@ -71,6 +73,17 @@ class MatcherCache:
             matcher = self._cache.get(chosen)
         if matcher is not None:
             return matcher
+        # One build at a time: after a large import every request misses at once, and a dozen
+        # threads building the same 20,000-term matcher starve (GIL) the one holding SQLite's
+        # write lock. The others wait here and take the built matcher.
+        with self._building:
+            with self._lock:
+                matcher = self._cache.get(chosen)
+            if matcher is not None:
+                return matcher
+            return self._build(session, chosen)
+
+    def _build(self, session: Session, chosen: tuple[tuple[int, int], ...]) -> Matcher:
         ids = [gid for gid, _ in chosen]
         entries = [
             to_entry(r)
@@ -116,6 +129,75 @@ def current_revisions(
     return [r for r in revisions if applicable(glossary, r.categories)]
 
 
+@dataclass
+class IndexPlan:
+    """Index rows of some entries, matched in every published article without writing: the
+    matching is the slow part, so it runs before a transaction takes any write lock."""
+
+    entries: list[Entry]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    using: set[str] = field(default_factory=set)
+    through_revision: int = 0
+    """The newest revision when the articles were read: later ones are matched in `apply`."""
+
+
+def _match_into(plan: IndexPlan, matcher: Matcher, revisions: Iterable[Revision]) -> None:
+    for revision in revisions:
+        counts = _counts(matcher, revision)
+        plan.rows.extend(
+            {"article_id": revision.article_id, "entry_id": entry_id, "count": count}
+            for entry_id, count in counts.items()
+        )
+        if counts:
+            plan.using.add(revision.article_id)
+
+
+def plan_index(session: Session, glossary: GlossaryRow, entries: Sequence[Entry]) -> IndexPlan:
+    """Match `entries` in the published articles the glossary applies to; writes nothing."""
+    plan = IndexPlan(entries=list(entries))
+    plan.through_revision = session.scalar(select(func.max(Revision.id))) or 0
+    live = [e for e in entries if e.status == "approved"]
+    if live:
+        _match_into(plan, Matcher(live), current_revisions(session, glossary))
+    return plan
+
+
+def _chunks(ids: Sequence[str], size: int = 500) -> Iterable[list[str]]:
+    # Bounded IN lists: SQLite and PostgreSQL both cap the parameters of one statement.
+    for start in range(0, len(ids), size):
+        yield list(ids[start : start + size])
+
+
+def apply_index(
+    session: Session, glossary: GlossaryRow, plan: IndexPlan, stale_ids: Iterable[str] = ()
+) -> set[str]:
+    """Replace the index rows of the plan's entries and `stale_ids` with the plan's rows, with
+    bulk statements; articles revised since the plan was made are matched again here. Returns
+    the articles using the plan's entries."""
+    ids = sorted({e.id for e in plan.entries} | set(stale_ids))
+    for chunk in _chunks(ids):
+        session.execute(
+            delete(TermOccurrence).where(TermOccurrence.entry_id.in_(chunk)),
+            execution_options={"synchronize_session": False},
+        )
+    live = [e for e in plan.entries if e.status == "approved"]
+    if not live:
+        return set()
+    late = [
+        r
+        for r in session.scalars(published_current().where(Revision.id > plan.through_revision))
+        if applicable(glossary, r.categories)
+    ]
+    if late:
+        revised = {r.article_id for r in late}
+        plan.rows = [row for row in plan.rows if row["article_id"] not in revised]
+        plan.using -= revised
+        _match_into(plan, Matcher(live), late)
+    if plan.rows:
+        session.execute(insert(TermOccurrence), plan.rows)
+    return set(plan.using)
+
+
 def reindex_entries(
     session: Session, glossary: GlossaryRow, entries: Sequence[Entry], stale_ids: Iterable[str] = ()
 ) -> set[str]:
@@ -123,23 +205,7 @@ def reindex_entries(
 
     Index rows of `entries` and `stale_ids` are replaced; returns the articles using `entries`.
     """
-    ids = {e.id for e in entries} | set(stale_ids)
-    if ids:
-        session.execute(delete(TermOccurrence).where(TermOccurrence.entry_id.in_(ids)))
-    live = [e for e in entries if e.status == "approved"]
-    if not live:
-        return set()
-    matcher = Matcher(live)
-    using: set[str] = set()
-    for revision in current_revisions(session, glossary):
-        counts = _counts(matcher, revision)
-        session.add_all(
-            TermOccurrence(article_id=revision.article_id, entry_id=entry_id, count=count)
-            for entry_id, count in counts.items()
-        )
-        if counts:
-            using.add(revision.article_id)
-    return using
+    return apply_index(session, glossary, plan_index(session, glossary, entries), stale_ids)
 
 
 def articles_using(session: Session, entry_ids: Iterable[str]) -> set[str]:

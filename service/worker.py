@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 # cheap Lua fetches per second per idle process (bench/pickup_latency.py measures it).
 IDLE_POLL_MS = 40
 
+JOB_TIME_LIMIT_SECONDS = 900
+"""A job still running after this long is interrupted (and retried like a failure)."""
+
 
 def declare_actor(runtime: Runtime) -> None:
     """Register the translate actor on this runtime's broker, bound to this runtime."""
@@ -37,7 +40,8 @@ def declare_actor(runtime: Runtime) -> None:
             "max_retries": runtime.settings.max_attempts - 1,
             "min_backoff": 1_000,
             "max_backoff": 60_000,
-            "time_limit": runtime.settings.job_lease_seconds * 1000,
+            # The lease is renewed while a job runs, so it no longer bounds a job's time.
+            "time_limit": max(runtime.settings.job_lease_seconds, JOB_TIME_LIMIT_SECONDS) * 1000,
             "retry_when": lambda _retries, exc: isinstance(exc, RetryableJobError),
         },
     )

@@ -26,6 +26,14 @@ def _public_url(settings: Settings, host: str, port: int) -> Settings:
     return settings.model_copy(update={"public_url": f"http://{shown}:{port}"})
 
 
+# uvicorn's connection limits: an idle keep-alive connection is closed after 5 s and a request
+# head (line and headers) may not grow past 16 KiB; a body trickling in is cut off by
+# KAKEHASHI_BODY_READ_TIMEOUT (service.middleware). uvicorn has no timeout for a head sent
+# slowly: in front of the open internet, put a proxy with one (nginx: client_header_timeout).
+KEEP_ALIVE_SECONDS = 5
+MAX_HEAD_BYTES = 16 * 1024
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -53,7 +61,15 @@ def serve(
     logs.configure(level.upper())
     console.print(f"kakehashi: data in {settings.data_dir}, listening on http://{host}:{port}")
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_config=None, log_level=level)
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            log_config=None,
+            log_level=level,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+            h11_max_incomplete_event_size=MAX_HEAD_BYTES,
+        )
         return
     _serve_processes(settings, host, port, workers, level)
 
@@ -96,6 +112,8 @@ def _serve_processes(settings: Settings, host: str, port: int, workers: int, lev
             workers=workers,
             log_config=None,
             log_level=level,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+            h11_max_incomplete_event_size=MAX_HEAD_BYTES,
         )
     finally:
         if embedded is not None:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from service.db import session_scope
 from service.deps import RuntimeDep
 from service.deps import require as _require
-from service.errors import Invalid, ModelMissing
+from service.errors import Invalid, ModelMissing, TooLarge
 from service.schemas import TranslateIn
 from translators.pipeline import translate_texts
 
@@ -19,7 +19,10 @@ router = APIRouter(prefix="/v1/translate", tags=["translate"])
 @router.post(
     "",
     dependencies=[Depends(_require("editor", "publisher"))],
-    responses={409: {"description": "no model installed for the pair"}},
+    responses={
+        409: {"description": "no model installed for the pair"},
+        413: {"description": "a text over KAKEHASHI_TRANSLATE_MAX_CHARS: post an article"},
+    },
 )
 def translate(body: TranslateIn, runtime: RuntimeDep) -> dict[str, Any]:
     """Translate a text: the joined translation, one segment per source sentence with its
@@ -28,6 +31,14 @@ def translate(body: TranslateIn, runtime: RuntimeDep) -> dict[str, Any]:
     A plain `def`: loading a model, reading glossaries and translating all block, so FastAPI
     runs the handler in its thread pool instead of on the event loop.
     """
+    limit = runtime.settings.translate_max_chars
+    if len(body.text) > limit:
+        raise TooLarge(
+            f"the text has {len(body.text)} characters; /v1/translate takes up to {limit}. "
+            "Translate a longer text as an article (POST /v1/articles) and read its translation "
+            "when its job is done",
+            code="text_too_long",
+        )
     if body.source != "ja":
         raise Invalid("only Japanese (ja) sources are supported", code="unsupported_pair")
     if body.target not in runtime.settings.target_languages:

@@ -42,3 +42,20 @@ def test_after_commit_runs_after_a_commit_and_never_after_a_rollback(tmp_path: P
         db.after_commit(session, count_rows)
     assert seen == [1, 2]
     engine.dispose()
+
+
+def test_only_lock_and_connection_errors_count_as_unavailable(tmp_path: Path) -> None:
+    """Those answer 503 + Retry-After; any other database error stays a 500 (a bug)."""
+    import sqlite3
+
+    from sqlalchemy import exc
+
+    def operational(message: str) -> exc.OperationalError:
+        return exc.OperationalError("SELECT 1", {}, sqlite3.OperationalError(message))
+
+    assert db.unavailable(operational("database is locked"))
+    assert db.unavailable(operational("unable to open database file"))
+    assert not db.unavailable(operational("no such table: articles"))
+    assert not db.unavailable(exc.IntegrityError("INSERT", {}, sqlite3.IntegrityError("UNIQUE")))
+    assert db.unavailable(exc.TimeoutError("QueuePool limit reached"))
+    assert not db.unavailable(ValueError("not a database error"))

@@ -29,3 +29,4 @@ def test_statuses_codes_and_headers() -> None:
     assert headers_of(errors.Unauthorized("who?")) == {"WWW-Authenticate": "Bearer"}
     assert headers_of(errors.Unauthorized("bad", code="bad_signature", challenge=None)) is None
     assert status_of(errors.DomainError("unclassified")) == 500
+    assert headers_of(errors.TooManyRequests("slow down", 7)) == {"Retry-After": "7"}

@@ -1,0 +1,109 @@
+"""Abuse limits (issue 11, row 11): rate limits per key and per client address in Redis (429
+with Retry-After), a flood of bad tokens throttled per address, a body that trickles in cut off,
+and a cap on the synchronous /v1/translate (413 with a hint to post an article instead)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.types import Message, Receive, Scope, Send
+
+from service.app import create_app
+from service.middleware import BodySizeLimit
+from service.runtime import Runtime
+from service.settings import Settings
+from tests.service.conftest import auth
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={
+            "rate_limit_per_key": "5/minute",
+            "rate_limit_per_ip": "8/minute",
+            "rate_limit_failed_auth_per_ip": "3/minute",
+        }
+    )
+
+
+def test_a_flood_of_bad_tokens_is_throttled(client: TestClient, tokens: dict[str, str]) -> None:
+    statuses = [client.get("/v1/whoami", headers=auth(f"guess-{n}")).status_code for n in range(6)]
+    assert statuses[:3] == [401, 401, 401]
+    assert statuses[3:] == [429, 429, 429]
+    # ... and the address stays refused for a while, even with a good token.
+    refused = client.get("/v1/whoami", headers=auth(tokens["editor"]))
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["retry-after"]) <= 60
+    assert refused.json()["error"]["code"] == "too_many_requests"
+
+
+def test_each_key_has_its_limit(client: TestClient, tokens: dict[str, str]) -> None:
+    editor = [client.get("/v1/whoami", headers=auth(tokens["editor"])) for _ in range(6)]
+    assert [r.status_code for r in editor] == [200] * 5 + [429]
+    assert int(editor[-1].headers["retry-after"]) > 0
+    # Another key from the same address still passes, up to the address's own limit (8).
+    other = [client.get("/v1/whoami", headers=auth(tokens["partner"])) for _ in range(3)]
+    assert [r.status_code for r in other] == [200, 200, 429]
+
+
+def test_the_defaults_let_a_partner_poll_every_feed() -> None:
+    """Generous defaults: a partner polling 7 languages x 3 formats every 10 s stays below them."""
+    from limits import parse
+
+    defaults = Settings(_env_file=None)  # type: ignore[call-arg]
+    per_key = parse(defaults.rate_limit_per_key)
+    assert per_key.amount / per_key.get_expiry() * 60 >= 7 * 3 * 6
+    per_ip = parse(defaults.rate_limit_per_ip)
+    assert per_ip.amount >= per_key.amount
+
+
+def test_limits_fail_open_when_redis_is_gone(settings: Settings, tokens: dict[str, str]) -> None:
+    """The rate limits never turn a Redis outage into refused requests."""
+    dead = settings.model_copy(update={"redis_url": "redis://127.0.0.1:9/0"})
+    runtime = Runtime.start(dead)
+    try:
+        with TestClient(create_app(runtime=runtime)) as client:
+            for _ in range(10):
+                assert client.get("/v1/whoami", headers=auth(tokens["editor"])).status_code == 200
+    finally:
+        runtime.close()
+
+
+def test_translate_refuses_long_texts_with_a_hint(
+    client: TestClient, tokens: dict[str, str], runtime: Runtime
+) -> None:
+    limit = runtime.settings.translate_max_chars
+    response = client.post(
+        "/v1/translate",
+        json={"text": "あ" * (limit + 1), "to": "en"},
+        headers=auth(tokens["editor"]),
+    )
+    assert response.status_code == 413, response.text
+    error = response.json()["error"]
+    assert error["code"] == "text_too_long" and "/v1/articles" in error["message"]
+
+
+def test_a_body_that_trickles_in_is_cut_off() -> None:
+    """The middleware answers 408 once the body has taken longer than the read timeout."""
+    seen: list[Message] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        while True:  # reads the whole body, as a handler would
+            message = await receive()
+            if not message.get("more_body"):
+                break
+
+    async def trickle() -> Message:
+        await asyncio.sleep(0.2)
+        return {"type": "http.request", "body": b"x", "more_body": True}
+
+    async def send(message: Message) -> None:
+        seen.append(message)
+
+    scope: Scope = {"type": "http", "method": "POST", "path": "/", "headers": []}
+    asyncio.run(BodySizeLimit(app, max_bytes=1_000_000, read_timeout=1.0)(scope, trickle, send))
+    assert seen[0]["status"] == 408
+    assert json.loads(seen[1]["body"])["error"]["code"] == "request_timeout"

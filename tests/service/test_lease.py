@@ -1,0 +1,121 @@
+"""A running job renews its lease (issue 11, row 4): a job slower than its lease is never run
+twice at once, and a run that lost its job (taken over after a stall) stores nothing."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, update
+
+from service import publishing
+from service.jobs import run_job
+from service.outbox import Sweeper
+from service.runtime import Runtime
+from service.schemas import ArticleContent
+from service.settings import Settings
+from service.tables import Job, Translation, utcnow
+from tests.service.conftest import article
+from translators.engine import Engine
+from translators.package import install
+
+LEASE = 3
+
+
+class SlowEngine:
+    """The real tiny CTranslate2 engine, each batch delayed: a job far slower than its lease."""
+
+    def __init__(self, real: Engine, delay: float) -> None:
+        self.real, self.delay, self.calls = real, delay, 0
+
+    def __getattr__(self, name: str) -> object:  # package, version, source, target, ...
+        return getattr(self.real, name)
+
+    def translate_batch(self, texts: list[str]) -> list[str]:
+        self.calls += 1
+        time.sleep(self.delay)
+        return self.real.translate_batch(texts)
+
+    def translate_batch_detailed(self, texts: list[str]) -> object:
+        # The pipeline prefers this one (it reports truncation): it must be slow too.
+        self.calls += 1
+        time.sleep(self.delay)
+        return self.real.translate_batch_detailed(texts)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def short_lease(settings: Settings, tiny_package_zip: Path) -> Iterator[Runtime]:
+    rt = Runtime.start(
+        settings.model_copy(update={"job_lease_seconds": LEASE, "target_languages": ("en",)})
+    )
+    install(tiny_package_zip, rt.settings.resolved_models_dir)
+    yield rt
+    rt.close()
+
+
+def _one_job(runtime: Runtime) -> str:
+    content = ArticleContent.model_validate({k: v for k, v in article().items() if k != "id"})
+    publishing.publish(runtime, "a-1", content, put=False)
+    with runtime.sessions() as session:
+        return session.scalars(select(Job.id)).one()
+
+
+def _slow(runtime: Runtime, delay: float) -> SlowEngine:
+    real = runtime.engines.engine("en")
+    assert real is not None and not isinstance(real, list)
+    slow = SlowEngine(real, delay)  # type: ignore[arg-type]
+
+    def engine(_target: str, _source: str = "ja") -> SlowEngine:
+        return slow
+
+    runtime.engines.engine = engine  # type: ignore[method-assign,assignment]
+    return slow
+
+
+@pytest.mark.slow
+def test_a_job_slower_than_its_lease_runs_once(short_lease: Runtime) -> None:
+    runtime = short_lease
+    job_id = _one_job(runtime)
+    slow = _slow(runtime, delay=7.0)  # one batch of every sentence: > 2 leases
+    first = threading.Thread(target=run_job, args=(runtime, job_id))
+    first.start()
+    time.sleep(LEASE + 1.5)  # past the lease the job was claimed with
+    assert first.is_alive()
+    calls = slow.calls
+    run_job(runtime, job_id)  # a second delivery (the sweeper's re-send) while it runs
+    assert slow.calls == calls  # ... did not run it: the lease had been renewed
+    Sweeper(runtime).sweep()
+    assert Sweeper(runtime).sweep().sent == 0  # nor is a renewed running job re-sent
+    first.join(timeout=60)
+    with runtime.sessions() as session:
+        job = session.get(Job, job_id)
+        assert job is not None and job.state == "done" and job.attempts == 1
+        assert session.scalar(select(func.count()).select_from(Translation)) == 1
+
+
+@pytest.mark.slow
+def test_a_run_that_lost_its_job_stores_nothing(short_lease: Runtime) -> None:
+    """A worker stalled past its lease; another took the job over. The stalled run's late
+    result is dropped (its writes are fenced on the attempt number)."""
+    runtime = short_lease
+    job_id = _one_job(runtime)
+    _slow(runtime, delay=1.0)
+    first = threading.Thread(target=run_job, args=(runtime, job_id))
+    first.start()
+    time.sleep(0.5)
+    with runtime.sessions() as session:  # what a takeover after an expired lease does
+        session.execute(
+            update(Job)
+            .where(Job.id == job_id)
+            .values(attempts=Job.attempts + 1, lease_until=utcnow() + timedelta(seconds=60))
+        )
+        session.commit()
+    first.join(timeout=60)
+    with runtime.sessions() as session:
+        job = session.get(Job, job_id)
+        assert job is not None and job.state == "running" and job.attempts == 2
+        assert session.scalar(select(func.count()).select_from(Translation)) == 0
