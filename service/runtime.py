@@ -98,10 +98,9 @@ class Runtime:
         return FeedCache(self.redis)
 
     def feeds_changed(self, *langs: str) -> None:
-        """Drop the cached feeds of these languages and tell the WebSub hubs."""
+        """Tell the WebSub hubs these languages' feeds changed (called after the commit that
+        bumped their versions: cached feeds need no dropping, see `service.feed_versions`)."""
         base = self.settings.public_url.rstrip("/")
-        for lang in langs:
-            self.feed_cache.invalidate(lang)
         self.websub.notify(f"{base}/feeds/{lang}.{fmt}" for lang in langs for fmt in FORMATS)
 
     def count_cache(self, hits: int, misses: int) -> None:

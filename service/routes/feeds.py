@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 import feeds as feed_render
-from service import feed_query
+from service import feed_query, feed_versions
 from service.api_keys import Principal
 from service.db import session_scope
 from service.deps import RuntimeDep, get_principal, require_role
@@ -77,13 +77,15 @@ def _serve(
         before=feed_query.decode_cursor(before) if before else None,
     )
     variant = query.variant(principal)
+    with runtime.db_engine.connect() as connection:
+        version = feed_versions.current(connection, lang)
     body: bytes | None = None
     found = runtime.feed_cache.validators(lang, variant)
-    if found is not None:
-        key, etag, last_modified = found
+    if found is not None and found.version == version:
+        key, etag, last_modified = found.key, found.etag, found.last_modified
     else:
         key = ""
-        body, etag, last_modified = _render(runtime, principal, query, variant)
+        body, etag, last_modified = _render(runtime, principal, query, variant, version)
     headers = {
         "ETag": etag,
         "Last-Modified": last_modified,
@@ -97,10 +99,10 @@ def _serve(
     elif _not_modified_since(request.headers.get("if-modified-since"), last_modified):
         return Response(status_code=304, headers=headers)
     if body is None:
-        body = runtime.feed_cache.body(key)
-        if body is None:  # evicted between the two reads: render again, with its validators
+        body = runtime.feed_cache.body(key, version)
+        if body is None:  # replaced between the two reads: render again, with its validators
             body, headers["ETag"], headers["Last-Modified"] = _render(
-                runtime, principal, query, variant
+                runtime, principal, query, variant, version
             )
     headers["Content-Length"] = str(len(body))
     content = b"" if request.method == "HEAD" else body
@@ -108,13 +110,15 @@ def _serve(
 
 
 def _render(
-    runtime: Runtime, principal: Principal, query: FeedQuery, variant: str
+    runtime: Runtime, principal: Principal, query: FeedQuery, variant: str, version: int
 ) -> tuple[bytes, str, str]:
-    """Build the feed from the database, cache it, and return (body, etag, last_modified)."""
+    """Build the feed from the database, cache it under `version` (read before this render
+    began, so the cached body is never older than the version it claims), and return
+    (body, etag, last_modified)."""
     with session_scope(runtime.sessions) as session:
         feed = feed_query.build_feed(session, runtime.settings, principal, query)
     cached = feed_query.render_cached(feed_render.render(feed, query.fmt), feed.updated)
-    runtime.feed_cache.put(query.lang, variant, cached)
+    runtime.feed_cache.put(query.lang, variant, version, cached)
     return cached.body, cached.etag, cached.last_modified
 
 
