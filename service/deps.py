@@ -136,6 +136,7 @@ def get_editing(runtime: RuntimeDep, editor: Editor) -> Editing:
         actor=editor.name,
         targets=runtime.settings.target_languages,
         send=lambda job_ids: outbox.dispatch(runtime, job_ids),
+        routes=runtime.engines.routes(runtime.settings.target_languages),
     )
 
 
