@@ -42,6 +42,7 @@ from sqlalchemy.engine import make_url
 import feeds
 from service import db, feed_query
 from service.api_keys import Principal
+from service.page_links import LinkSigner, expiry
 from service.settings import Settings
 from service.tables import Article, ArticleCategory, Revision, Translation
 
@@ -144,6 +145,7 @@ def _median_ms(work: Callable[[], object], repeat: int) -> float:
 def measure(engine: Engine, settings: Settings, size: int, repeat: int) -> dict[str, float]:
     sessions = db.make_sessionmaker(engine)
     partner = _partner()
+    links = LinkSigner(b"bench", settings.public_url, partner.key_id, expiry(time.time()))
 
     def miss(principal: Principal, **query: object) -> Callable[[], bytes]:
         fields: dict[str, object] = {"lang": "en", "fmt": "json", "category": None, "limit": 50}
@@ -153,14 +155,14 @@ def measure(engine: Engine, settings: Settings, size: int, repeat: int) -> dict[
 
         def run() -> bytes:
             with db.session_scope(sessions) as session:
-                feed = feed_query.build_feed(session, settings, principal, q)
+                feed = feed_query.build_feed(session, settings, principal, q, links)
             return feeds.render(feed, q.fmt)
 
         return run
 
     with db.session_scope(sessions) as session:
         feed = feed_query.build_feed(
-            session, settings, partner, feed_query.FeedQuery("en", "json", None, 50, None)
+            session, settings, partner, feed_query.FeedQuery("en", "json", None, 50, None), links
         )
     # A cursor about 40 pages down (50 items a page, ~12% of rows hidden or retracted).
     n = max(size - 2300, size // 2)

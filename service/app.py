@@ -23,6 +23,7 @@ from service.routes import (
     impact,
     jobs,
     metrics,
+    pages,
     translate,
     whoami,
 )
@@ -83,6 +84,7 @@ def create_app(
         impact,
         whoami,
         translate,
+        pages,
         feeds,
         health,
         metrics,

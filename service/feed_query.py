@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import ColumnElement, Exists, Select, Subquery, exists, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -18,6 +19,7 @@ import feeds
 from service.api_keys import Principal
 from service.cache import CachedFeed
 from service.errors import Malformed
+from service.page_links import LinkSigner
 from service.revisions import IS_CURRENT
 from service.settings import Settings
 from service.tables import Article, ArticleCategory, Revision, Translation
@@ -41,10 +43,16 @@ class FeedQuery:
     category: str | None
     limit: int
     before: tuple[datetime, str] | None
+    # The token when the request carried it as ?token= (kept in next links); None for Bearer.
+    query_token: str | None = None
 
     def variant(self, principal: Principal) -> str:
+        """What a rendered feed depends on besides the data: the key (its links are signed
+        for it), its scopes, the query, and whether links carry the query token."""
         scope = json.dumps(
             [
+                principal.key_id,
+                self.query_token is not None,
                 principal.languages,
                 principal.sections,
                 principal.include_needs_review,
@@ -243,13 +251,14 @@ def item_id(article_id: str, lang: str) -> str:
     return f"urn:kakehashi:article:{article_id}:{lang}"
 
 
-def translation_url(settings: Settings, article_id: str, lang: str) -> str:
-    return f"{settings.public_url.rstrip('/')}/v1/articles/{article_id}/translations/{lang}"
-
-
 def build_feed(
-    session: Session, settings: Settings, principal: Principal, query: FeedQuery
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    query: FeedQuery,
+    links: LinkSigner,
 ) -> feeds.Feed:
+    """A page of the feed for this key; item links are signed for it by `links`."""
     keys = _page_keys(session, principal, query)
     page = _page_rows(session, query.lang, keys[: query.limit])
     base = settings.public_url.rstrip("/")
@@ -257,13 +266,16 @@ def build_feed(
     next_url = None
     if len(keys) > query.limit:
         last = page[-1]
-        next_url = f"{self_url}?before={encode_cursor(last.updated, last.article_id)}"
+        params = {"before": encode_cursor(last.updated, last.article_id)}
         if query.category:
-            next_url += f"&category={query.category}"
-        next_url += f"&limit={query.limit}"
+            params["category"] = query.category
+        params["limit"] = str(query.limit)
+        if query.query_token is not None:  # the credential the request used, kept
+            params["token"] = query.query_token
+        next_url = f"{self_url}?{urlencode(params)}"
     available = _alternates(session, principal, [row.article_id for row in page])
     items = tuple(
-        _item(row, query.lang, settings, available.get(row.article_id, [])) for row in page
+        _item(row, query.lang, settings, available.get(row.article_id, []), links) for row in page
     )
     now = datetime.now(UTC)
     tombstones = (
@@ -291,7 +303,11 @@ def build_feed(
     )
 
 
-def _item(row: _Row, lang: str, settings: Settings, languages: list[str]) -> feeds.FeedItem:
+def _item(
+    row: _Row, lang: str, settings: Settings, languages: list[str], links: LinkSigner
+) -> feeds.FeedItem:
+    """An item; its link is its own page (the original's, for `ja`), its alternates the
+    newsroom's original and kakehashi's page of each other language the key may see."""
     r = row.revision
     # HTML bodies pass through the renderers' allow-list sanitizer; text becomes our own HTML.
     content = (
@@ -301,7 +317,7 @@ def _item(row: _Row, lang: str, settings: Settings, languages: list[str]) -> fee
     )
     return feeds.FeedItem(
         id=item_id(row.article_id, lang),
-        url=r.url,
+        url=r.url if lang == "ja" else links.url(row.article_id, lang),
         title=row.title,
         content_html=content,
         published=r.published_at,
@@ -318,7 +334,7 @@ def _item(row: _Row, lang: str, settings: Settings, languages: list[str]) -> fee
                 else ()
             ),
             *(
-                feeds.Link(href=translation_url(settings, row.article_id, other), lang=other)
+                feeds.Link(href=links.url(row.article_id, other), lang=other)
                 for other in languages
                 if other != lang and other in settings.target_languages
             ),
@@ -326,6 +342,78 @@ def _item(row: _Row, lang: str, settings: Settings, languages: list[str]) -> fee
         machine_translated_from="ja" if lang != "ja" else None,
         extension=row.extension,
     )
+
+
+def item_page_item(
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    article_id: str,
+    lang: str,
+    links: LinkSigner,
+) -> feeds.FeedItem | None:
+    """The item a key's feed shows for this article in this language (None: it shows none),
+    for the article's own page: the same visibility rules, text and links as in the feed."""
+    query = FeedQuery(lang=lang, fmt="html", category=None, limit=1, before=None)
+    if lang == "ja":
+        stmt: _Keys = (
+            select(Revision.id, Article.updated_at, Article.id)
+            .join(Revision, IS_CURRENT)
+            .where(Article.status == "published", Article.id == article_id)
+        )
+        stmt = _scoped(stmt, Revision.id, principal, query)
+    else:
+        src = translation_source(principal.include_needs_review, lang)
+        stmt = (
+            select(src.c.translation_id, src.c.updated_at, src.c.article_id)
+            .join(Article, Article.id == src.c.article_id)
+            .where(Article.status == "published", src.c.article_id == article_id)
+        )
+        stmt = _scoped(stmt, src.c.revision_id, principal, query)
+    keys = [(key, when, found) for key, when, found in session.execute(stmt).tuples()]
+    if not keys:
+        return None
+    row = _page_rows(session, lang, keys)[0]
+    available = _alternates(session, principal, [article_id]).get(article_id, [])
+    return _item(row, lang, settings, available, links)
+
+
+def feed_links(
+    session: Session, settings: Settings, principal: Principal, token: str | None
+) -> list[feeds.FeedLink]:
+    """Every feed this key may read: per language and format, and per category (`?category=`);
+    with `token`, each URL carries it (for readers that can only put a token in the URL)."""
+    base = settings.public_url.rstrip("/")
+    langs = [
+        lang for lang in ("ja", *settings.target_languages) if principal.may_read_language(lang)
+    ]
+    if principal.sections is not None and principal.role != "admin":
+        categories = sorted(principal.sections)
+    else:
+        categories = list(
+            session.scalars(
+                select(ArticleCategory.category).distinct().order_by(ArticleCategory.category)
+            )
+        )
+    out = []
+    for lang in langs:
+        name = LANG_NAMES.get(lang, lang)
+        for category in (None, *categories):
+            for fmt in ("atom", "rss", "json"):
+                params = {"category": category} if category else {}
+                if token is not None:
+                    params["token"] = token
+                url = f"{base}/feeds/{lang}.{fmt}" + (f"?{urlencode(params)}" if params else "")
+                out.append(
+                    feeds.FeedLink(
+                        title=f"{settings.feed_title} ({name})",
+                        lang=lang,
+                        fmt=fmt,
+                        url=url,
+                        category=category,
+                    )
+                )
+    return out
 
 
 def render_cached(body: bytes, updated: datetime) -> CachedFeed:

@@ -7,6 +7,7 @@ here is created at import time.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -16,7 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from feeds import FORMATS
-from service import db
+from service import db, page_links
 from service.cache import FeedCache, RedisSentenceCache
 from service.embedded_redis import EmbeddedRedis
 from service.engines import EngineRegistry
@@ -96,6 +97,21 @@ class Runtime:
     @cached_property
     def feed_cache(self) -> FeedCache:
         return FeedCache(self.redis)
+
+    @cached_property
+    def link_secret(self) -> bytes:
+        """The key signing links to translation pages (kept in the database, made once)."""
+        with db.session_scope(self.sessions) as session:
+            return page_links.load_secret(session)
+
+    def link_signer(self, key_id: int) -> page_links.LinkSigner:
+        """Signs the page links of one key's feeds, valid for about a month from today."""
+        return page_links.LinkSigner(
+            secret=self.link_secret,
+            base_url=self.settings.public_url.rstrip("/"),
+            key_id=key_id,
+            expires=page_links.expiry(time.time()),
+        )
 
     def feeds_changed(self, *langs: str) -> None:
         """Tell the WebSub hubs these languages' feeds changed (called after the commit that

@@ -75,6 +75,9 @@ def _serve(
         category=category,
         limit=limit,
         before=feed_query.decode_cursor(before) if before else None,
+        query_token=(
+            None if request.headers.get("authorization") else request.query_params.get("token")
+        ),
     )
     variant = query.variant(principal)
     with runtime.db_engine.connect() as connection:
@@ -116,7 +119,9 @@ def _render(
     began, so the cached body is never older than the version it claims), and return
     (body, etag, last_modified)."""
     with session_scope(runtime.sessions) as session:
-        feed = feed_query.build_feed(session, runtime.settings, principal, query)
+        feed = feed_query.build_feed(
+            session, runtime.settings, principal, query, runtime.link_signer(principal.key_id)
+        )
     cached = feed_query.render_cached(feed_render.render(feed, query.fmt), feed.updated)
     runtime.feed_cache.put(query.lang, variant, version, cached)
     return cached.body, cached.etag, cached.last_modified

@@ -164,14 +164,23 @@ def test_readers_during_a_burst_of_publishes_leave_only_fresh_feeds(
         current = {lang: feed_versions.current(session, lang) for lang in ("ja", "en")}
     checked = 0
     for lang, fmt, limit in variants:
-        query = feed_query.FeedQuery(lang=lang, fmt=fmt, category=None, limit=limit, before=None)
+        query = feed_query.FeedQuery(
+            lang=lang, fmt=fmt, category=None, limit=limit, before=None, query_token=partner
+        )
         variant = query.variant(principal)
         cached = runtime.feed_cache.validators(lang, variant)
         assert cached is not None  # every variant was read during the burst
         served = client.get(f"/feeds/{lang}.{fmt}", params={"token": partner, "limit": limit})
         with session_scope(runtime.sessions) as session:
             fresh = feeds.render(
-                feed_query.build_feed(session, runtime.settings, principal, query), fmt
+                feed_query.build_feed(
+                    session,
+                    runtime.settings,
+                    principal,
+                    query,
+                    runtime.link_signer(principal.key_id),
+                ),
+                fmt,
             )
         assert served.content == fresh, f"{lang}.{fmt} limit {limit} is stale"
         if cached.version == current[lang]:

@@ -1,0 +1,88 @@
+"""Signed links to translation pages: a feed's items point at pages its partner can open.
+
+A feed reader that shows an item's link cannot send the partner's token, and a token in a page
+URL leaks into histories and Referer headers. So each link carries the key id, an expiry and an
+HMAC-SHA256 of both with the page, under a secret the service makes once and keeps in the
+database (all processes share it): `?key=<id>&exp=<unix seconds>&sig=<hex>`. The page checks
+the signature, the expiry and that the key is still valid and covers the page, then applies
+the key's own visibility rules. Expiries are whole days (links made the same day are equal,
+so a re-rendered feed keeps its bytes) about `LINK_DAYS` ahead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from service.tables import ServiceSecret
+
+SECRET_NAME = "page-links"
+LINK_DAYS = 30
+DAY = 86400
+
+
+def load_secret(session: Session) -> bytes:
+    """The link-signing secret, made on first use (two processes racing make it once)."""
+    found = session.scalar(select(ServiceSecret.value).where(ServiceSecret.name == SECRET_NAME))
+    if found is None:
+        try:
+            with session.begin_nested():
+                session.add(ServiceSecret(name=SECRET_NAME, value=secrets.token_hex(32)))
+        except IntegrityError:
+            pass  # another process made it first: read theirs
+        found = session.scalars(
+            select(ServiceSecret.value).where(ServiceSecret.name == SECRET_NAME)
+        ).one()
+    return bytes.fromhex(found)
+
+
+def expiry(now: float) -> int:
+    """The expiry of a link made at `now`: the start of a day, LINK_DAYS to LINK_DAYS+1 ahead."""
+    return (int(now) // DAY + LINK_DAYS + 1) * DAY
+
+
+def _digest(secret: bytes, key_id: int, article_id: str, lang: str, expires: int) -> str:
+    message = f"{key_id}\n{article_id}\n{lang}\n{expires}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class LinkSigner:
+    """Makes signed page URLs for one key."""
+
+    secret: bytes
+    base_url: str
+    key_id: int
+    expires: int
+
+    def url(self, article_id: str, lang: str) -> str:
+        query = urlencode(
+            {
+                "key": self.key_id,
+                "exp": self.expires,
+                "sig": _digest(self.secret, self.key_id, article_id, lang, self.expires),
+            }
+        )
+        return f"{self.base_url}/articles/{quote(article_id, safe='')}/{lang}?{query}"
+
+
+class LinkProblem(ValueError):
+    """Why a signed link was refused."""
+
+
+def check(
+    secret: bytes, key_id: int, article_id: str, lang: str, expires: int, sig: str, now: float
+) -> None:
+    """Raise LinkProblem unless `sig` signs this page for this key and has not expired."""
+    expected = _digest(secret, key_id, article_id, lang, expires)
+    if not hmac.compare_digest(expected, sig):
+        raise LinkProblem("the link's signature does not match this page")
+    if expires <= now:
+        raise LinkProblem("the link has expired; take a fresh one from the feed")
