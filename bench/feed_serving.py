@@ -67,7 +67,7 @@ def seed(data_dir: Path, articles: int) -> str:
     """Write `articles` translated articles and a partner key; returns the partner token."""
     from service import db
     from service.api_keys import create_key
-    from service.tables import Article, Revision, Translation
+    from service.tables import Article, ArticleCategory, Revision, Translation
 
     engine = db.make_engine(f"sqlite:///{data_dir / 'kakehashi.sqlite3'}")
     db.migrate(engine)
@@ -108,6 +108,10 @@ def seed(data_dir: Path, articles: int) -> str:
             )
             session.add(revision)
             session.flush()
+            session.add_all(
+                ArticleCategory(revision_id=revision.id, category=c)
+                for c in ("politics", "security")
+            )
             session.add(
                 Translation(
                     article_id=article_id,
@@ -122,6 +126,7 @@ def seed(data_dir: Path, articles: int) -> str:
                     model="bench@1",
                     created_at=when,
                     updated_at=when,
+                    current=True,
                 )
             )
         _, token = create_key(session, name="bench partner", role="partner")
@@ -299,6 +304,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--articles", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=2, help="kakehashi serve --workers")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
 
@@ -331,6 +337,7 @@ def main() -> int:
 
         k_port, n_port = _free_port(), _free_port()
         serve_cmd = [str(kakehashi), "serve", "--host", HOST, "--port", str(k_port)]
+        serve_cmd += ["--workers", str(args.workers)]
         serve_process = stack.enter_context(
             running(
                 [*serve_cmd, "--log-level", "warning"],
@@ -380,6 +387,7 @@ def main() -> int:
             ("kakehashi 304 If-None-Match", k_port, feed_path, {"If-None-Match": k_etag}, k304),
             ("nginx 200 same bytes", n_port, FEED_PATH, {}, 200),
             ("nginx 304 If-None-Match", n_port, FEED_PATH, {"If-None-Match": n_etag}, n304),
+            ("kakehashi 401 bad token", k_port, f"{FEED_PATH}?token=kh_par_bad", {}, 401),
             ("kakehashi /healthz (framework floor)", k_port, "/healthz", {}, 200),
         ]
         print(

@@ -75,6 +75,7 @@ def create_app(
     if runtime is not None:
         app.state.runtime = runtime
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(feeds.FeedHotPath)  # outermost: a cached feed skips everything else
     install_handlers(app)
     install_docs(app)
     routers = (

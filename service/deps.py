@@ -44,7 +44,8 @@ def get_session(runtime: RuntimeDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def _token(request: Request) -> str | None:
+def token_of(request: Request) -> str | None:
+    """The request's token: a Bearer header (any other scheme is refused) or ?token=."""
     header = request.headers.get("authorization")
     if header:
         scheme, _, value = header.partition(" ")
@@ -55,7 +56,7 @@ def _token(request: Request) -> str | None:
 
 
 # Declares the bearer scheme in the OpenAPI schema of every route that needs a token, so /docs
-# can send one. The header itself is read by `_token` (which also takes ?token= for feeds).
+# can send one. The header itself is read by `token_of` (which also takes ?token= for feeds).
 BEARER = HTTPBearer(
     auto_error=False,
     scheme_name="bearer",
@@ -69,7 +70,7 @@ def get_principal(
     _scheme: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None,
 ) -> Principal:
     """The key behind the request's token (Bearer header, or ?token= for feed readers)."""
-    token = _token(request)
+    token = token_of(request)
     if not token:
         raise Unauthorized("a token is required (Bearer header or ?token=)")
     with session_scope(runtime.sessions) as session:

@@ -21,6 +21,7 @@ from service import db, page_links
 from service.cache import FeedCache, RedisSentenceCache
 from service.embedded_redis import EmbeddedRedis
 from service.engines import EngineRegistry
+from service.feed_serving import LocalFeeds, PrincipalCache, VersionReader, principal_lookup
 from service.migrate import prepare_store
 from service.redis_keys import (
     DRAMATIQ_NAMESPACE,
@@ -99,6 +100,21 @@ class Runtime:
         return FeedCache(self.redis)
 
     @cached_property
+    def principals(self) -> PrincipalCache:
+        """Keys behind tokens, for the feed hot path (revocation honoured within a second)."""
+        return PrincipalCache(principal_lookup(self.sessions))
+
+    @cached_property
+    def feed_versions(self) -> VersionReader:
+        """The current feed version per language, read from the database on every call."""
+        return VersionReader(self.db_engine)
+
+    @cached_property
+    def local_feeds(self) -> LocalFeeds:
+        """Rendered feeds held in this process, each with the version it was rendered from."""
+        return LocalFeeds()
+
+    @cached_property
     def link_secret(self) -> bytes:
         """The key signing links to translation pages (kept in the database, made once)."""
         with db.session_scope(self.sessions) as session:
@@ -147,6 +163,8 @@ class Runtime:
         except Exception:
             log.exception("closing the broker failed")
         self.redis.close()
+        if "feed_versions" in self.__dict__:
+            self.feed_versions.close()
         self.db_engine.dispose()
         if self.embedded_redis is not None:
             self.embedded_redis.close()

@@ -1,28 +1,37 @@
 """/feeds/{lang}.{format}: RSS 2.0, Atom and JSON Feed per language, scoped per partner key.
 
-The hot path (a cached feed, or a 304) makes one trip to the thread pool, reads the validators
-first and the body only when it is needed, and opens a database session only on a cache miss.
+Two ways in. `FeedHotPath`, a raw ASGI layer in front of the app, answers what it can from the
+process alone (see `service.feed_serving`): a cached feed whose version is current, a 304, an
+unknown token's 401. Everything else reaches `get_feed`, the regular route, which looks in Redis,
+renders on a miss, and fills the process's cache for the hot path.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from email.utils import parsedate_to_datetime
 from typing import Annotated
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 import feeds as feed_render
-from service import feed_query, feed_versions
+from service import feed_query
 from service.api_keys import Principal
+from service.cache import CachedFeed
 from service.db import session_scope
-from service.deps import RuntimeDep, get_principal, require_role
-from service.errors import Forbidden, NotFound
+from service.deps import RuntimeDep, require_role, token_of
+from service.errors import Forbidden, Malformed, NotFound, Unauthorized
 from service.feed_query import FeedQuery
 from service.runtime import Runtime
 
 router = APIRouter(tags=["feeds"])
 MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
+UNKNOWN_TOKEN = "unknown or revoked token"
 
 
 @router.get(
@@ -38,7 +47,7 @@ async def get_feed(
     fmt: str,
     runtime: RuntimeDep,
     category: Annotated[str | None, Query(max_length=100)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     before: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Response:
     """A feed of one language (`ja`: the originals) for a partner key, given as
@@ -51,6 +60,54 @@ async def get_feed(
 router.add_api_route("/feeds/{lang}.{fmt}", get_feed, methods=["HEAD"], include_in_schema=False)
 
 
+def _principal(runtime: Runtime, token: str | None) -> Principal:
+    if not token:
+        raise Unauthorized("a token is required (Bearer header or ?token=)")
+    principal = runtime.principals.get(token)
+    if principal is None:
+        raise Unauthorized(UNKNOWN_TOKEN)
+    return principal
+
+
+def _query(
+    runtime: Runtime,
+    principal: Principal,
+    lang: str,
+    fmt: str,
+    category: str | None,
+    limit: int,
+    before: str | None,
+    query_token: str | None,
+) -> FeedQuery:
+    """The query, once the key may read it; raises the precise refusal otherwise."""
+    require_role(principal, "partner")
+    if fmt not in feed_render.FORMATS:
+        raise NotFound(f"no feed format {fmt!r}; use rss, atom or json")
+    if lang != "ja" and lang not in runtime.settings.target_languages:
+        raise NotFound(f"no feed for language {lang!r}")
+    if not principal.may_read_language(lang):
+        raise Forbidden(f"this key does not cover language {lang!r}")
+    if category is not None and not principal.may_read_section(category):
+        raise Forbidden(f"this key does not cover section {category!r}")
+    return FeedQuery(
+        lang=lang,
+        fmt=fmt,
+        category=category,
+        limit=limit,
+        before=feed_query.decode_cursor(before) if before else None,
+        query_token=query_token,
+    )
+
+
+def _headers(feed: CachedFeed) -> dict[str, str]:
+    return {
+        "ETag": feed.etag,
+        "Last-Modified": feed.last_modified,
+        "Cache-Control": "private, max-age=60",
+        "Vary": "Authorization",
+    }
+
+
 def _serve(
     request: Request,
     runtime: Runtime,
@@ -60,71 +117,49 @@ def _serve(
     limit: int,
     before: str | None,
 ) -> Response:
-    principal = require_role(get_principal(request, runtime), "partner")
-    if fmt not in feed_render.FORMATS:
-        raise NotFound(f"no feed format {fmt!r}; use rss, atom or json")
-    if lang != "ja" and lang not in runtime.settings.target_languages:
-        raise NotFound(f"no feed for language {lang!r}")
-    if not principal.may_read_language(lang):
-        raise Forbidden(f"this key does not cover language {lang!r}")
-    if category is not None and not principal.may_read_section(category):
-        raise Forbidden(f"this key does not cover section {category!r}")
-    query = FeedQuery(
-        lang=lang,
-        fmt=fmt,
-        category=category,
-        limit=limit,
-        before=feed_query.decode_cursor(before) if before else None,
-        query_token=(
-            None if request.headers.get("authorization") else request.query_params.get("token")
-        ),
-    )
+    token = token_of(request)
+    query_token = None if request.headers.get("authorization") else token
+    principal = _principal(runtime, token)
+    query = _query(runtime, principal, lang, fmt, category, limit, before, query_token)
     variant = query.variant(principal)
-    with runtime.db_engine.connect() as connection:
-        version = feed_versions.current(connection, lang)
-    body: bytes | None = None
-    found = runtime.feed_cache.validators(lang, variant)
-    if found is not None and found.version == version:
-        key, etag, last_modified = found.key, found.etag, found.last_modified
-    else:
-        key = ""
-        body, etag, last_modified = _render(runtime, principal, query, variant, version)
-    headers = {
-        "ETag": etag,
-        "Last-Modified": last_modified,
-        "Cache-Control": "private, max-age=60",
-        "Vary": "Authorization",
-    }
+    version = runtime.feed_versions.current(lang)
+    feed = runtime.local_feeds.get(lang, variant, version)
+    if feed is None:
+        found = runtime.feed_cache.validators(lang, variant)
+        body = runtime.feed_cache.body(found.key, version) if found else None
+        if found is not None and found.version == version and body is not None:
+            feed = CachedFeed(body, found.etag, found.last_modified)
+        else:
+            feed = _render(runtime, principal, query, variant, version)
+        runtime.local_feeds.put(lang, variant, version, feed)
+    headers = _headers(feed)
     inm = request.headers.get("if-none-match")
     if inm is not None:
-        if etag in [tag.strip() for tag in inm.split(",")] or inm.strip() == "*":
+        if _etag_matches(inm, feed.etag):
             return Response(status_code=304, headers=headers)
-    elif _not_modified_since(request.headers.get("if-modified-since"), last_modified):
+    elif _not_modified_since(request.headers.get("if-modified-since"), feed.last_modified):
         return Response(status_code=304, headers=headers)
-    if body is None:
-        body = runtime.feed_cache.body(key, version)
-        if body is None:  # replaced between the two reads: render again, with its validators
-            body, headers["ETag"], headers["Last-Modified"] = _render(
-                runtime, principal, query, variant, version
-            )
-    headers["Content-Length"] = str(len(body))
-    content = b"" if request.method == "HEAD" else body
+    headers["Content-Length"] = str(len(feed.body))
+    content = b"" if request.method == "HEAD" else feed.body
     return Response(content, media_type=feed_render.MEDIA_TYPES[fmt], headers=headers)
 
 
 def _render(
     runtime: Runtime, principal: Principal, query: FeedQuery, variant: str, version: int
-) -> tuple[bytes, str, str]:
-    """Build the feed from the database, cache it under `version` (read before this render
-    began, so the cached body is never older than the version it claims), and return
-    (body, etag, last_modified)."""
+) -> CachedFeed:
+    """Build the feed from the database and cache it in Redis under `version` (read before
+    this render began, so the cached body is never older than the version it claims)."""
     with session_scope(runtime.sessions) as session:
         feed = feed_query.build_feed(
             session, runtime.settings, principal, query, runtime.link_signer(principal.key_id)
         )
     cached = feed_query.render_cached(feed_render.render(feed, query.fmt), feed.updated)
     runtime.feed_cache.put(query.lang, variant, version, cached)
-    return cached.body, cached.etag, cached.last_modified
+    return cached
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    return header.strip() == "*" or etag in [tag.strip() for tag in header.split(",")]
 
 
 def _not_modified_since(header: str | None, last_modified: str) -> bool:
@@ -138,3 +173,91 @@ def _not_modified_since(header: str | None, last_modified: str) -> bool:
     if since.tzinfo is None:
         return False
     return modified <= since
+
+
+_FEED_PATH = re.compile(r"/feeds/([A-Za-z0-9-]{1,35})\.([a-z]{1,8})")
+_UNKNOWN_TOKEN_BODY = json.dumps(
+    {"error": {"code": Unauthorized.code, "message": UNKNOWN_TOKEN}}
+).encode()
+
+
+class FeedHotPath:
+    """Raw ASGI in front of the app for GET/HEAD /feeds/{lang}.{fmt}: a feed in the process's
+    cache at the current version, its 304, or an unknown token's 401, without the framework
+    (routing, dependencies, the thread pool). Hand-written because the framework path itself
+    was the cost (issue 10: ~950 req/s even for /healthz); anything it cannot answer, or any
+    doubt, goes on to the app unchanged."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+            match = _FEED_PATH.fullmatch(scope["path"])
+            runtime = getattr(scope["app"].state, "runtime", None) if match else None
+            if match and runtime is not None and await self._answer(runtime, match, scope, send):
+                return
+        await self.app(scope, receive, send)
+
+    async def _answer(
+        self, runtime: Runtime, match: re.Match[str], scope: Scope, send: Send
+    ) -> bool:
+        headers = dict(scope["headers"])
+        params = dict(parse_qsl(scope["query_string"].decode("latin-1")))
+        authorization = headers.get(b"authorization")
+        if authorization is not None:
+            scheme, _, value = authorization.decode("latin-1").partition(" ")
+            if scheme.lower() != "bearer" or not value.strip():
+                return False
+            token, query_token = value.strip(), None
+        else:
+            token = query_token = params.get("token")
+        if not token:
+            return False
+        principal = runtime.principals.get(token)
+        if principal is None:
+            await _send(
+                send,
+                401,
+                [(b"content-type", b"application/json"), (b"www-authenticate", b"Bearer")],
+                _UNKNOWN_TOKEN_BODY,
+            )
+            return True
+        lang, fmt = match.group(1), match.group(2)
+        try:
+            limit = int(params.get("limit", DEFAULT_LIMIT))
+            if not 1 <= limit <= MAX_LIMIT or len(params.get("category", "")) > 100:
+                return False
+            query = _query(
+                runtime,
+                principal,
+                lang,
+                fmt,
+                params.get("category"),
+                limit,
+                params.get("before"),
+                query_token,
+            )
+        except (ValueError, Forbidden, NotFound, Malformed):
+            return False  # the route gives the precise answer
+        version = runtime.feed_versions.current(lang)
+        feed = runtime.local_feeds.get(lang, query.variant(principal), version)
+        if feed is None:
+            return False
+        out = [(name.lower().encode(), value.encode()) for name, value in _headers(feed).items()]
+        inm = headers.get(b"if-none-match")
+        if inm is not None and _etag_matches(inm.decode("latin-1"), feed.etag):
+            await _send(send, 304, out, b"")
+            return True
+        if inm is None and b"if-modified-since" in headers:
+            return False
+        out.append((b"content-type", feed_render.MEDIA_TYPES[fmt].encode()))
+        out.append((b"content-length", str(len(feed.body)).encode()))
+        body = b"" if scope["method"] == "HEAD" else feed.body
+        await _send(send, 200, out, body)
+        return True
+
+
+async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
