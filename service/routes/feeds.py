@@ -219,7 +219,11 @@ class FeedHotPath:
             await _send(
                 send,
                 401,
-                [(b"content-type", b"application/json"), (b"www-authenticate", b"Bearer")],
+                [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(_UNKNOWN_TOKEN_BODY)).encode()),
+                    (b"www-authenticate", b"Bearer"),
+                ],
                 _UNKNOWN_TOKEN_BODY,
             )
             return True
