@@ -47,19 +47,24 @@ class PrincipalCache:
         self._lock = threading.Lock()
 
     def get(self, token: str) -> Principal | None:
+        return self.get_with_time(token)[0]
+
+    def get_with_time(self, token: str) -> tuple[Principal | None, float]:
+        """The key and when it was read (time.monotonic()): what is derived from it may be kept
+        until PRINCIPAL_TTL after that moment, not longer."""
         key = hash_token(token)  # the token itself is not kept in memory longer than needed
         now = time.monotonic()
         with self._lock:
             hit = self._found.get(key)
             if hit is not None and now - hit[0] < PRINCIPAL_TTL:
-                return hit[1]
+                return hit[1], hit[0]
         principal = self._lookup(token)
         with self._lock:
             self._found[key] = (now, principal)
             self._found.move_to_end(key)
             while len(self._found) > self._size:
                 self._found.popitem(last=False)
-        return principal
+        return principal, now
 
 
 class VersionReader:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Annotated
 from urllib.parse import parse_qsl
@@ -26,6 +28,7 @@ from service.db import session_scope
 from service.deps import RuntimeDep, require_role, token_of
 from service.errors import Forbidden, Malformed, NotFound, Unauthorized
 from service.feed_query import FeedQuery
+from service.feed_serving import PRINCIPAL_TTL
 from service.runtime import Runtime
 
 router = APIRouter(tags=["feeds"])
@@ -179,6 +182,24 @@ _FEED_PATH = re.compile(r"/feeds/([A-Za-z0-9-]{1,35})\.([a-z]{1,8})")
 _UNKNOWN_TOKEN_BODY = json.dumps(
     {"error": {"code": Unauthorized.code, "message": UNKNOWN_TOKEN}}
 ).encode()
+_Headers = list[tuple[bytes, bytes]]
+_UNKNOWN_TOKEN_HEADERS: _Headers = [
+    (b"content-type", b"application/json"),
+    (b"content-length", str(len(_UNKNOWN_TOKEN_BODY)).encode()),
+    (b"www-authenticate", b"Bearer"),
+]
+MAX_RESOLVED = 10_000
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    """What a request's path, query and credential resolve to, for as long as the key may be
+    trusted (PRINCIPAL_TTL after it was read): None for an unknown token."""
+
+    until: float
+    lang: str
+    fmt: str
+    variant: str | None
 
 
 class FeedHotPath:
@@ -186,52 +207,57 @@ class FeedHotPath:
     cache at the current version, its 304, or an unknown token's 401, without the framework
     (routing, dependencies, the thread pool). Hand-written because the framework path itself
     was the cost (issue 10: ~950 req/s even for /healthz); anything it cannot answer, or any
-    doubt, goes on to the app unchanged."""
+    doubt, goes on to the app unchanged.
+
+    Per request it reads the feed version from the database; the rest (who the token is, the
+    variant its query selects, the encoded headers of a held feed) is remembered, the first
+    for at most PRINCIPAL_TTL seconds after the key was read.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._resolved: dict[tuple[str, bytes, bytes | None], _Resolved] = {}
+        self._encoded: dict[tuple[str, str], tuple[_Headers, _Headers]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
-            match = _FEED_PATH.fullmatch(scope["path"])
-            runtime = getattr(scope["app"].state, "runtime", None) if match else None
-            if match and runtime is not None and await self._answer(runtime, match, scope, send):
+            path = scope["path"]
+            runtime = getattr(scope["app"].state, "runtime", None)
+            if (
+                path.startswith("/feeds/")
+                and runtime is not None
+                and await self._answer(runtime, path, scope, send)
+            ):
                 return
         await self.app(scope, receive, send)
 
-    async def _answer(
-        self, runtime: Runtime, match: re.Match[str], scope: Scope, send: Send
-    ) -> bool:
-        headers = dict(scope["headers"])
+    def _resolve(
+        self, runtime: Runtime, path: str, scope: Scope, authorization: bytes | None
+    ) -> _Resolved | None:
+        match = _FEED_PATH.fullmatch(path)
+        if match is None:
+            return None
         params = dict(parse_qsl(scope["query_string"].decode("latin-1")))
-        authorization = headers.get(b"authorization")
+        token: str | None
+        query_token: str | None
         if authorization is not None:
             scheme, _, value = authorization.decode("latin-1").partition(" ")
             if scheme.lower() != "bearer" or not value.strip():
-                return False
+                return None
             token, query_token = value.strip(), None
         else:
             token = query_token = params.get("token")
         if not token:
-            return False
-        principal = runtime.principals.get(token)
-        if principal is None:
-            await _send(
-                send,
-                401,
-                [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(_UNKNOWN_TOKEN_BODY)).encode()),
-                    (b"www-authenticate", b"Bearer"),
-                ],
-                _UNKNOWN_TOKEN_BODY,
-            )
-            return True
+            return None
+        principal, read_at = runtime.principals.get_with_time(token)
         lang, fmt = match.group(1), match.group(2)
+        until = read_at + PRINCIPAL_TTL
+        if principal is None:
+            return _Resolved(until, lang, fmt, None)
         try:
             limit = int(params.get("limit", DEFAULT_LIMIT))
             if not 1 <= limit <= MAX_LIMIT or len(params.get("category", "")) > 100:
-                return False
+                return None
             query = _query(
                 runtime,
                 principal,
@@ -243,25 +269,54 @@ class FeedHotPath:
                 query_token,
             )
         except (ValueError, Forbidden, NotFound, Malformed):
-            return False  # the route gives the precise answer
-        version = runtime.feed_versions.current(lang)
-        feed = runtime.local_feeds.get(lang, query.variant(principal), version)
+            return None  # the route gives the precise answer
+        return _Resolved(until, lang, fmt, query.variant(principal))
+
+    async def _answer(self, runtime: Runtime, path: str, scope: Scope, send: Send) -> bool:
+        headers = dict(scope["headers"])
+        authorization = headers.get(b"authorization")
+        key = (path, scope["query_string"], authorization)
+        resolved = self._resolved.get(key)
+        if resolved is None or resolved.until <= time.monotonic():
+            resolved = self._resolve(runtime, path, scope, authorization)
+            if resolved is None:
+                return False
+            if len(self._resolved) >= MAX_RESOLVED:
+                self._resolved.clear()  # simple and bounded; rebuilt within a request each
+            self._resolved[key] = resolved
+        if resolved.variant is None:
+            await _send(send, 401, _UNKNOWN_TOKEN_HEADERS, _UNKNOWN_TOKEN_BODY)
+            return True
+        version = runtime.feed_versions.current(resolved.lang)
+        feed = runtime.local_feeds.get(resolved.lang, resolved.variant, version)
         if feed is None:
             return False
-        out = [(name.lower().encode(), value.encode()) for name, value in _headers(feed).items()]
         inm = headers.get(b"if-none-match")
-        if inm is not None and _etag_matches(inm.decode("latin-1"), feed.etag):
-            await _send(send, 304, out, b"")
-            return True
         if inm is None and b"if-modified-since" in headers:
             return False
-        out.append((b"content-type", feed_render.MEDIA_TYPES[fmt].encode()))
-        out.append((b"content-length", str(len(feed.body)).encode()))
-        body = b"" if scope["method"] == "HEAD" else feed.body
-        await _send(send, 200, out, body)
+        plain, full = self._headers(feed, resolved.fmt)
+        if inm is not None and _etag_matches(inm.decode("latin-1"), feed.etag):
+            await _send(send, 304, plain, b"")
+            return True
+        await _send(send, 200, full, b"" if scope["method"] == "HEAD" else feed.body)
         return True
 
+    def _headers(self, feed: CachedFeed, fmt: str) -> tuple[_Headers, _Headers]:
+        """(304 headers, 200 headers) of a held feed, encoded once."""
+        found = self._encoded.get((feed.etag, fmt))
+        if found is None:
+            plain = [(k.lower().encode(), v.encode()) for k, v in _headers(feed).items()]
+            full = [
+                *plain,
+                (b"content-type", feed_render.MEDIA_TYPES[fmt].encode()),
+                (b"content-length", str(len(feed.body)).encode()),
+            ]
+            if len(self._encoded) >= MAX_RESOLVED:
+                self._encoded.clear()
+            found = self._encoded[(feed.etag, fmt)] = (plain, full)
+        return found
 
-async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+
+async def _send(send: Send, status: int, headers: _Headers, body: bytes) -> None:
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
