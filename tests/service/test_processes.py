@@ -86,8 +86,9 @@ def test_serve_and_workers_start_together_on_an_empty_database(
     assert stale.returncode == 1 and "no heartbeat" in stale.stderr
 
 
-def test_migrate_twice_at_once(tmp_path: Path, database_url: str) -> None:
-    env = kakehashi_env(tmp_path / "data", database_url)
+def test_migrate_twice_at_once(tmp_path: Path, empty_database_url: str) -> None:
+    # An empty database (on PostgreSQL the seeded template's copy left nothing to seed).
+    env = kakehashi_env(tmp_path / "data", empty_database_url)
     runs = [
         subprocess.Popen(
             [*KAKEHASHI, "migrate"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
