@@ -12,7 +12,7 @@ from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, Exists, Select, Subquery, exists, select, tuple_
+from sqlalchemy import ColumnElement, Exists, Select, Subquery, exists, select, true, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 import feeds
@@ -111,7 +111,7 @@ def translation_source(include_needs_review: bool, lang: str | None = None) -> S
         Translation.revision_id,
         Translation.lang,
         Translation.updated_at,
-    ).where(Translation.current.is_(True))
+    ).where(Translation.current == true())  # "= true", which an index can serve; "IS" cannot
     if lang is not None:
         stmt = stmt.where(Translation.lang == lang)
     if not include_needs_review:
