@@ -21,6 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from service.api_keys import Principal, principal_by_id
+from service.errors import Unauthorized
 from service.tables import ServiceSecret
 
 SECRET_NAME = "page-links"
@@ -73,16 +75,35 @@ class LinkSigner:
         return f"{self.base_url}/articles/{quote(article_id, safe='')}/{lang}?{query}"
 
 
-class LinkProblem(ValueError):
-    """Why a signed link was refused."""
-
-
 def check(
     secret: bytes, key_id: int, article_id: str, lang: str, expires: int, sig: str, now: float
 ) -> None:
-    """Raise LinkProblem unless `sig` signs this page for this key and has not expired."""
+    """Raise Unauthorized unless `sig` signs this page for this key and has not expired."""
     expected = _digest(secret, key_id, article_id, lang, expires)
     if not hmac.compare_digest(expected, sig):
-        raise LinkProblem("the link's signature does not match this page")
+        raise Unauthorized(
+            "the link's signature does not match this page", code="bad_link", challenge=None
+        )
     if expires <= now:
-        raise LinkProblem("the link has expired; take a fresh one from the feed")
+        raise Unauthorized(
+            "the link has expired; take a fresh one from the feed", code="bad_link", challenge=None
+        )
+
+
+def link_principal(
+    session: Session,
+    secret: bytes,
+    article_id: str,
+    lang: str,
+    link: tuple[int | None, int | None, str | None],
+    now: float,
+) -> Principal:
+    """The key a signed page link (key, exp, sig) was made for, once the link is checked."""
+    key_id, expires, sig = link
+    if key_id is None or expires is None or sig is None:
+        raise Unauthorized("a page link needs key, exp and sig", challenge=None)
+    check(secret, key_id, article_id, lang, expires, sig, now)
+    principal = principal_by_id(session, key_id)
+    if principal is None:
+        raise Unauthorized("the key this link was made for is revoked", challenge=None)
+    return principal

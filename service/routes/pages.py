@@ -11,10 +11,9 @@ from fastapi.responses import JSONResponse
 
 import feeds
 from service import feed_query, page_links
-from service.api_keys import principal_by_id
 from service.db import session_scope
 from service.deps import RuntimeDep, get_principal, require_role
-from service.errors import Forbidden, NotFound, Unauthorized
+from service.errors import Forbidden, NotFound
 from service.schemas import ARTICLE_ID_PATTERN
 from service.settings import LANGUAGE_PATTERN
 
@@ -98,15 +97,9 @@ def article_page(
     rules apply: its languages, its sections, whether it sees translations needing review."""
     with session_scope(runtime.sessions) as session:
         if sig is not None or key is not None or exp is not None:
-            if sig is None or key is None or exp is None:
-                raise Unauthorized("a page link needs key, exp and sig", challenge=None)
-            try:
-                page_links.check(runtime.link_secret, key, article_id, lang, exp, sig, time.time())
-            except page_links.LinkProblem as exc:
-                raise Unauthorized(str(exc), code="bad_link", challenge=None) from exc
-            principal = principal_by_id(session, key)
-            if principal is None:
-                raise Unauthorized("the key this link was made for is revoked", challenge=None)
+            principal = page_links.link_principal(
+                session, runtime.link_secret, article_id, lang, (key, exp, sig), time.time()
+            )
         else:
             principal = get_principal(request, runtime)
         require_role(principal, "partner")
