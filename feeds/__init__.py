@@ -3,6 +3,7 @@
 from feeds.etag import compute_etag
 from feeds.html import clean_text, paragraphs_to_html, sanitize_html
 from feeds.model import Feed, FeedItem, Link, Tombstone
+from feeds.pages import FeedLink, render_directory, render_item_page, render_landing, render_opml
 from feeds.render import FORMATS, MEDIA_TYPES, Renderer, render
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "MEDIA_TYPES",
     "Feed",
     "FeedItem",
+    "FeedLink",
     "Link",
     "Renderer",
     "Tombstone",
@@ -17,5 +19,9 @@ __all__ = [
     "compute_etag",
     "paragraphs_to_html",
     "render",
+    "render_directory",
+    "render_item_page",
+    "render_landing",
+    "render_opml",
     "sanitize_html",
 ]

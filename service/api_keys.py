@@ -106,6 +106,15 @@ def authenticate(session: Session, token: str) -> Principal | None:
     if not token or len(token) > 200:
         return None
     row = session.scalars(select(ApiKey).where(ApiKey.token_hash == hash_token(token))).first()
+    return _principal(row)
+
+
+def principal_by_id(session: Session, key_id: int) -> Principal | None:
+    """The key a signed link was made for, while it is not revoked."""
+    return _principal(session.get(ApiKey, key_id))
+
+
+def _principal(row: ApiKey | None) -> Principal | None:
     if row is None or row.revoked_at is not None:
         return None
     return Principal(

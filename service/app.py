@@ -5,6 +5,7 @@ Run with `uvicorn --factory service.app:create_app` or `kakehashi serve`.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,6 +24,7 @@ from service.routes import (
     impact,
     jobs,
     metrics,
+    pages,
     translate,
     whoami,
 )
@@ -31,6 +33,15 @@ from service.settings import Settings
 from service.worker import WorkerPool
 
 log = logging.getLogger(__name__)
+
+
+# Recent FastAPI wraps every request in an OpenTelemetry check that reads the environment and the
+# global providers (a third of a cached 304's time in process); kakehashi exports no telemetry.
+_NO_TELEMETRY: dict[str, object] = (
+    {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+    if "telemetry" in inspect.signature(FastAPI.__init__).parameters
+    else {}
+)
 
 
 def create_app(
@@ -64,6 +75,7 @@ def create_app(
                 rt.close()
 
     app = FastAPI(
+        **_NO_TELEMETRY,  # type: ignore[arg-type]
         title="kakehashi",
         summary="Japanese journalism, translated offline with exact terminology, as feeds.",
         version="0.1.0",
@@ -80,6 +92,7 @@ def create_app(
         overrides=[(glossaries.IMPORT_PATH, import_limit)],
         read_timeout=settings.body_read_timeout,
     )
+    app.add_middleware(feeds.FeedHotPath)  # outermost: a cached feed skips everything else
     install_handlers(app)
     install_docs(app)
     routers = (
@@ -89,6 +102,7 @@ def create_app(
         impact,
         whoami,
         translate,
+        pages,
         feeds,
         health,
         metrics,

@@ -12,12 +12,7 @@ from dataclasses import dataclass
 
 import redis
 
-from service.redis_keys import (
-    feed_generation_key,
-    feed_key,
-    sentence_key,
-    signature_seen_key,
-)
+from service.redis_keys import feed_key, sentence_key, signature_seen_key
 
 log = logging.getLogger(__name__)
 
@@ -58,58 +53,68 @@ class CachedFeed:
     last_modified: str
 
 
+@dataclass(frozen=True)
+class Validators:
+    """What a 304 needs of a cached feed, and the feed version it was rendered from."""
+
+    key: str
+    version: int
+    etag: str
+    last_modified: str
+
+
 class FeedCache:
-    """Rendered feeds per (language, variant); a language's generation number is part of the key,
-    so bumping it invalidates every cached feed of that language at once."""
+    """Rendered feeds per (language, variant), each stored with the feed version it was
+    rendered from (`service.feed_versions`); a reader serves one only while that version is
+    the current one, so this cache never needs invalidating and cannot serve a stale feed."""
 
     def __init__(self, client: redis.Redis[bytes], ttl_seconds: int = 86400) -> None:
         self._client = client
         self._ttl = ttl_seconds
 
-    def _generation(self, lang: str) -> int:
-        raw = self._client.get(feed_generation_key(lang))
-        return int(raw) if raw else 0
-
-    def _key(self, lang: str, variant: str) -> str:
-        return feed_key(lang, self._generation(lang), variant)
-
-    def validators(self, lang: str, variant: str) -> tuple[str, str, str] | None:
-        """(key, etag, last_modified) of a cached feed, without its body: enough for a 304."""
+    def validators(self, lang: str, variant: str) -> Validators | None:
+        """The cached feed's validators and version, without its body: enough for a 304."""
+        key = feed_key(lang, variant)
         try:
-            key = self._key(lang, variant)
-            etag, last_modified = self._client.hmget(key, ["etag", "last_modified"])
+            version, etag, last_modified = self._client.hmget(
+                key, ["version", "etag", "last_modified"]
+            )
         except redis.RedisError as exc:
             log.warning("feed cache read failed: %s", exc)
             return None
-        if etag is None or last_modified is None:
+        if version is None or etag is None or last_modified is None:
             return None
-        return key, etag.decode(), last_modified.decode()
+        return Validators(key, int(version), etag.decode(), last_modified.decode())
 
-    def body(self, key: str) -> bytes | None:
+    def body(self, key: str, version: int) -> bytes | None:
+        """The body under `key` if it is still the one rendered from `version`."""
         try:
-            return self._client.hget(key, "body")
+            found, body = self._client.hmget(key, ["version", "body"])
         except redis.RedisError as exc:
             log.warning("feed cache read failed: %s", exc)
             return None
+        if found is None or int(found) != version:
+            return None
+        return body
 
-    def put(self, lang: str, variant: str, feed: CachedFeed) -> None:
+    def put(self, lang: str, variant: str, version: int, feed: CachedFeed) -> None:
+        """Store a feed rendered from `version` (read before rendering began)."""
+        key = feed_key(lang, variant)
         try:
-            key = self._key(lang, variant)
-            pipe = self._client.pipeline(transaction=False)
+            pipe = self._client.pipeline(transaction=True)
             pipe.hset(
                 key,
-                mapping={"body": feed.body, "etag": feed.etag, "last_modified": feed.last_modified},
+                mapping={
+                    "version": version,
+                    "body": feed.body,
+                    "etag": feed.etag,
+                    "last_modified": feed.last_modified,
+                },
             )
             pipe.expire(key, self._ttl)
             pipe.execute()
         except redis.RedisError as exc:
             log.warning("feed cache write failed: %s", exc)
-
-    def invalidate(self, lang: str) -> None:
-        try:
-            self._client.incr(feed_generation_key(lang))
-        except redis.RedisError as exc:
-            log.warning("feed cache invalidation failed for %s: %s", lang, exc)
 
 
 def first_sight(client: redis.Redis[bytes], digest: str, ttl_seconds: int) -> bool:

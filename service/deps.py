@@ -45,7 +45,9 @@ def get_session(runtime: RuntimeDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def _token(request: Request, *, query_token: bool) -> str | None:
+def token_of(request: Request, *, query_token: bool = False) -> str | None:
+    """The request's token: a Bearer header (any other scheme is refused), or ?token= where
+    `query_token` (feeds and article pages, for readers that cannot send headers)."""
     header = request.headers.get("authorization")
     if header:
         scheme, _, value = header.partition(" ")
@@ -62,7 +64,7 @@ def _token(request: Request, *, query_token: bool) -> str | None:
 
 
 # Declares the bearer scheme in the OpenAPI schema of every route that needs a token, so /docs
-# can send one. The header itself is read by `_token` (which also takes ?token= for feeds).
+# can send one. The header itself is read by `token_of` (which also takes ?token= for feeds).
 BEARER = HTTPBearer(
     auto_error=False,
     scheme_name="bearer",
@@ -77,7 +79,7 @@ def principal_of(request: Request, runtime: Runtime, *, query_token: bool = Fals
     address = request.client.host if request.client else "unknown"
     limits = runtime.rate_limits
     limits.request_from(address)  # 429 for an address over its limit or failing to log in
-    token = _token(request, query_token=query_token)
+    token = token_of(request, query_token=query_token)
     if not token:
         where = "Bearer header or ?token=" if query_token else "'Authorization: Bearer <token>'"
         raise Unauthorized(f"a token is required ({where})")
@@ -167,6 +169,7 @@ def get_editing(runtime: RuntimeDep, editor: Editor) -> Editing:
         actor=editor.name,
         targets=runtime.settings.target_languages,
         send=lambda job_ids: outbox.dispatch(runtime, job_ids),
+        routes=runtime.engines.routes(runtime.settings.target_languages),
     )
 
 

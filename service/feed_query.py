@@ -5,20 +5,24 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Any
+from urllib.parse import urlencode
 
-from sqlalchemy import and_, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Exists, Select, Subquery, exists, select, true, tuple_
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 import feeds
 from service.api_keys import Principal
 from service.cache import CachedFeed
 from service.errors import Malformed
+from service.page_links import LinkSigner
 from service.revisions import IS_CURRENT
 from service.settings import Settings
-from service.tables import Article, Revision, Translation
+from service.tables import Article, ArticleCategory, Revision, Translation
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 LANG_NAMES = {
@@ -39,10 +43,16 @@ class FeedQuery:
     category: str | None
     limit: int
     before: tuple[datetime, str] | None
+    # The token when the request carried it as ?token= (kept in next links); None for Bearer.
+    query_token: str | None = None
 
     def variant(self, principal: Principal) -> str:
+        """What a rendered feed depends on besides the data: the key (its links are signed
+        for it), its scopes, the query, and whether links carry the query token."""
         scope = json.dumps(
             [
+                principal.key_id,
+                self.query_token is not None,
                 principal.languages,
                 principal.sections,
                 principal.include_needs_review,
@@ -86,74 +96,137 @@ class _Row:
     html: bool = False
 
 
-def _translated_rows(session: Session, lang: str, include_review: bool) -> list[_Row]:
-    latest = (
-        select(Translation.article_id, func.max(Revision.number).label("number"))
-        .join(Revision, Revision.id == Translation.revision_id)
-        .where(Translation.lang == lang)
-        .group_by(Translation.article_id)
-        .subquery()
-    )
-    stmt = (
-        select(Translation, Revision)
-        .join(Revision, Revision.id == Translation.revision_id)
-        .join(Article, Article.id == Translation.article_id)
-        .join(
-            latest,
-            and_(latest.c.article_id == Translation.article_id, latest.c.number == Revision.number),
-        )
-        .where(Translation.lang == lang, Article.status == "published")
-    )
-    if not include_review:
+def translation_source(include_needs_review: bool, lang: str | None = None) -> Subquery:
+    """THE translation of each article, per language, that a key may see: the one place that
+    decides it (feed pages and alternate links read it). Columns: `translation_id`,
+    `article_id`, `revision_id`, `lang`, `updated_at`.
+
+    Today: the current translation (`translations.current`, the newest translated revision's),
+    hidden while it needs review unless the key includes those. A partner-visible snapshot
+    (e.g. a `published_translations` table) replaces only this function.
+    """
+    stmt = select(
+        Translation.id.label("translation_id"),
+        Translation.article_id,
+        Translation.revision_id,
+        Translation.lang,
+        Translation.updated_at,
+    ).where(Translation.current == true())  # "= true", which an index can serve; "IS" cannot
+    if lang is not None:
+        stmt = stmt.where(Translation.lang == lang)
+    if not include_needs_review:
         stmt = stmt.where(Translation.needs_review.is_(False))
-    return [
-        _Row(
-            t.article_id,
-            r,
-            t.title,
-            t.summary,
-            t.body,
-            t.updated_at,
-            {
-                "route": t.route,
-                "model": t.model,
-                "needs_review": t.needs_review,
-                "revision": r.number,
-            },
-            html=t.format == "html",
+    return stmt.subquery("visible")
+
+
+_Keys = Select[int, datetime, str]
+_Column = ColumnElement[Any] | InstrumentedAttribute[Any]
+
+
+def _in_categories(revision_id: _Column, categories: Sequence[str]) -> Exists:
+    return exists().where(
+        ArticleCategory.revision_id == revision_id, ArticleCategory.category.in_(categories)
+    )
+
+
+def _scoped(stmt: _Keys, revision_id: _Column, principal: Principal, query: FeedQuery) -> _Keys:
+    if query.category is not None:
+        stmt = stmt.where(_in_categories(revision_id, [query.category]))
+    if principal.sections is not None and principal.role != "admin":
+        stmt = stmt.where(_in_categories(revision_id, principal.sections))
+    return stmt
+
+
+def _page_keys(
+    session: Session, principal: Principal, query: FeedQuery
+) -> list[tuple[int, datetime, str]]:
+    """(translation or revision id, updated, article id) of the page plus one: an index range
+    scan in (updated_at, article_id) order that stops after `limit + 1` rows; no bodies."""
+    order: tuple[_Column, _Column]
+    stmt: _Keys
+    if query.lang == "ja":
+        stmt = (
+            select(Revision.id, Article.updated_at, Article.id)
+            .join(Revision, IS_CURRENT)
+            .where(Article.status == "published")
         )
-        for t, r in session.execute(stmt).tuples()
-    ]
+        stmt = _scoped(stmt, Revision.id, principal, query)
+        order = (Article.updated_at, Article.id)
+    else:
+        src = translation_source(principal.include_needs_review, query.lang)
+        stmt = (
+            select(src.c.translation_id, src.c.updated_at, src.c.article_id)
+            .join(Article, Article.id == src.c.article_id)
+            .where(Article.status == "published")
+        )
+        stmt = _scoped(stmt, src.c.revision_id, principal, query)
+        order = (src.c.updated_at, src.c.article_id)
+    if query.before is not None:
+        stmt = stmt.where(tuple_(*order) < tuple_(*query.before))
+    stmt = stmt.order_by(order[0].desc(), order[1].desc()).limit(query.limit + 1)
+    return [(key, when, article_id) for key, when, article_id in session.execute(stmt).tuples()]
 
 
-def _original_rows(session: Session) -> list[_Row]:
-    stmt = select(Article, Revision).join(Revision, IS_CURRENT).where(Article.status == "published")
-    rows = []
-    for a, r in session.execute(stmt).tuples():
-        rows.append(
+def _page_rows(session: Session, lang: str, keys: list[tuple[int, datetime, str]]) -> list[_Row]:
+    """The page's rows with their bodies, in the order of `keys`."""
+    ids = [key for key, _, _ in keys]
+    if lang == "ja":
+        revisions = {r.id: r for r in session.scalars(select(Revision).where(Revision.id.in_(ids)))}
+        return [
             _Row(
-                a.id,
+                article_id,
                 r,
                 r.title,
                 r.summary,
                 r.body,
-                a.updated_at,
+                updated,
                 {"revision": r.number},
                 html=r.format == "html",
+            )
+            for key, updated, article_id in keys
+            for r in (revisions[key],)
+        ]
+    found = {
+        t.id: (t, r)
+        for t, r in session.execute(
+            select(Translation, Revision)
+            .join(Revision, Revision.id == Translation.revision_id)
+            .where(Translation.id.in_(ids))
+        ).tuples()
+    }
+    rows = []
+    for key, _, _ in keys:
+        t, r = found[key]
+        rows.append(
+            _Row(
+                t.article_id,
+                r,
+                t.title,
+                t.summary,
+                t.body,
+                t.updated_at,
+                {
+                    "route": t.route,
+                    "model": t.model,
+                    "needs_review": t.needs_review,
+                    "revision": r.number,
+                },
+                html=t.format == "html",
             )
         )
     return rows
 
 
-def _alternates(session: Session, article_ids: list[str]) -> dict[str, list[str]]:
-    """The languages each article is available in (translations of any revision)."""
+def _alternates(
+    session: Session, principal: Principal, article_ids: list[str]
+) -> dict[str, list[str]]:
+    """The languages each article has a translation in that this key may see."""
     if not article_ids:
         return {}
+    src = translation_source(principal.include_needs_review)
     found: dict[str, list[str]] = {}
     for article_id, lang in session.execute(
-        select(Translation.article_id, Translation.lang)
-        .where(Translation.article_id.in_(article_ids))
-        .distinct()
+        select(src.c.article_id, src.c.lang).where(src.c.article_id.in_(article_ids))
     ).tuples():
         found.setdefault(article_id, []).append(lang)
     return {k: sorted(v) for k, v in found.items()}
@@ -178,43 +251,31 @@ def item_id(article_id: str, lang: str) -> str:
     return f"urn:kakehashi:article:{article_id}:{lang}"
 
 
-def translation_url(settings: Settings, article_id: str, lang: str) -> str:
-    return f"{settings.public_url.rstrip('/')}/v1/articles/{article_id}/translations/{lang}"
-
-
 def build_feed(
-    session: Session, settings: Settings, principal: Principal, query: FeedQuery
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    query: FeedQuery,
+    links: LinkSigner,
 ) -> feeds.Feed:
-    if query.lang == "ja":
-        rows = _original_rows(session)
-    else:
-        rows = _translated_rows(session, query.lang, principal.include_needs_review)
-    visible = [
-        row
-        for row in rows
-        if (query.category is None or query.category in row.revision.categories)
-        and (
-            principal.sections is None
-            or principal.role == "admin"
-            or any(principal.may_read_section(c) for c in row.revision.categories)
-        )
-    ]
-    visible.sort(key=lambda row: (row.updated, row.article_id), reverse=True)
-    if query.before is not None:
-        visible = [row for row in visible if (row.updated, row.article_id) < query.before]
-    page = visible[: query.limit]
+    """A page of the feed for this key; item links are signed for it by `links`."""
+    keys = _page_keys(session, principal, query)
+    page = _page_rows(session, query.lang, keys[: query.limit])
     base = settings.public_url.rstrip("/")
     self_url = f"{base}/feeds/{query.lang}.{query.fmt}"
     next_url = None
-    if len(visible) > query.limit:
+    if len(keys) > query.limit:
         last = page[-1]
-        next_url = f"{self_url}?before={encode_cursor(last.updated, last.article_id)}"
+        params = {"before": encode_cursor(last.updated, last.article_id)}
         if query.category:
-            next_url += f"&category={query.category}"
-        next_url += f"&limit={query.limit}"
-    available = _alternates(session, [row.article_id for row in page])
+            params["category"] = query.category
+        params["limit"] = str(query.limit)
+        if query.query_token is not None:  # the credential the request used, kept
+            params["token"] = query.query_token
+        next_url = f"{self_url}?{urlencode(params)}"
+    available = _alternates(session, principal, [row.article_id for row in page])
     items = tuple(
-        _item(row, query.lang, settings, available.get(row.article_id, [])) for row in page
+        _item(row, query.lang, settings, available.get(row.article_id, []), links) for row in page
     )
     now = datetime.now(UTC)
     tombstones = (
@@ -242,7 +303,11 @@ def build_feed(
     )
 
 
-def _item(row: _Row, lang: str, settings: Settings, languages: list[str]) -> feeds.FeedItem:
+def _item(
+    row: _Row, lang: str, settings: Settings, languages: list[str], links: LinkSigner
+) -> feeds.FeedItem:
+    """An item; its link is its own page (the original's, for `ja`), its alternates the
+    newsroom's original and kakehashi's page of each other language the key may see."""
     r = row.revision
     # HTML bodies pass through the renderers' allow-list sanitizer; text becomes our own HTML.
     content = (
@@ -252,7 +317,7 @@ def _item(row: _Row, lang: str, settings: Settings, languages: list[str]) -> fee
     )
     return feeds.FeedItem(
         id=item_id(row.article_id, lang),
-        url=r.url,
+        url=r.url if lang == "ja" else links.url(row.article_id, lang),
         title=row.title,
         content_html=content,
         published=r.published_at,
@@ -269,7 +334,7 @@ def _item(row: _Row, lang: str, settings: Settings, languages: list[str]) -> fee
                 else ()
             ),
             *(
-                feeds.Link(href=translation_url(settings, row.article_id, other), lang=other)
+                feeds.Link(href=links.url(row.article_id, other), lang=other)
                 for other in languages
                 if other != lang and other in settings.target_languages
             ),
@@ -277,6 +342,78 @@ def _item(row: _Row, lang: str, settings: Settings, languages: list[str]) -> fee
         machine_translated_from="ja" if lang != "ja" else None,
         extension=row.extension,
     )
+
+
+def item_page_item(
+    session: Session,
+    settings: Settings,
+    principal: Principal,
+    article_id: str,
+    lang: str,
+    links: LinkSigner,
+) -> feeds.FeedItem | None:
+    """The item a key's feed shows for this article in this language (None: it shows none),
+    for the article's own page: the same visibility rules, text and links as in the feed."""
+    query = FeedQuery(lang=lang, fmt="html", category=None, limit=1, before=None)
+    if lang == "ja":
+        stmt: _Keys = (
+            select(Revision.id, Article.updated_at, Article.id)
+            .join(Revision, IS_CURRENT)
+            .where(Article.status == "published", Article.id == article_id)
+        )
+        stmt = _scoped(stmt, Revision.id, principal, query)
+    else:
+        src = translation_source(principal.include_needs_review, lang)
+        stmt = (
+            select(src.c.translation_id, src.c.updated_at, src.c.article_id)
+            .join(Article, Article.id == src.c.article_id)
+            .where(Article.status == "published", src.c.article_id == article_id)
+        )
+        stmt = _scoped(stmt, src.c.revision_id, principal, query)
+    keys = [(key, when, found) for key, when, found in session.execute(stmt).tuples()]
+    if not keys:
+        return None
+    row = _page_rows(session, lang, keys)[0]
+    available = _alternates(session, principal, [article_id]).get(article_id, [])
+    return _item(row, lang, settings, available, links)
+
+
+def feed_links(
+    session: Session, settings: Settings, principal: Principal, token: str | None
+) -> list[feeds.FeedLink]:
+    """Every feed this key may read: per language and format, and per category (`?category=`);
+    with `token`, each URL carries it (for readers that can only put a token in the URL)."""
+    base = settings.public_url.rstrip("/")
+    langs = [
+        lang for lang in ("ja", *settings.target_languages) if principal.may_read_language(lang)
+    ]
+    if principal.sections is not None and principal.role != "admin":
+        categories = sorted(principal.sections)
+    else:
+        categories = list(
+            session.scalars(
+                select(ArticleCategory.category).distinct().order_by(ArticleCategory.category)
+            )
+        )
+    out = []
+    for lang in langs:
+        name = LANG_NAMES.get(lang, lang)
+        for category in (None, *categories):
+            for fmt in ("atom", "rss", "json"):
+                params = {"category": category} if category else {}
+                if token is not None:
+                    params["token"] = token
+                url = f"{base}/feeds/{lang}.{fmt}" + (f"?{urlencode(params)}" if params else "")
+                out.append(
+                    feeds.FeedLink(
+                        title=f"{settings.feed_title} ({name})",
+                        lang=lang,
+                        fmt=fmt,
+                        url=url,
+                        category=category,
+                    )
+                )
+    return out
 
 
 def render_cached(body: bytes, updated: datetime) -> CachedFeed:

@@ -7,7 +7,7 @@ queue only after the session commits (`db.after_commit`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,11 +39,44 @@ NOT_NULL = ("source", "targets", "aliases", "status")
 @dataclass(frozen=True)
 class Editing:
     """Who makes a change, the languages articles are translated into, and how new jobs are
-    sent once the change is committed (None: leave them to the outbox sweep, as the CLI does)."""
+    sent once the change is committed (None: leave them to the outbox sweep, as the CLI does).
+
+    `routes` gives, per target, the languages its translation goes through (`["ja", "en",
+    "fr"]` for a pivot); None when unknown, and then every target is assumed to pivot through
+    English.
+    """
 
     actor: str
     targets: Sequence[str]
     send: Callable[[list[str]], object] | None = None
+    routes: Mapping[str, Sequence[str] | None] | None = None
+
+
+# Fields that change which text an entry matches: every language is concerned.
+MATCHING = ("source", "aliases", "case_sensitive", "status")
+
+
+def changed_languages(editing: Editing, before: Entry, after: Entry) -> list[str]:
+    """The target languages whose translations an entry change can alter.
+
+    A change to what the entry matches concerns them all; otherwise only the languages whose
+    rendering changed (its target text, or do-not-translate falling back to the source), and
+    the targets reached through one of those by a pivot. A note alone concerns none.
+    """
+    if any(getattr(before, f) != getattr(after, f) for f in MATCHING):
+        return list(editing.targets)
+    langs = {
+        lang
+        for lang in {*before.targets, *after.targets, *editing.targets}
+        if before.rendering(lang) != after.rendering(lang)
+    }
+    concerned = []
+    for target in editing.targets:
+        route = editing.routes.get(target) if editing.routes is not None else None
+        through = set(route) if route else {"en", target}
+        if through & langs:
+            concerned.append(target)
+    return concerned
 
 
 @dataclass(frozen=True)
@@ -54,9 +87,15 @@ class EntryChange:
     job_ids: list[str]
 
 
-def retranslate(session: Session, editing: Editing, article_ids: Iterable[str]) -> list[str]:
-    """Queue new jobs for these articles; they are sent after the session commits."""
-    job_ids = requeue(session, article_ids, editing.targets, "glossary")
+def retranslate(
+    session: Session,
+    editing: Editing,
+    article_ids: Iterable[str],
+    langs: Sequence[str] | None = None,
+) -> list[str]:
+    """Queue new jobs for these articles (in `langs`, default every target); they are sent
+    after the session commits."""
+    job_ids = requeue(session, article_ids, editing.targets if langs is None else langs, "glossary")
     send = editing.send
     if job_ids and send is not None:
         db.after_commit(session, lambda: send(job_ids))
@@ -144,6 +183,7 @@ def _update(
 ) -> EntryChange:
     check_precondition(row, if_match)
     before = snapshot(row)
+    before_entry = to_entry(row)
     before_using = articles_using(session, [row.id])
     for field, value in changes.items():
         setattr(row, field, list(value) if isinstance(value, tuple) else value)
@@ -156,7 +196,10 @@ def _update(
     bump(glossary)
     session.flush()
     affected = reindex_entries(session, glossary, [entry]) | before_using
-    return EntryChange(glossary, row, affected, retranslate(session, editing, affected))
+    langs = changed_languages(editing, before_entry, entry)
+    if not langs:
+        affected = set()
+    return EntryChange(glossary, row, affected, retranslate(session, editing, affected, langs))
 
 
 def delete_entry(

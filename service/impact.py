@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from glossaries import Entry, Matcher
 from service.errors import Invalid
-from service.glossary_edits import NOT_NULL
-from service.glossary_store import get_entry, get_glossary, snapshot
+from service.glossary_edits import NOT_NULL, Editing, changed_languages
+from service.glossary_store import get_entry, get_glossary, snapshot, to_entry
 from service.revisions import published_current
 from service.tables import EntryRow, Revision
 from service.term_index import article_text, articles_using, current_revisions
@@ -31,6 +31,7 @@ class Impact:
     titles: tuple[tuple[str, str], ...]  # (article id, title) of the first few of them
     using_now: int  # how many of them use the entry as it is stored
     would_match: int  # how many the changed entry would match
+    languages: tuple[str, ...]  # the languages whose translations the change can alter
 
 
 def _changed(row: EntryRow, changes: Mapping[str, Any]) -> Entry:
@@ -48,7 +49,13 @@ def _changed(row: EntryRow, changes: Mapping[str, Any]) -> Entry:
 
 
 def entry_impact(
-    session: Session, name: str, entry_id: str, changes: Mapping[str, Any], *, first: int = 5
+    session: Session,
+    editing: Editing,
+    name: str,
+    entry_id: str,
+    changes: Mapping[str, Any],
+    *,
+    first: int = 5,
 ) -> Impact:
     """The articles `glossary_edits.update_entry` would re-queue for these changes (read only)."""
     if any(changes.get(k) is None for k in NOT_NULL if k in changes):
@@ -64,12 +71,14 @@ def entry_impact(
         for revision in current_revisions(session, glossary):
             if matcher.find(normalize(article_text(revision)).text):
                 matching.add(revision.article_id)
-    ordered = _newest_first(session, using | matching)
+    languages = tuple(changed_languages(editing, to_entry(row), entry))
+    ordered = _newest_first(session, using | matching) if languages else []
     return Impact(
         article_ids=tuple(article_id for article_id, _ in ordered),
         titles=tuple(ordered[:first]),
         using_now=len(using),
         would_match=len(matching),
+        languages=languages,
     )
 
 

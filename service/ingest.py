@@ -14,7 +14,7 @@ from service.errors import Conflict, NotFound
 from service.jobs import CANCELLED, OPEN_STATES, RUNNING
 from service.revisions import current_revision, published_current_ids
 from service.schemas import ArticleContent
-from service.tables import Article, Job, Revision, Translation, utcnow
+from service.tables import Article, ArticleCategory, Job, Revision, Translation, utcnow
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,10 @@ def _new_revision(
     )
     session.add(revision)
     session.flush()
+    session.add_all(
+        ArticleCategory(revision_id=revision.id, category=c)
+        for c in sorted(set(revision.categories))
+    )
     jobs = [
         Job(article_id=article.id, revision_id=revision.id, target_lang=lang) for lang in targets
     ]

@@ -7,17 +7,20 @@ whenever it cannot prove a message is still queued) is run once.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import dramatiq
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from service import feed_versions
 from service.db import session_scope
 from service.redis_keys import TRANSLATE_ACTOR, TRANSLATE_QUEUE
 from service.tables import Article, Job, Revision, Translation, utcnow
@@ -257,20 +260,29 @@ def _translate(runtime: Runtime, job_id: str, attempt: int) -> None:
         policy=runtime.settings.review_policy,
     )
     runtime.count_cache(done.cache_hits, done.cache_misses)
-    if not _store(runtime, job_id, attempt, work, done, _model_name(engine)):
+    changed = _store(runtime, job_id, attempt, work, done, _model_name(engine))
+    if changed is None:
         log.warning("job %s: lease lost while translating; its result is dropped", job_id)
         return
-    runtime.feeds_changed(work.lang)
+    if changed:
+        runtime.feeds_changed(*changed)
     log.info(
         "job %s done: %s -> %s (review=%s)", job_id, work.article_id, work.lang, done.needs_review
     )
 
 
+def text_hash(title: str, summary: str | None, body: str) -> str:
+    """What decides whether a translation changed: a new hash is a new `updated` time."""
+    canonical = json.dumps([title, summary, body], ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
 def _store(
     runtime: Runtime, job_id: str, attempt: int, work: _Work, done: ArticleTranslation, model: str
-) -> bool:
-    """Store the translation and mark the job done, only if the job is still this run's (the
-    job row's update comes first: it is the fence, and on SQLite it takes the write lock)."""
+) -> tuple[str, ...] | None:
+    """Store the translation and finish the job in one transaction, only if the job is still
+    this run's (None when not: the job row's update comes first, as the fence, and on SQLite
+    it takes the write lock); returns the languages whose feeds changed."""
     now = utcnow()
     with session_scope(runtime.sessions) as session:
         fenced = session.execute(
@@ -279,27 +291,108 @@ def _store(
             .values(state=DONE, finished_at=now, updated_at=now, lease_until=None, error=None)
         )
         if fenced.rowcount != 1:  # type: ignore[attr-defined]
-            return False
-        row = session.scalars(
-            select(Translation).where(
-                Translation.revision_id == work.revision_id, Translation.lang == work.lang
-            )
-        ).first()
-        if row is None:
-            row = Translation(
-                article_id=work.article_id, revision_id=work.revision_id, lang=work.lang
-            )
-            session.add(row)
-        row.title = done.title
-        row.summary = done.summary
-        row.body = done.body
-        row.format = done.body_format
-        row.report = done.report()
-        row.needs_review = done.needs_review
-        row.route = list(done.route)
-        row.model = model
-        row.updated_at = now
-    return True
+            return None
+        changed = record_translation(
+            session,
+            runtime.settings.target_languages,
+            StoredText(
+                article_id=work.article_id,
+                revision_id=work.revision_id,
+                lang=work.lang,
+                title=done.title,
+                summary=done.summary,
+                body=done.body,
+                body_format=done.body_format,
+                report=done.report(),
+                needs_review=done.needs_review,
+                route=list(done.route),
+                model=model,
+            ),
+            now,
+        )
+    return changed
+
+
+@dataclass(frozen=True)
+class StoredText:
+    """A finished translation of one revision into one language, as it is stored."""
+
+    article_id: str
+    revision_id: int
+    lang: str
+    title: str
+    summary: str | None
+    body: str
+    body_format: str
+    report: dict[str, Any]
+    needs_review: bool
+    route: list[str]
+    model: str
+
+
+def record_translation(
+    session: Session, targets: Sequence[str], text: StoredText, now: datetime
+) -> tuple[str, ...]:
+    """Store a translation and mark it current when its revision is the newest translated one;
+    bump the feed versions of the languages whose feeds change and return them.
+
+    Honest dates: when the text is the same as the current translation's (a glossary edit that
+    did not touch it, a revision that changed only a link), `updated_at` stays, and so does
+    the item's place in the feed.
+    """
+    digest = text_hash(text.title, text.summary, text.body)
+    # One writer per article at a time, so two revisions' jobs finishing together cannot both
+    # mark themselves current (PostgreSQL; SQLite has one writer anyway).
+    session.execute(select(Article.id).where(Article.id == text.article_id).with_for_update())
+    number = session.scalars(select(Revision.number).where(Revision.id == text.revision_id)).one()
+    siblings = (
+        session.execute(
+            select(Translation, Revision.number)
+            .join(Revision, Revision.id == Translation.revision_id)
+            .where(Translation.article_id == text.article_id, Translation.lang == text.lang)
+        )
+        .tuples()
+        .all()
+    )
+    previous = next((t for t, _ in siblings if t.current), None)
+    row = next((t for t, _ in siblings if t.revision_id == text.revision_id), None)
+    newest = number >= max((n for _, n in siblings), default=number)
+    if row is None:
+        row = Translation(article_id=text.article_id, revision_id=text.revision_id, lang=text.lang)
+        session.add(row)
+    same_text = (
+        previous is not None
+        and previous.text_hash == digest
+        and previous.format == text.body_format
+    )
+    unchanged = (
+        same_text
+        and previous is row
+        and previous is not None
+        and previous.needs_review == text.needs_review
+    )
+    row.title = text.title
+    row.summary = text.summary
+    row.body = text.body
+    row.format = text.body_format
+    row.report = text.report
+    row.needs_review = text.needs_review
+    row.route = text.route
+    row.model = text.model
+    row.text_hash = digest
+    row.updated_at = previous.updated_at if same_text and previous is not None else now
+    if not newest:
+        return ()
+    for other, _ in siblings:
+        if other is not row:
+            other.current = False
+    row.current = True
+    if unchanged:
+        return ()
+    # A first translation in a language adds an alternate link to every feed's item.
+    changed = ("ja", *targets) if not siblings else (text.lang,)
+    feed_versions.bump(session, changed)
+    return changed
 
 
 def _model_name(engine: Engine | Route) -> str:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service import article_views, db, ingest, outbox, term_index
+from service import article_views, db, feed_versions, ingest, outbox, term_index
 from service.errors import Conflict
 from service.schemas import ArticleContent, ArticleOut, IngestOut
 
@@ -33,6 +33,9 @@ def publish(runtime: Runtime, article_id: str, content: ArticleContent, *, put: 
                 if result.created_revision:
                     revision = result.revision
                     term_index.index_article(session, article_id, revision, matcher)
+                    # The `ja` feed shows the revision; a republished article returns to
+                    # every feed with its last translations.
+                    feed_versions.bump(session, ("ja", *targets))
                     _send_after_commit(runtime, session, [job.id for job in result.jobs])
             break
         except IntegrityError as exc:
@@ -60,5 +63,6 @@ def retract(runtime: Runtime, session: Session, article_id: str) -> ArticleOut:
     """The article leaves every feed once the retraction commits; its history is kept."""
     article = ingest.retract(session, article_id)
     langs = ("ja", *runtime.settings.target_languages)
+    feed_versions.bump(session, langs)
     db.after_commit(session, lambda: runtime.feeds_changed(*langs))
     return article_views.article_out(session, article)

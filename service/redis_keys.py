@@ -5,7 +5,6 @@ from __future__ import annotations
 NAMESPACE = "kakehashi"
 SENTENCE_CACHE_PREFIX = f"{NAMESPACE}:sent:"
 FEED_CACHE_PREFIX = f"{NAMESPACE}:feed:"
-FEED_GENERATION_PREFIX = f"{NAMESPACE}:feedgen:"
 DRAMATIQ_NAMESPACE = f"{NAMESPACE}:dramatiq"
 TRANSLATE_QUEUE = "translate"
 TRANSLATE_ACTOR = "translate_job"
@@ -25,14 +24,9 @@ def sentence_key(cache_key: str) -> str:
     return SENTENCE_CACHE_PREFIX + cache_key
 
 
-def feed_generation_key(lang: str) -> str:
-    """The counter whose bump invalidates every cached feed of a language."""
-    return FEED_GENERATION_PREFIX + lang
-
-
-def feed_key(lang: str, generation: int, variant: str) -> str:
-    """A rendered feed (a hash of body, etag, last_modified)."""
-    return f"{FEED_CACHE_PREFIX}{lang}:{generation}:{variant}"
+def feed_key(lang: str, variant: str) -> str:
+    """A rendered feed (a hash of version, body, etag, last_modified)."""
+    return f"{FEED_CACHE_PREFIX}{lang}:{variant}"
 
 
 def stats_key(name: str) -> str:

@@ -7,6 +7,7 @@ here is created at import time.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -16,10 +17,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from feeds import FORMATS
-from service import db
+from service import db, page_links
 from service.cache import FeedCache, RedisSentenceCache
 from service.embedded_redis import EmbeddedRedis
 from service.engines import EngineRegistry
+from service.feed_serving import LocalFeeds, PrincipalCache, VersionReader, principal_lookup
 from service.migrate import prepare_store
 from service.rate_limits import RateLimits
 from service.redis_keys import (
@@ -124,11 +126,40 @@ class Runtime:
     def feed_cache(self) -> FeedCache:
         return FeedCache(self.redis)
 
+    @cached_property
+    def principals(self) -> PrincipalCache:
+        """Keys behind tokens, for the feed hot path (revocation honoured within a second)."""
+        return PrincipalCache(principal_lookup(self.sessions))
+
+    @cached_property
+    def feed_versions(self) -> VersionReader:
+        """The current feed version per language, read from the database on every call."""
+        return VersionReader(self.db_engine)
+
+    @cached_property
+    def local_feeds(self) -> LocalFeeds:
+        """Rendered feeds held in this process, each with the version it was rendered from."""
+        return LocalFeeds()
+
+    @cached_property
+    def link_secret(self) -> bytes:
+        """The key signing links to translation pages (kept in the database, made once)."""
+        with db.session_scope(self.sessions) as session:
+            return page_links.load_secret(session)
+
+    def link_signer(self, key_id: int) -> page_links.LinkSigner:
+        """Signs the page links of one key's feeds, valid for about a month from today."""
+        return page_links.LinkSigner(
+            secret=self.link_secret,
+            base_url=self.settings.public_url.rstrip("/"),
+            key_id=key_id,
+            expires=page_links.expiry(time.time()),
+        )
+
     def feeds_changed(self, *langs: str) -> None:
-        """Drop the cached feeds of these languages and tell the WebSub hubs."""
+        """Tell the WebSub hubs these languages' feeds changed (called after the commit that
+        bumped their versions: cached feeds need no dropping, see `service.feed_versions`)."""
         base = self.settings.public_url.rstrip("/")
-        for lang in langs:
-            self.feed_cache.invalidate(lang)
         self.websub.notify(f"{base}/feeds/{lang}.{fmt}" for lang in langs for fmt in FORMATS)
 
     def count_cache(self, hits: int, misses: int) -> None:
@@ -159,6 +190,8 @@ class Runtime:
         except Exception:
             log.exception("closing the broker failed")
         self.redis.close()
+        if "feed_versions" in self.__dict__:
+            self.feed_versions.close()
         self.db_engine.dispose()
         if self.embedded_redis is not None:
             self.embedded_redis.close()

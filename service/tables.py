@@ -6,7 +6,16 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -57,6 +66,11 @@ class ApiKey(Base):
 
 class Article(Base):
     __tablename__ = "articles"
+    __table_args__ = (
+        # The `ja` feed's page: published articles, newest first, cursor on (updated_at, id).
+        Index("ix_articles_feed", "status", "updated_at", "id"),
+        Index("ix_articles_retracted", "status", "retracted_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(200), primary_key=True)
     status: Mapped[str] = mapped_column(String(20), default="published")
@@ -83,6 +97,39 @@ class Revision(Base):
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ArticleCategory(Base):
+    """A revision's categories as rows (written with the revision, never changed), so a feed
+    filters by category or section in SQL instead of scanning the JSON column in Python."""
+
+    __tablename__ = "article_categories"
+    __table_args__ = (Index("ix_article_categories_category", "category", "revision_id"),)
+
+    revision_id: Mapped[int] = mapped_column(
+        ForeignKey("revisions.id", ondelete="CASCADE"), primary_key=True
+    )
+    category: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
+class FeedVersion(Base):
+    """The version of a language's feeds: bumped in the transaction of every change a feed
+    shows, so a cached feed is served only while the version it was rendered from is current."""
+
+    __tablename__ = "feed_versions"
+
+    lang: Mapped[str] = mapped_column(String(16), primary_key=True)
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class ServiceSecret(Base):
+    """Secrets the service makes for itself once and shares between its processes (the key
+    signing links to translation pages)."""
+
+    __tablename__ = "service_secrets"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
 
 
 def new_job_id() -> str:
@@ -113,7 +160,10 @@ class Translation(Base):
     __tablename__ = "translations"
     __table_args__ = (
         UniqueConstraint("revision_id", "lang"),
-        Index("ix_translations_lang_updated", "lang", "updated_at"),
+        # A feed page is a range scan of this index: the current translation of each article
+        # in a language, newest first, cursor on (updated_at, article_id).
+        Index("ix_translations_feed", "lang", "current", "updated_at", "article_id"),
+        Index("ix_translations_article_lang", "article_id", "lang"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -130,6 +180,11 @@ class Translation(Base):
     model: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # True on the translation of the article's newest translated revision in this language
+    # (one row per article and language), kept by the job that stores translations.
+    current: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # SHA-256 of title, summary and body: an unchanged text keeps its `updated_at`.
+    text_hash: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class GlossaryRow(Base):

@@ -150,6 +150,9 @@ class HtmlDocument:
     blocks: list[Fragment]
     fragments: list[Fragment]
     texts: list[str]
+    # (img element, index in texts, block number or -1) of each image whose alt has words:
+    # alt text is translated in the same batch as the paragraphs, with the glossary enforced.
+    alts: list[tuple[etree._Element, int, int]]
 
     def rebuild(
         self,
@@ -175,6 +178,16 @@ class HtmlDocument:
                     " ".join(result.paragraphs()) if glue else "".join(result.paragraphs())
                 )
                 fragment.segments.extend(result.segments)
+        alt_segments: dict[int, list[Segment]] = {}
+        extra = len(self.blocks)
+        for image, index, number in self.alts:
+            result = results[index]
+            image.set("alt", glue.join(result.paragraphs()))
+            if number < 0:
+                number, extra = extra, extra + 1
+            alt_segments.setdefault(number, []).extend(
+                Segment(number, s.source, s.translation, s.flags, s.terms) for s in result.segments
+            )
         segments: list[Segment] = []
         for number, block in enumerate(self.blocks):
             for segment in merge_all(block, glue):
@@ -183,7 +196,10 @@ class HtmlDocument:
                         number, segment.source, segment.translation, segment.flags, segment.terms
                     )
                 )
+            segments.extend(alt_segments.pop(number, []))
             fill(block, glue)
+        for number in sorted(alt_segments):  # images outside any block: paragraphs of their own
+            segments.extend(alt_segments[number])
         root = self.root
         for wrapper in list(root.iter(WRAP)):
             wrapper.drop_tag()
@@ -221,7 +237,16 @@ def prepare_html(html: str) -> HtmlDocument:
             fragment.texts.append(len(texts) if has_words(line) else -1)
             if has_words(line):
                 texts.append(line)
-    return HtmlDocument(root, blocks, fragments, texts)
+    block_of = {id(block.element): number for number, block in enumerate(blocks)}
+    alts: list[tuple[etree._Element, int, int]] = []
+    for image in root.iter("img"):
+        alt = " ".join((image.get("alt") or "").split())
+        if not has_words(alt):
+            continue
+        number = next((block_of[id(a)] for a in image.iterancestors() if id(a) in block_of), -1)
+        alts.append((image, len(texts), number))
+        texts.append(alt)
+    return HtmlDocument(root, blocks, fragments, texts, alts)
 
 
 def translate_html(

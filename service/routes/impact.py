@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from service.deps import Editor, RuntimeDep, SessionDep
+from service.deps import EditingDep, SessionDep
 from service.impact import entry_impact
 from service.routes.glossaries import EntryPath, GlossaryPath
 from service.schemas import EntryPatch, ImpactArticle, ImpactOut
@@ -22,12 +22,11 @@ def entry_change_impact(
     entry_id: EntryPath,
     body: EntryPatch,
     session: SessionDep,
-    runtime: RuntimeDep,
-    _: Editor,
+    editing: EditingDep,
 ) -> ImpactOut:
     """The articles and languages a PATCH with this body would re-translate; changes nothing."""
-    found = entry_impact(session, name, entry_id, body.model_dump(exclude_unset=True))
-    languages = list(runtime.settings.target_languages)
+    found = entry_impact(session, editing, name, entry_id, body.model_dump(exclude_unset=True))
+    languages = list(found.languages)
     return ImpactOut(
         articles=len(found.article_ids),
         languages=languages if found.article_ids else [],

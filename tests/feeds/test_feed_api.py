@@ -7,6 +7,7 @@ EXPECTED = [
     "MEDIA_TYPES",
     "Feed",
     "FeedItem",
+    "FeedLink",
     "Link",
     "Renderer",
     "Tombstone",
@@ -14,6 +15,10 @@ EXPECTED = [
     "compute_etag",
     "paragraphs_to_html",
     "render",
+    "render_directory",
+    "render_item_page",
+    "render_landing",
+    "render_opml",
     "sanitize_html",
 ]
 

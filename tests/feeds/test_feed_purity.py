@@ -8,7 +8,7 @@ IO_MODULES = ("redis", "sqlalchemy", "ctranslate2", "requests", "httpx", "urllib
 
 def test_importing_feeds_pulls_in_no_io_library() -> None:
     script = (
-        "import sys, feeds, feeds.render, feeds.html, feeds.etag\n"
+        "import sys, feeds, feeds.render, feeds.html, feeds.etag, feeds.pages\n"
         f"bad = sorted(m for m in {IO_MODULES!r} if m in sys.modules)\n"
         "ours = sorted(m.split('.')[0] for m in sys.modules\n"
         "              if m.split('.')[0] in ('service', 'translators', 'glossaries'))\n"

@@ -18,9 +18,10 @@ from sqlalchemy import select
 
 from service.api_keys import create_key
 from service.db import session_scope
+from service.jobs import StoredText, record_translation
 from service.runtime import Runtime
 from service.settings import Settings
-from service.tables import Article, Revision, Translation, utcnow
+from service.tables import Article, Revision, utcnow
 from tests.service.conftest import article, auth
 
 SHARED = Path(os.environ.get("KAKEHASHI_SHARED_DIR", Path(__file__).parents[3] / "shared"))
@@ -45,22 +46,24 @@ def translate_directly(
                 Revision.article_id == article_id, Revision.number == a.current_revision
             )
         ).one()
-        session.add(
-            Translation(
+        record_translation(
+            session,
+            runtime.settings.target_languages,
+            StoredText(
                 article_id=article_id,
                 revision_id=r.id,
                 lang=lang,
                 title=title or f"[{lang}] {r.title}",
                 summary=None,
                 body="First.\n\nSecond.",
+                body_format="text",
                 report={},
                 needs_review=needs_review,
                 route=["ja", lang],
                 model="test@1",
-                updated_at=utcnow() - age,
-            )
+            ),
+            utcnow() - age,
         )
-    runtime.feed_cache.invalidate(lang)
 
 
 def assert_inert(html: str) -> None:
@@ -150,7 +153,10 @@ def test_alternates_link_every_language_and_the_original(
         if link.rel == "alternate"
     }
     assert ("ja", article()["url"]) in links
-    assert ("fr", "http://localhost:8000/v1/articles/a-1/translations/fr") in links
+    assert {lang for lang, _ in links} == {"ja", "en", "fr"}
+    pages = {lang: href for lang, href in links if lang != "ja"}
+    assert pages["fr"].startswith("http://localhost:8000/articles/a-1/fr?")
+    assert pages["en"].startswith("http://localhost:8000/articles/a-1/en?")  # its own page
     fr = client.get("/v1/articles/a-1/translations/fr", headers=auth(tokens["partner"]))
     assert fr.status_code == 200 and fr.json()["title"].startswith("[fr]")
     assert (
@@ -251,6 +257,7 @@ def test_retraction_leaves_a_tombstone(
 def test_conditional_requests(client: TestClient, tokens: dict[str, str], runtime: Runtime) -> None:
     client.post("/v1/articles", json=article(), headers=auth(tokens["publisher"]))
     translate_directly(runtime, "a-1", "en")
+    translate_directly(runtime, "a-1", "fr")  # the item's fr alternate exists from the start
     params = {"token": tokens["partner"]}
     first = client.get("/feeds/en.rss", params=params)
     assert first.status_code == 200 and first.headers["cache-control"]
@@ -265,7 +272,8 @@ def test_conditional_requests(client: TestClient, tokens: dict[str, str], runtim
         "/feeds/en.rss", params=params, headers={"If-None-Match": '"something-else"'}
     )
     assert stale.status_code == 200
-    translate_directly(runtime, "a-1", "fr")  # another language: en stays cached and equal
+    # A new French text changes the fr feed only: en stays cached and equal.
+    translate_directly(runtime, "a-1", "fr", title="[fr] autre")
     assert client.get("/feeds/en.rss", params=params).headers["etag"] == first.headers["etag"]
     client.put(
         "/v1/articles/a-1",

@@ -96,7 +96,8 @@ def _feed_ids(base: str, lang: str, token: str) -> list[str]:
         page = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
         assert page.status_code == 200, page.text
         feed = page.json()
-        ids += [item["url"].rsplit("/", 1)[-1] for item in feed["items"]]
+        # item ids are urn:kakehashi:article:<article id>:<lang>
+        ids += [item["id"].split(":")[3] for item in feed["items"]]
         url = feed.get("next_url")
         assert len(ids) <= ARTICLES + 10, "the feed pages do not end"
     return ids

@@ -11,8 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from service.db import session_scope
+from service.jobs import StoredText, record_translation
 from service.runtime import Runtime
-from service.tables import Article, EntryRow, GlossaryRow, Revision, Translation, utcnow
+from service.tables import Article, EntryRow, GlossaryRow, Revision, utcnow
 from tests.service.conftest import article, auth
 
 HOSTILE_HTML = (
@@ -23,23 +24,26 @@ HOSTILE_HTML = (
 
 
 def _store_html_translation(runtime: Runtime, article_id: str, lang: str) -> None:
+    """A hostile HTML translation stored the way a finished job stores one."""
     with session_scope(runtime.sessions) as session:
         revision = session.scalars(select(Revision).where(Revision.article_id == article_id)).one()
-        session.add(
-            Translation(
+        record_translation(
+            session,
+            runtime.settings.target_languages,
+            StoredText(
                 article_id=article_id,
                 revision_id=revision.id,
                 lang=lang,
                 title="t",
                 summary=None,
                 body=HOSTILE_HTML,
-                format="html",
+                body_format="html",
                 report={},
                 needs_review=False,
                 route=["ja", lang],
                 model="test@1",
-                updated_at=utcnow(),
-            )
+            ),
+            utcnow(),
         )
 
 

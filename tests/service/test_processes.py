@@ -87,6 +87,7 @@ def test_serve_and_workers_start_together_on_an_empty_database(
 
 
 def test_migrate_twice_at_once(tmp_path: Path, empty_database_url: str) -> None:
+    # An empty database (on PostgreSQL the seeded template's copy left nothing to seed).
     env = kakehashi_env(tmp_path / "data", empty_database_url)
     runs = [
         subprocess.Popen(

@@ -30,7 +30,8 @@ EVERYONE = frozenset(CALLERS)
 # The allow matrix: which callers get past authentication and authorisation. A new operation
 # without a row here fails `test_every_operation_against_the_allow_matrix`.
 # Partners read no glossary data at all (README "HTTP API"); exports need an editor key;
-# `?token=` is accepted on feeds only ("admin-in-query" sends an admin token that way).
+# `?token=` is accepted on feeds and item pages only ("admin-in-query" sends an admin token
+# that way).
 ALLOWED: dict[str, frozenset[str]] = {
     "POST /v1/articles": PUBLISHERS,
     "PUT /v1/articles/{article_id}": PUBLISHERS,
@@ -59,6 +60,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     "GET /v1/whoami": READERS,
     "POST /v1/translate": frozenset({"publisher", "editor", "admin"}),
     "GET /feeds/{lang}.{fmt}": PARTNERS | {"admin-in-query"},
+    "GET /feeds/": PARTNERS | {"admin-in-query"},
+    "GET /feeds/opml": PARTNERS | {"admin-in-query"},
+    # An item's page: a signed link, or a partner's token (header or query, like its feed).
+    "GET /articles/{article_id}/{lang}": PARTNERS | {"admin-in-query"},
     "GET /healthz": EVERYONE,
     "GET /readyz": EVERYONE,
     "GET /metrics": EVERYONE,

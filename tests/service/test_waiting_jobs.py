@@ -61,10 +61,12 @@ def test_edits_never_pile_up_waiting_jobs(unreachable: Runtime) -> None:
         entry = next(e for e in found if e["source"] == "マスカロフカ")
         url = f"/v1/glossaries/security/entries/{entry['id']}"
         for round_ in range(4):
-            # A glossary edit re-translates every article using the term ...
+            # A glossary edit re-translates every article using the term (in every language:
+            # each rendering changes) ...
+            renderings = {lang: f"maskirovka {lang} {round_}" for lang in MISSING}
             changed = client.patch(
                 url,
-                json={"targets": {**entry["targets"], "de": f"Maskirowka {round_}"}},
+                json={"targets": {**entry["targets"], **renderings}},
                 headers={**auth(editor), "If-Match": entry["etag"]},
             )
             assert changed.status_code == 200, changed.text

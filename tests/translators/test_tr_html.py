@@ -87,12 +87,14 @@ def test_structure_links_and_emphasis_kept_one_batch() -> None:
     assert root.find(".//a").text_content() == "T[公式サイト]"
     assert root.find(".//strong").text_content() == "T[ultimatum]"
     assert root.find(".//em").text_content() == "T[maskirovka]"
-    assert root.find(".//img").get("alt") == "写真"  # attributes untouched
+    assert root.find(".//img").get("src") == "x.jpg"  # attributes untouched...
+    assert root.find(".//img").get("alt") == "T[写真]"  # ...but the alt text, translated
     assert "secret" not in out.html and "comment" not in out.html
     p = root.findall("p")[0]
     assert p.text_content().startswith("T[KremlinはT[公式サイト]でT[ultimatum]を拒否した。]")
     assert out.blocks == 8
-    assert [s.paragraph for s in out.result.segments] == [0, 1, 1, 2, 3, 4, 5, 6, 7, 7]
+    # The image's alt text (outside any block) is a paragraph of its own, after the blocks.
+    assert [s.paragraph for s in out.result.segments] == [0, 1, 1, 2, 3, 4, 5, 6, 7, 7, 8]
     first = out.result.segments[1]
     assert first.source == "クレムリンは公式サイトで最後通告を拒否した。"
     assert {t.target for t in first.terms} == {"Kremlin", "ultimatum"}
@@ -159,3 +161,27 @@ def test_real_tiny_engine_keeps_structure(tiny_engine: CTranslate2Engine) -> Non
     terms = [t for s in out.result.segments for t in s.terms]
     assert {t.target for t in terms} == set(TERMS.values())
     assert all(t.present for t in terms)
+
+
+def test_image_alt_text_is_translated_with_its_paragraph_and_terms() -> None:
+    engine = Fake(lambda s: f"T[{s}]")
+    html = "<p>クレムリンの写真。<img src='https://img.example.jp/k.jpg' alt='モスクワの夜'></p>"
+    out = translate_html(html, engine=engine, matcher=_matcher())
+    assert len(engine.calls) == 1  # the alt text rides in the paragraphs' batch
+    root = lxml.html.fragment_fromstring(out.html, create_parent="div")
+    image = root.find(".//img")
+    assert image.get("src") == "https://img.example.jp/k.jpg"
+    assert image.get("alt") == "T[Moscowの夜]"
+    assert {s.paragraph for s in out.result.segments} == {0}
+    assert out.result.segments[-1].source == "モスクワの夜"
+    assert {t.target for s in out.result.segments for t in s.terms} == {"Kremlin", "Moscow"}
+    _assert_terms(out)
+
+
+def test_image_alt_text_through_the_real_engine(tiny_engine: CTranslate2Engine) -> None:
+    html = "<p>本文。<img src='https://img.example.jp/k.jpg' alt='写真の説明'></p>"
+    out = translate_html(html, engine=tiny_engine)
+    image = lxml.html.fragment_fromstring(out.html, create_parent="div").find(".//img")
+    assert image.get("src") == "https://img.example.jp/k.jpg"
+    assert image.get("alt") != "写真の説明"
+    assert out.result.segments[-1].source == "写真の説明"
