@@ -60,6 +60,7 @@ def _item(item: FeedItem) -> dict[str, object]:
     out[EXTENSION_KEY] = {
         **item.extension,
         "machine_translated_from": item.machine_translated_from,
+        **({"needs_review": True} if item.needs_review else {}),
         "alternates": [
             {"url": link.href, "lang": link.lang, **({"title": link.title} if link.title else {})}
             for link in alternates(item)

@@ -31,6 +31,7 @@ def test_public_surface() -> None:
         "Segment",
         "SentenceCache",
         "TermReport",
+        "TranslationMemory",
         "TranslationResult",
         "normalize",
         "review_reasons",
