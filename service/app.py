@@ -22,7 +22,9 @@ from service.routes import (
     health,
     impact,
     jobs,
+    memory,
     metrics,
+    reviews,
     translate,
     whoami,
 )
@@ -79,6 +81,8 @@ def create_app(
     routers = (
         articles,
         jobs,
+        reviews,
+        memory,
         glossaries,
         impact,
         whoami,

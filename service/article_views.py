@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from service.errors import NotFound
 from service.revisions import current_revision
 from service.schemas import ArticleOut, JobOut, LanguageStatus, TranslationOut
-from service.tables import Article, Job, Revision, Translation
+from service.tables import Article, Job, PublishedTranslation, Revision, Translation
 
 
 def job_out(job: Job, revision_number: int) -> JobOut:
@@ -83,6 +83,48 @@ def get_article(session: Session, article_id: str) -> ArticleOut:
     if article is None:
         raise NotFound(f"no article {article_id}")
     return article_out(session, article)
+
+
+def visible_translation(
+    session: Session, article_id: str, lang: str, *, include_review: bool
+) -> TranslationOut | None:
+    """The translation a key may read: the newest one when it includes items needing review,
+    else the published snapshot (None when there never was a good one)."""
+    if include_review:
+        return latest_translation(session, article_id, lang)
+    row = session.execute(
+        select(PublishedTranslation, Translation, Revision)
+        .join(Translation, Translation.id == PublishedTranslation.translation_id)
+        .join(
+            Revision,
+            (Revision.article_id == PublishedTranslation.article_id)
+            & (Revision.number == PublishedTranslation.revision),
+        )
+        .join(Article, Article.id == PublishedTranslation.article_id)
+        .where(
+            PublishedTranslation.article_id == article_id,
+            PublishedTranslation.lang == lang,
+            Article.status == "published",
+        )
+    ).first()
+    if row is None:
+        return None
+    p, t, r = row.tuple()
+    return TranslationOut(
+        article_id=article_id,
+        lang=lang,
+        revision=r.number,
+        title=p.title,
+        summary=p.summary,
+        body=p.body,
+        needs_review=False,
+        route=list(t.route),
+        model=t.model,
+        url=r.url,
+        categories=list(r.categories),
+        updated_at=p.updated_at,
+        report=t.report,
+    )
 
 
 def latest_translation(session: Session, article_id: str, lang: str) -> TranslationOut | None:

@@ -18,7 +18,7 @@ from service.cache import CachedFeed
 from service.errors import Malformed
 from service.revisions import IS_CURRENT
 from service.settings import Settings
-from service.tables import Article, Revision, Translation
+from service.tables import Article, PublishedTranslation, Revision, Translation
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 LANG_NAMES = {
@@ -84,9 +84,15 @@ class _Row:
     updated: datetime
     extension: dict[str, object]
     html: bool = False
+    needs_review: bool = False
 
 
 def _translated_rows(session: Session, lang: str, include_review: bool) -> list[_Row]:
+    """The translation a key may see of each article: the newest (marked when it needs
+    review) for keys that include items needing review, else the published snapshot (the
+    last translation that needed no review or that an editor approved)."""
+    if not include_review:
+        return _published_rows(session, lang)
     latest = (
         select(Translation.article_id, func.max(Revision.number).label("number"))
         .join(Revision, Revision.id == Translation.revision_id)
@@ -104,8 +110,6 @@ def _translated_rows(session: Session, lang: str, include_review: bool) -> list[
         )
         .where(Translation.lang == lang, Article.status == "published")
     )
-    if not include_review:
-        stmt = stmt.where(Translation.needs_review.is_(False))
     return [
         _Row(
             t.article_id,
@@ -114,15 +118,40 @@ def _translated_rows(session: Session, lang: str, include_review: bool) -> list[
             t.summary,
             t.body,
             t.updated_at,
-            {
-                "route": t.route,
-                "model": t.model,
-                "needs_review": t.needs_review,
-                "revision": r.number,
-            },
+            {"route": t.route, "model": t.model, "revision": r.number},
             html=t.format == "html",
+            needs_review=t.needs_review,
         )
         for t, r in session.execute(stmt).tuples()
+    ]
+
+
+def _published_rows(session: Session, lang: str) -> list[_Row]:
+    stmt = (
+        select(PublishedTranslation, Revision, Translation)
+        .join(
+            Revision,
+            and_(
+                Revision.article_id == PublishedTranslation.article_id,
+                Revision.number == PublishedTranslation.revision,
+            ),
+        )
+        .join(Translation, Translation.id == PublishedTranslation.translation_id)
+        .join(Article, Article.id == PublishedTranslation.article_id)
+        .where(PublishedTranslation.lang == lang, Article.status == "published")
+    )
+    return [
+        _Row(
+            p.article_id,
+            r,
+            p.title,
+            p.summary,
+            p.body,
+            p.updated_at,
+            {"route": t.route, "model": t.model, "revision": r.number},
+            html=p.format == "html",
+        )
+        for p, r, t in session.execute(stmt).tuples()
     ]
 
 
@@ -276,6 +305,7 @@ def _item(row: _Row, lang: str, settings: Settings, languages: list[str]) -> fee
         ),
         machine_translated_from="ja" if lang != "ja" else None,
         extension=row.extension,
+        needs_review=row.needs_review,
     )
 
 

@@ -17,6 +17,7 @@ import dramatiq
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from service import reviews
 from service.db import session_scope
 from service.redis_keys import TRANSLATE_ACTOR, TRANSLATE_QUEUE
 from service.tables import Article, Job, Revision, Translation, utcnow
@@ -189,6 +190,7 @@ def _translate(runtime: Runtime, job_id: str) -> None:
         matcher=work.matcher,
         cache=runtime.sentence_cache,
         policy=runtime.settings.review_policy,
+        memory=runtime.memory,
     )
     runtime.count_cache(done.cache_hits, done.cache_misses)
     _store(runtime, job_id, work, done, _model_name(engine))
@@ -222,6 +224,10 @@ def _store(
         row.route = list(done.route)
         row.model = model
         row.updated_at = now
+        if not done.needs_review:  # else partners keep the last good one until approved
+            session.flush()
+            number = session.scalar(select(Revision.number).where(Revision.id == work.revision_id))
+            reviews.publish(session, row, number or 1, now=now)
         session.execute(
             update(Job)
             .where(Job.id == job_id)

@@ -20,6 +20,7 @@ from service import db
 from service.cache import FeedCache, RedisSentenceCache
 from service.embedded_redis import EmbeddedRedis
 from service.engines import EngineRegistry
+from service.memory_store import DatabaseMemory
 from service.migrate import prepare_store
 from service.redis_keys import (
     DRAMATIQ_NAMESPACE,
@@ -92,6 +93,10 @@ class Runtime:
     @cached_property
     def sentence_cache(self) -> RedisSentenceCache:
         return RedisSentenceCache(self.redis, self.settings.cache_ttl_seconds)
+
+    @cached_property
+    def memory(self) -> DatabaseMemory:
+        return DatabaseMemory(self.sessions)
 
     @cached_property
     def feed_cache(self) -> FeedCache:

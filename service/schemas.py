@@ -311,3 +311,64 @@ class ImpactOut(BaseModel):
     first: list[ImpactArticle]
     using_now: int
     would_match: int
+
+
+class ReviewSegment(BaseModel):
+    """One sentence of a translation under review, numbered across title, summary and body."""
+
+    index: int
+    part: Literal["title", "summary", "body"]
+    paragraph: int
+    source: str
+    translation: str
+    flags: list[str]
+    strategy: str = ""
+    terms: list[dict[str, Any]] = []
+
+
+class ReviewItemOut(BaseModel):
+    article_id: str
+    lang: str
+    revision: int
+    title: str
+    source_title: str
+    categories: list[str]
+    format: str
+    reasons: list[str]
+    updated_at: datetime
+    flagged: list[int]
+    segments: list[ReviewSegment]
+
+
+class ReviewPageOut(BaseModel):
+    items: list[ReviewItemOut]
+    next_cursor: str | None = None
+
+
+class SegmentCorrection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    index: int = Field(ge=0)
+    translation: str = Field(min_length=1, max_length=5000)
+
+
+class ApproveIn(BaseModel):
+    """Approve as is (no body, or no segments) or with corrected segments."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    segments: list[SegmentCorrection] = Field(default_factory=list, max_length=1000)
+
+
+class ApprovalOut(BaseModel):
+    item: ReviewItemOut
+    corrected: int
+    remembered: int
+    published_updated_at: datetime
+
+
+class TranslationHistoryOut(BaseModel):
+    action: str
+    actor: str
+    at: datetime
+    details: dict[str, Any]

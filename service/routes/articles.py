@@ -79,10 +79,16 @@ def get_translation(
     article_id: str = ArticlePath,
     lang: str = Path(pattern=LANGUAGE_PATTERN),
 ) -> TranslationOut:
-    """The newest translation of a published article in one language, with its report."""
+    """A published article's translation in one language, with its report: the newest one
+    for keys that include items needing review, else the last good (or approved) one."""
     if not principal.may_read_language(lang):
         raise Forbidden(f"this key does not cover language {lang!r}")
-    found = article_views.latest_translation(session, article_id, lang)
+    found = article_views.visible_translation(
+        session,
+        article_id,
+        lang,
+        include_review=principal.include_needs_review or principal.role != "partner",
+    )
     if found is None:
         raise NotFound(f"no {lang} translation of article {article_id}")
     if principal.sections is not None and not any(
