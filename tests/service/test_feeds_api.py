@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from lxml import etree
 from sqlalchemy import select
 
+from service import reviews
 from service.api_keys import create_key
 from service.db import session_scope
 from service.runtime import Runtime
@@ -45,21 +46,23 @@ def translate_directly(
                 Revision.article_id == article_id, Revision.number == a.current_revision
             )
         ).one()
-        session.add(
-            Translation(
-                article_id=article_id,
-                revision_id=r.id,
-                lang=lang,
-                title=title or f"[{lang}] {r.title}",
-                summary=None,
-                body="First.\n\nSecond.",
-                report={},
-                needs_review=needs_review,
-                route=["ja", lang],
-                model="test@1",
-                updated_at=utcnow() - age,
-            )
+        t = Translation(
+            article_id=article_id,
+            revision_id=r.id,
+            lang=lang,
+            title=title or f"[{lang}] {r.title}",
+            summary=None,
+            body="First.\n\nSecond.",
+            report={},
+            needs_review=needs_review,
+            route=["ja", lang],
+            model="test@1",
+            updated_at=utcnow() - age,
         )
+        session.add(t)
+        if not needs_review:  # what default partners see, as the worker publishes it
+            session.flush()
+            reviews.publish(session, t, r.number, now=t.updated_at)
     runtime.feed_cache.invalidate(lang)
 
 
