@@ -64,6 +64,12 @@ class ArticleIn(ArticleContent):
     id: ArticleId
 
 
+class ArticleReplace(ArticleContent):
+    """PUT's body: POST's body, whose `id` may be left out; when given it must be the path's."""
+
+    id: ArticleId | None = None
+
+
 class JobOut(BaseModel):
     id: str
     article_id: str

@@ -6,12 +6,13 @@ from fastapi import APIRouter, Path, Response
 
 from service import article_views, publishing
 from service.deps import Publisher, Reader, RuntimeDep, SessionDep, Signed
-from service.errors import Forbidden, NotFound
+from service.errors import Forbidden, Invalid, NotFound
 from service.schemas import (
     ARTICLE_ID_PATTERN,
     ArticleContent,
     ArticleIn,
     ArticleOut,
+    ArticleReplace,
     IngestOut,
     TranslationOut,
 )
@@ -45,14 +46,20 @@ def create_article(
 
 @router.put("/{article_id}", dependencies=WRITES, status_code=202, response_model=IngestOut)
 def replace_article(
-    body: ArticleContent,
+    body: ArticleReplace,
     runtime: RuntimeDep,
     _: Publisher,
     response: Response,
     article_id: str = ArticlePath,
 ) -> IngestOut:
-    """Update (or publish) an article: changed content makes a new revision and new jobs."""
-    out = publishing.publish(runtime, article_id, body, put=True)
+    """Update (or publish) an article: changed content makes a new revision and new jobs.
+    The body is POST's; an `id` in it must equal the path's."""
+    if body.id is not None and body.id != article_id:
+        raise Invalid(
+            f"the body's id {body.id!r} is not the path's {article_id!r}", code="id_mismatch"
+        )
+    content = ArticleContent.model_validate(body.model_dump(exclude={"id"}))
+    out = publishing.publish(runtime, article_id, content, put=True)
     if out.duplicate:
         response.status_code = 200
     return out
