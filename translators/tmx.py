@@ -128,6 +128,7 @@ def parse_tmx(data: bytes, *, source_lang: str = "ja") -> TmxParse:
         terms, stale = _props(tu, errors)
         source: str | None = None
         targets: list[tuple[str, str, int]] = []
+        reported = len(errors)
         for tuv in tu.findall("tuv"):
             tuv_line = tuv.sourceline or line
             lang = _lang(tuv.get(XML_LANG))
@@ -142,6 +143,8 @@ def parse_tmx(data: bytes, *, source_lang: str = "ja") -> TmxParse:
                 source = text
             else:
                 targets.append((lang, text, tuv_line))
+        if len(errors) > reported:
+            continue  # this unit's variants are already reported
         if source is None:
             errors.append(TmxError(line, f"the <tu> has no {source_lang!r} variant"))
             continue
