@@ -125,10 +125,10 @@ def parse_tmx(data: bytes, *, source_lang: str = "ja") -> TmxParse:
     seen: dict[tuple[str, str, tuple[tuple[str, str], ...]], int] = {}
     for tu in body.iterchildren("tu"):
         line = tu.sourceline or 0
+        reported = len(errors)
         terms, stale = _props(tu, errors)
         source: str | None = None
         targets: list[tuple[str, str, int]] = []
-        reported = len(errors)
         for tuv in tu.findall("tuv"):
             tuv_line = tuv.sourceline or line
             lang = _lang(tuv.get(XML_LANG))

@@ -140,7 +140,7 @@ def test_a_glossary_change_to_its_terms_makes_a_memory_entry_stale(
     run_queued(runtime)
     item = queue(client, tokens["editor"])["items"][0]
     [target] = [s for s in item["segments"] if s["source"] == "瀬戸際外交が続いている。"]
-    other = [s for s in item["segments"] if s["source"] == "会談は予定通り行われた。"][0]
+    [other] = [s for s in item["segments"] if s["source"] == "会談は予定通り行われた。"]
     client.post(
         "/v1/reviews/m-1/en/approve",
         headers=editor,
