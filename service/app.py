@@ -16,6 +16,7 @@ from service.middleware import BodySizeLimit
 from service.openapi import install_docs
 from service.routes import (
     articles,
+    deliveries,
     editor,
     feeds,
     glossaries,
@@ -83,6 +84,7 @@ def create_app(
         jobs,
         reviews,
         memory,
+        deliveries,
         glossaries,
         impact,
         whoami,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import base64
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from service.errors import NotFound
+from service.errors import Malformed, NotFound
 from service.revisions import current_revision
-from service.schemas import ArticleOut, JobOut, LanguageStatus, TranslationOut
+from service.schemas import ArticleOut, ArticlePage, JobOut, LanguageStatus, TranslationOut
 from service.tables import Article, Job, PublishedTranslation, Revision, Translation
 
 
@@ -76,6 +79,45 @@ def article_out(session: Session, article: Article) -> ArticleOut:
         languages=languages,
         jobs=[job_out(job, revision.number) for job in jobs],
     )
+
+
+def list_articles(
+    session: Session,
+    *,
+    status: str | None,
+    updated_since: datetime | None,
+    cursor: str | None,
+    limit: int,
+) -> ArticlePage:
+    """Articles by id, with their per-language states, for a CMS reconciling its view:
+    `updated_since` keeps those whose article or any job changed at or after it."""
+    stmt = select(Article).order_by(Article.id).limit(limit + 1)
+    if status is not None:
+        stmt = stmt.where(Article.status == status)
+    if updated_since is not None:
+        changed_jobs = select(Job.article_id).where(Job.updated_at >= updated_since)
+        stmt = stmt.where(or_(Article.updated_at >= updated_since, Article.id.in_(changed_jobs)))
+    if cursor is not None:
+        stmt = stmt.where(Article.id > _decode_article_cursor(cursor))
+    rows = list(session.scalars(stmt))
+    page = rows[:limit]
+    more = len(rows) > limit
+    next_cursor = (
+        base64.urlsafe_b64encode(page[-1].id.encode()).decode().rstrip("=")
+        if more and page
+        else None
+    )
+    return ArticlePage(items=[article_out(session, a) for a in page], next_cursor=next_cursor)
+
+
+def _decode_article_cursor(cursor: str) -> str:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Malformed("the cursor is not one this service made", code="bad_cursor") from exc
+    if not raw:
+        raise Malformed("the cursor is not one this service made", code="bad_cursor")
+    return raw
 
 
 def get_article(session: Session, article_id: str) -> ArticleOut:

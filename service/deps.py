@@ -106,6 +106,7 @@ Publisher = Annotated[Principal, Depends(require("publisher"))]
 Partner = Annotated[Principal, Depends(require("partner"))]
 Editor = Annotated[Principal, Depends(require("editor"))]
 Reader = Annotated[Principal, Depends(require("publisher", "editor", "partner"))]
+Admin = Annotated[Principal, Depends(require("admin"))]
 
 
 async def check_signature(request: Request, runtime: RuntimeDep) -> None:

@@ -17,7 +17,7 @@ import dramatiq
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from service import reviews
+from service import db, notices, reviews
 from service.db import session_scope
 from service.redis_keys import TRANSLATE_ACTOR, TRANSLATE_QUEUE
 from service.tables import Article, Job, Revision, Translation, utcnow
@@ -131,6 +131,7 @@ def run_job(runtime: Runtime, job_id: str) -> None:
             attempts = job.attempts if job else runtime.settings.max_attempts
         if attempts >= runtime.settings.max_attempts:
             _finish(runtime, job_id, FAILED, f"{type(exc).__name__}: {exc}")
+            _notify_failed(runtime, job_id, f"{type(exc).__name__}: {exc}")
             return
         _finish(runtime, job_id, QUEUED, f"attempt {attempts} failed: {type(exc).__name__}: {exc}")
         raise RetryableJobError(str(exc)) from exc
@@ -224,15 +225,47 @@ def _store(
         row.route = list(done.route)
         row.model = model
         row.updated_at = now
+        session.flush()
+        number = session.scalar(select(Revision.number).where(Revision.id == work.revision_id))
         if not done.needs_review:  # else partners keep the last good one until approved
-            session.flush()
-            number = session.scalar(select(Revision.number).where(Revision.id == work.revision_id))
             reviews.publish(session, row, number or 1, now=now)
+        told = notices.record(
+            session,
+            runtime.settings,
+            event=notices.NEEDS_REVIEW if done.needs_review else notices.DONE,
+            article_id=work.article_id,
+            lang=work.lang,
+            details={"revision": number, "reasons": list(done.review_reasons)},
+        )
+        if told:
+            db.after_commit(session, runtime.notifier.wake)
         session.execute(
             update(Job)
             .where(Job.id == job_id)
             .values(state=DONE, finished_at=now, updated_at=now, lease_until=None, error=None)
         )
+
+
+def _notify_failed(runtime: Runtime, job_id: str, error: str) -> None:
+    with session_scope(runtime.sessions) as session:
+        row = session.execute(
+            select(Job, Revision.number)
+            .join(Revision, Revision.id == Job.revision_id)
+            .where(Job.id == job_id)
+        ).first()
+        if row is None:
+            return
+        job, number = row.tuple()
+        told = notices.record(
+            session,
+            runtime.settings,
+            event=notices.FAILED,
+            article_id=job.article_id,
+            lang=job.target_lang,
+            details={"revision": number, "error": error[:500], "job_id": job_id},
+        )
+        if told:
+            db.after_commit(session, runtime.notifier.wake)
 
 
 def _model_name(engine: Engine | Route) -> str:

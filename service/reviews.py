@@ -17,9 +17,10 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from service import memory_store
+from service import memory_store, notices
 from service.errors import Conflict, Invalid, Malformed, NotFound
 from service.revisions import IS_CURRENT
+from service.settings import Settings
 from service.tables import (
     Article,
     PublishedTranslation,
@@ -231,11 +232,16 @@ def _paragraphs(route: list[str], segments: list[dict[str, Any]]) -> list[str]:
 
 
 def approve(
-    session: Session, actor: str, article_id: str, lang: str, corrections: list[Correction]
+    session: Session,
+    settings: Settings,
+    actor: str,
+    article_id: str,
+    lang: str,
+    corrections: list[Correction],
 ) -> Approval:
     """Approve the translation awaiting review, as is or with `corrections` (segment index,
     new text): the text is rebuilt, partners see it, the corrected sentences become memory,
-    and the history says who did what."""
+    the history says who did what, and the CMS is told (a `done` notice)."""
     found = session.execute(
         _awaiting(session).where(Translation.article_id == article_id, Translation.lang == lang)
     ).first()
@@ -339,6 +345,14 @@ def approve(
     )
     session.flush()
     snapshot = publish(session, t, r.number, approved_by=actor, now=now)
+    notices.record(
+        session,
+        settings,
+        event=notices.DONE,
+        article_id=article_id,
+        lang=lang,
+        details={"revision": r.number, "approved_by": actor},
+    )
     return Approval(
         item=_item(t, r),
         corrected=len(changes),

@@ -22,6 +22,7 @@ from service.embedded_redis import EmbeddedRedis
 from service.engines import EngineRegistry
 from service.memory_store import DatabaseMemory
 from service.migrate import prepare_store
+from service.notices import Notifier
 from service.redis_keys import (
     DRAMATIQ_NAMESPACE,
     SENTENCE_CACHE_HITS,
@@ -76,6 +77,7 @@ class Runtime:
             embedded_redis=embedded,
         )
         runtime.websub.start()
+        runtime.notifier.start()
         for target, route in runtime.engines.routes(settings.target_languages).items():
             if route is None:
                 log.warning(
@@ -93,6 +95,11 @@ class Runtime:
     @cached_property
     def sentence_cache(self) -> RedisSentenceCache:
         return RedisSentenceCache(self.redis, self.settings.cache_ttl_seconds)
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        """Sends the notices (review desk, CMS) in a thread of its own, after commits."""
+        return Notifier(self.sessions, self.settings)
 
     @cached_property
     def memory(self) -> DatabaseMemory:
@@ -131,6 +138,8 @@ class Runtime:
             return
         self._closed = True
         self.websub.stop(timeout=5)
+        if "notifier" in self.__dict__:
+            self.notifier.stop(timeout=5)
         self.engines.close()
         try:
             self.broker.close()

@@ -107,6 +107,30 @@ class ArticleOut(BaseModel):
     jobs: list[JobOut]
 
 
+class ArticlePage(BaseModel):
+    """A page of articles with their per-language states; `next_cursor` fetches the next."""
+
+    items: list[ArticleOut]
+    next_cursor: str | None = None
+
+
+class DeliveryOut(BaseModel):
+    id: int
+    target: str
+    url: str
+    event: str
+    article_id: str
+    lang: str
+    state: str
+    attempts: int
+    last_status: int | None
+    last_error: str | None
+    created_at: datetime
+    next_attempt_at: datetime
+    delivered_at: datetime | None
+    payload: dict[str, Any]
+
+
 class IngestOut(BaseModel):
     article: ArticleOut
     created_revision: bool

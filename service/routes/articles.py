@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path, Response
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import AwareDatetime
 
 from service import article_views, publishing
 from service.deps import Publisher, Reader, RuntimeDep, SessionDep, Signed
@@ -12,6 +15,7 @@ from service.schemas import (
     ArticleContent,
     ArticleIn,
     ArticleOut,
+    ArticlePage,
     ArticleReplace,
     IngestOut,
     TranslationOut,
@@ -71,6 +75,22 @@ def retract_article(
 ) -> ArticleOut:
     """Retract an article: it leaves every feed; its history is kept."""
     return publishing.retract(runtime, session, article_id)
+
+
+@router.get("", response_model=ArticlePage)
+def list_articles(
+    session: SessionDep,
+    _: Publisher,
+    status: Annotated[Literal["published", "retracted"] | None, Query()] = None,
+    updated_since: Annotated[AwareDatetime | None, Query()] = None,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> ArticlePage:
+    """Articles (by id) with their per-language states, for reconciliation: those changed
+    since `updated_since` (the article, or any of its translation jobs), paged by `cursor`."""
+    return article_views.list_articles(
+        session, status=status, updated_since=updated_since, cursor=cursor, limit=limit
+    )
 
 
 @router.get("/{article_id}", response_model=ArticleOut)

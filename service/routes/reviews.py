@@ -62,8 +62,9 @@ def approve(
         reviews.Correction(index=c.index, translation=c.translation)
         for c in (body.segments if body else [])
     ]
-    done = reviews.approve(session, editor.name, article_id, lang, corrections)
+    done = reviews.approve(session, runtime.settings, editor.name, article_id, lang, corrections)
     db.after_commit(session, lambda: runtime.feeds_changed(lang))
+    db.after_commit(session, runtime.notifier.wake)
     return ApprovalOut(
         item=_item(done.item),
         corrected=done.corrected,

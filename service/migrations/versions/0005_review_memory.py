@@ -1,8 +1,9 @@
-"""review desk: published snapshots, translation history, translation memory
+"""review desk: published snapshots, translation history, translation memory, deliveries
 
 `published_translations` is what partners without `include_needs_review` read (one row per
 article and language); `translation_history` records approvals and corrections;
-`translation_memory` holds editors' corrected sentences. Existing translations that need no
+`translation_memory` holds editors' corrected sentences; `deliveries` is the log (and outbox)
+of notices to the review desk's and the CMS's URLs. Existing translations that need no
 review are copied into `published_translations` (the newest per article and language).
 
 Revision ID: 0005
@@ -83,6 +84,24 @@ def upgrade() -> None:
         sa.Column("updated_at", WHEN, nullable=False),
         sa.UniqueConstraint("lang", "source_hash", "terms_key"),
     )
+    op.create_table(
+        "deliveries",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("target", sa.String(20), nullable=False),
+        sa.Column("url", sa.Text(), nullable=False),
+        sa.Column("event", sa.String(30), nullable=False),
+        sa.Column("article_id", sa.String(200), nullable=False),
+        sa.Column("lang", sa.String(16), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("state", sa.String(20), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", WHEN, nullable=False),
+        sa.Column("last_status", sa.Integer(), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("created_at", WHEN, nullable=False),
+        sa.Column("delivered_at", WHEN, nullable=True),
+    )
+    op.create_index("ix_deliveries_due", "deliveries", ["state", "next_attempt_at"])
     # The newest clean translation of each published article and language becomes visible.
     op.execute(
         """
@@ -104,6 +123,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_deliveries_due", table_name="deliveries")
+    op.drop_table("deliveries")
     op.drop_table("translation_memory")
     op.drop_index("ix_translation_history_translation", table_name="translation_history")
     op.drop_table("translation_history")
