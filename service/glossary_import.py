@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 import glossaries
 from glossaries import Entry
+from service import memory_store
 from service.errors import Invalid
 from service.glossary_edits import Editing, retranslate
 from service.glossary_store import (
@@ -123,6 +124,7 @@ def _apply(
     affected |= articles_using(session, [old.id for old, _ in change.changed])
     for row in gone:
         record(session, glossary, actor, "import-delete", row.id, snapshot(row), None)
+        memory_store.mark_stale(session, row.id, None)
         session.delete(row)
     fresh: list[Entry] = []
     for old, new in change.changed:
@@ -133,6 +135,7 @@ def _apply(
         row.updated_at = utcnow()
         record(session, glossary, actor, "import-update", row.id, before, snapshot(row))
         fresh.append(to_entry(row))
+        memory_store.mark_stale(session, row.id, fresh[-1].rendering)
     added = [new_row(glossary, entry) for entry in change.added]
     session.add_all(added)
     session.flush()
