@@ -138,7 +138,7 @@ def test_flagged_translation_goes_round_the_review_loop(
         # A default partner now sees the corrected text, in the feed and the translation.
         published = feed_items(client, tokens["partner"])["first"]
         assert CORRECTED in published["content_html"]
-        assert "needs_review" not in published["_kakehashi"]
+        assert published["_kakehashi"]["needs_review"] is False
         got = client.get("/v1/articles/first/translations/en", headers=auth(tokens["partner"]))
         assert got.status_code == 200 and CORRECTED in got.json()["body"]
 
