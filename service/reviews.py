@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
 from service import memory_store, notices
@@ -125,7 +125,7 @@ def _decode(cursor: str) -> tuple[datetime, int]:
     return when, ident
 
 
-def _awaiting(session: Session) -> Any:
+def _awaiting() -> Select[Translation, Revision]:
     """Translations of current revisions of published articles that still need review."""
     return (
         select(Translation, Revision)
@@ -166,7 +166,7 @@ def queue(
     Category and reason live in JSON columns, so they are filtered here while the rows stream
     in date order; a review queue is short-lived work (hundreds of rows, not the archive).
     """
-    stmt = _awaiting(session).order_by(Translation.updated_at, Translation.id)
+    stmt = _awaiting().order_by(Translation.updated_at, Translation.id)
     if lang is not None:
         stmt = stmt.where(Translation.lang == lang)
     if cursor is not None:
@@ -243,7 +243,7 @@ def approve(
     new text): the text is rebuilt, partners see it, the corrected sentences become memory,
     the history says who did what, and the CMS is told (a `done` notice)."""
     found = session.execute(
-        _awaiting(session).where(Translation.article_id == article_id, Translation.lang == lang)
+        _awaiting().where(Translation.article_id == article_id, Translation.lang == lang)
     ).first()
     if found is None:
         if session.get(Article, article_id) is None:
