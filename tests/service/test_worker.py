@@ -155,7 +155,10 @@ def test_pivot_through_english_and_html_bodies(
             wait_for(client, tokens["publisher"], "html-1", lang, {"done", "failed"})["state"]
             == "done"
         )
-    fr = client.get("/v1/articles/html-1/translations/fr", headers=auth(tokens["partner"])).json()
+    # The tiny model's translation needs review: a key that includes such items reads it.
+    fr = client.get(
+        "/v1/articles/html-1/translations/fr", headers=auth(tokens["partner-review"])
+    ).json()
     assert fr["route"] == ["ja", "en", "fr"]
     assert fr["body"].startswith("<h2>") and 'href="https://example.jp/x"' in fr["body"]
     assert "<script" not in fr["body"] and fr["body"].count("<li>") == 2
