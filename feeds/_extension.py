@@ -7,10 +7,15 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-__all__ = ["RESERVED_KEYS", "freeze_extension"]
+__all__ = ["RESERVED_KEYS", "REVIEW_SCHEME", "REVIEW_TERM", "freeze_extension"]
 
 # Keys the JSON Feed renderer writes itself into an item's ``_kakehashi`` object.
-RESERVED_KEYS = frozenset({"alternates", "machine_translated_from"})
+RESERVED_KEYS = frozenset({"alternates", "machine_translated_from", "needs_review"})
+
+# An item whose translation awaits an editor's review carries, in Atom and RSS, a category in
+# our scheme (Atom ``scheme``, RSS ``domain``); JSON Feed says ``_kakehashi.needs_review``.
+REVIEW_SCHEME = "urn:kakehashi:review"
+REVIEW_TERM = "needs-review"
 
 
 def freeze_extension(extension: Mapping[str, object]) -> Mapping[str, object]:

@@ -6,6 +6,7 @@ from lxml import etree
 
 from feeds._content import alternates, body_html
 from feeds._date import rfc3339
+from feeds._extension import REVIEW_SCHEME, REVIEW_TERM
 from feeds._xml import XML_LANG, child, serialize
 from feeds.html import clean_text
 from feeds.model import Feed, FeedItem, Tombstone
@@ -79,6 +80,8 @@ def _entry(root: etree._Element, item: FeedItem) -> None:
         child(child(entry, _a("author")), _a("name"), name)
     for term in item.categories:
         child(entry, _a("category"), attrib={"term": term})
+    if item.needs_review:
+        child(entry, _a("category"), attrib={"term": REVIEW_TERM, "scheme": REVIEW_SCHEME})
     if item.summary is not None:
         child(entry, _a("summary"), item.summary, {"type": "text"})
     child(entry, _a("content"), body_html(item), {"type": "html"})

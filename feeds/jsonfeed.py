@@ -60,6 +60,12 @@ def _item(item: FeedItem) -> dict[str, object]:
     out[EXTENSION_KEY] = {
         **item.extension,
         "machine_translated_from": item.machine_translated_from,
+        # Every translated item says whether it awaits review; originals never do.
+        **(
+            {"needs_review": item.needs_review}
+            if item.machine_translated_from is not None or item.needs_review
+            else {}
+        ),
         "alternates": [
             {"url": link.href, "lang": link.lang, **({"title": link.title} if link.title else {})}
             for link in alternates(item)

@@ -49,6 +49,7 @@ class FeedItem:
     alternates: tuple[Link, ...] = ()
     machine_translated_from: str | None = "ja"
     extension: Mapping[str, object] = field(default_factory=dict, hash=False)
+    needs_review: bool = False  # the text awaits an editor's review (marked in every format)
 
     def __post_init__(self) -> None:
         _require_aware(self.published, "FeedItem.published")

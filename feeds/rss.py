@@ -8,6 +8,7 @@ from lxml import etree
 
 from feeds._content import alternates, body_html
 from feeds._date import rfc822
+from feeds._extension import REVIEW_SCHEME, REVIEW_TERM
 from feeds._xml import child, serialize
 from feeds.model import Feed, FeedItem
 
@@ -74,6 +75,8 @@ def _item(channel: etree._Element, item: FeedItem) -> None:
     child(element, "pubDate", rfc822(item.published))
     for term in item.categories:
         child(element, "category", term)
+    if item.needs_review:
+        child(element, "category", REVIEW_TERM, {"domain": REVIEW_SCHEME})
     for name in item.authors:
         child(element, f"{{{_DC}}}creator", name)
     child(element, f"{{{_DC}}}language", item.language)

@@ -17,14 +17,17 @@ from service.middleware import BodySizeLimit
 from service.openapi import install_docs
 from service.routes import (
     articles,
+    deliveries,
     editor,
     feeds,
     glossaries,
     health,
     impact,
     jobs,
+    memory,
     metrics,
     pages,
+    reviews,
     translate,
     whoami,
 )
@@ -98,6 +101,9 @@ def create_app(
     routers = (
         articles,
         jobs,
+        reviews,
+        memory,
+        deliveries,
         glossaries,
         impact,
         whoami,

@@ -7,15 +7,18 @@ translation flagged for review (as in its feeds). Outside the scope: `Forbidden`
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import base64
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from feeds import sanitize_html
 from service.api_keys import Principal
-from service.errors import Forbidden, NotFound
+from service.errors import Forbidden, Malformed, NotFound
 from service.revisions import current_revision
-from service.schemas import ArticleOut, JobOut, LanguageStatus, TranslationOut
-from service.tables import Article, Job, Revision, Translation
+from service.schemas import ArticleOut, ArticlePage, JobOut, LanguageStatus, TranslationOut
+from service.tables import Article, Job, PublishedTranslation, Revision, Translation
 
 
 def job_out(job: Job, revision_number: int) -> JobOut:
@@ -105,6 +108,45 @@ def article_out(session: Session, article: Article, reader: Principal | None = N
     )
 
 
+def list_articles(
+    session: Session,
+    *,
+    status: str | None,
+    updated_since: datetime | None,
+    cursor: str | None,
+    limit: int,
+) -> ArticlePage:
+    """Articles by id, with their per-language states, for a CMS reconciling its view:
+    `updated_since` keeps those whose article or any job changed at or after it."""
+    stmt = select(Article).order_by(Article.id).limit(limit + 1)
+    if status is not None:
+        stmt = stmt.where(Article.status == status)
+    if updated_since is not None:
+        changed_jobs = select(Job.article_id).where(Job.updated_at >= updated_since)
+        stmt = stmt.where(or_(Article.updated_at >= updated_since, Article.id.in_(changed_jobs)))
+    if cursor is not None:
+        stmt = stmt.where(Article.id > _decode_article_cursor(cursor))
+    rows = list(session.scalars(stmt))
+    page = rows[:limit]
+    more = len(rows) > limit
+    next_cursor = (
+        base64.urlsafe_b64encode(page[-1].id.encode()).decode().rstrip("=")
+        if more and page
+        else None
+    )
+    return ArticlePage(items=[article_out(session, a) for a in page], next_cursor=next_cursor)
+
+
+def _decode_article_cursor(cursor: str) -> str:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Malformed("the cursor is not one this service made", code="bad_cursor") from exc
+    if not raw:
+        raise Malformed("the cursor is not one this service made", code="bad_cursor")
+    return raw
+
+
 def get_article(session: Session, article_id: str, reader: Principal | None = None) -> ArticleOut:
     article = session.get(Article, article_id)
     if article is None:
@@ -115,24 +157,63 @@ def get_article(session: Session, article_id: str, reader: Principal | None = No
 def translation_for(
     session: Session, article_id: str, lang: str, reader: Principal | None = None
 ) -> TranslationOut:
-    """The newest translation a key may read: its language, its sections, and (for a partner
-    without `include_needs_review`) only when it is not flagged, as in its feeds."""
+    """The translation a key may read, in its language and sections: the newest one, or for a
+    partner without `include_needs_review` the last good (or approved) one, as in its feeds."""
     _check_language(reader, lang)
-    found = latest_translation(session, article_id, lang)
+    include_review = reader is None or reader.role != "partner" or reader.include_needs_review
+    found = visible_translation(session, article_id, lang, include_review=include_review)
     if found is None:
-        raise NotFound(f"no {lang} translation of article {article_id}")
-    _check_sections(reader, found.categories)
-    if (
-        found.needs_review
-        and reader is not None
-        and reader.role == "partner"
-        and not reader.include_needs_review
-    ):
+        if include_review:
+            raise NotFound(f"no {lang} translation of article {article_id}")
         raise NotFound(
             f"no reviewed {lang} translation of article {article_id} yet (this key does not "
             "see translations flagged for review)"
         )
+    _check_sections(reader, found.categories)
     return found
+
+
+def visible_translation(
+    session: Session, article_id: str, lang: str, *, include_review: bool
+) -> TranslationOut | None:
+    """The translation a key may read: the newest one when it includes items needing review,
+    else the published snapshot (None when there never was a good one)."""
+    if include_review:
+        return latest_translation(session, article_id, lang)
+    row = session.execute(
+        select(PublishedTranslation, Translation, Revision)
+        .join(Translation, Translation.id == PublishedTranslation.translation_id)
+        .join(
+            Revision,
+            (Revision.article_id == PublishedTranslation.article_id)
+            & (Revision.number == PublishedTranslation.revision),
+        )
+        .join(Article, Article.id == PublishedTranslation.article_id)
+        .where(
+            PublishedTranslation.article_id == article_id,
+            PublishedTranslation.lang == lang,
+            Article.status == "published",
+        )
+    ).first()
+    if row is None:
+        return None
+    p, t, r = row.tuple()
+    return TranslationOut(
+        article_id=article_id,
+        lang=lang,
+        revision=r.number,
+        title=p.title,
+        summary=p.summary,
+        body=sanitize_html(p.body) if p.format == "html" else p.body,
+        format="html" if p.format == "html" else "text",
+        needs_review=False,
+        route=list(t.route),
+        model=t.model,
+        url=r.url,
+        categories=list(r.categories),
+        updated_at=p.updated_at,
+        report=t.report,
+    )
 
 
 def latest_translation(session: Session, article_id: str, lang: str) -> TranslationOut | None:

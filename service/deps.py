@@ -132,6 +132,8 @@ Reader = Annotated[Principal, Depends(require("publisher", "editor", "partner"))
 # names editors): reading glossaries is for the newsroom's own keys.
 GlossaryReader = Annotated[Principal, Depends(require("publisher", "editor"))]
 
+Admin = Annotated[Principal, Depends(require("admin"))]
+
 
 async def check_signature(request: Request, runtime: RuntimeDep) -> None:
     """With KAKEHASHI_WEBHOOK_SECRET set, refuse article writes without a valid signature, and

@@ -12,7 +12,17 @@ from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import ColumnElement, Exists, Select, Subquery, exists, select, true, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Exists,
+    Select,
+    Subquery,
+    and_,
+    exists,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 import feeds
@@ -22,7 +32,13 @@ from service.errors import Malformed
 from service.page_links import LinkSigner
 from service.revisions import IS_CURRENT
 from service.settings import Settings
-from service.tables import Article, ArticleCategory, Revision, Translation
+from service.tables import (
+    Article,
+    ArticleCategory,
+    PublishedTranslation,
+    Revision,
+    Translation,
+)
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 LANG_NAMES = {
@@ -94,17 +110,36 @@ class _Row:
     updated: datetime
     extension: dict[str, object]
     html: bool = False
+    needs_review: bool = False
 
 
 def translation_source(include_needs_review: bool, lang: str | None = None) -> Subquery:
     """THE translation of each article, per language, that a key may see: the one place that
-    decides it (feed pages and alternate links read it). Columns: `translation_id`,
-    `article_id`, `revision_id`, `lang`, `updated_at`.
+    decides it (feed pages, alternate links and item pages read it). Columns:
+    `translation_id`, `article_id`, `revision_id`, `lang`, `updated_at`.
 
-    Today: the current translation (`translations.current`, the newest translated revision's),
-    hidden while it needs review unless the key includes those. A partner-visible snapshot
-    (e.g. a `published_translations` table) replaces only this function.
+    Keys that include items needing review: the current translation (`translations.current`,
+    the newest translated revision's), marked when it needs review. Other keys: the published
+    snapshot (`published_translations`: the last translation that needed no review, or that an
+    editor approved), so the last good text stays while a newer one awaits review.
     """
+    if not include_needs_review:
+        published = select(
+            PublishedTranslation.translation_id.label("translation_id"),
+            PublishedTranslation.article_id,
+            Revision.id.label("revision_id"),
+            PublishedTranslation.lang,
+            PublishedTranslation.updated_at,
+        ).join(
+            Revision,
+            and_(
+                Revision.article_id == PublishedTranslation.article_id,
+                Revision.number == PublishedTranslation.revision,
+            ),
+        )
+        if lang is not None:
+            published = published.where(PublishedTranslation.lang == lang)
+        return published.subquery("visible")
     stmt = select(
         Translation.id.label("translation_id"),
         Translation.article_id,
@@ -114,8 +149,6 @@ def translation_source(include_needs_review: bool, lang: str | None = None) -> S
     ).where(Translation.current == true())  # "= true", which an index can serve; "IS" cannot
     if lang is not None:
         stmt = stmt.where(Translation.lang == lang)
-    if not include_needs_review:
-        stmt = stmt.where(Translation.needs_review.is_(False))
     return stmt.subquery("visible")
 
 
@@ -167,8 +200,11 @@ def _page_keys(
     return [(key, when, article_id) for key, when, article_id in session.execute(stmt).tuples()]
 
 
-def _page_rows(session: Session, lang: str, keys: list[tuple[int, datetime, str]]) -> list[_Row]:
-    """The page's rows with their bodies, in the order of `keys`."""
+def _page_rows(
+    session: Session, lang: str, keys: list[tuple[int, datetime, str]], published_only: bool
+) -> list[_Row]:
+    """The page's rows with their bodies, in the order of `keys` (translation ids: of the
+    published snapshots when `published_only`, see `translation_source`)."""
     ids = [key for key, _, _ in keys]
     if lang == "ja":
         revisions = {r.id: r for r in session.scalars(select(Revision).where(Revision.id.in_(ids)))}
@@ -186,6 +222,45 @@ def _page_rows(session: Session, lang: str, keys: list[tuple[int, datetime, str]
             for key, updated, article_id in keys
             for r in (revisions[key],)
         ]
+    if not published_only:
+        return _current_rows(session, ids)
+    # The published snapshot's text (an editor's corrections included), by translation id.
+    snapshots = {
+        p.translation_id: (p, r, t)
+        for p, r, t in session.execute(
+            select(PublishedTranslation, Revision, Translation)
+            .join(
+                Revision,
+                and_(
+                    Revision.article_id == PublishedTranslation.article_id,
+                    Revision.number == PublishedTranslation.revision,
+                ),
+            )
+            .join(Translation, Translation.id == PublishedTranslation.translation_id)
+            .where(PublishedTranslation.translation_id.in_(ids))
+        ).tuples()
+    }
+    rows = []
+    for key, _, _ in keys:
+        p, r, t = snapshots[key]
+        rows.append(
+            _Row(
+                p.article_id,
+                r,
+                p.title,
+                p.summary,
+                p.body,
+                p.updated_at,
+                {"route": t.route, "model": t.model, "revision": r.number},
+                html=p.format == "html",
+                needs_review=False,
+            )
+        )
+    return rows
+
+
+def _current_rows(session: Session, ids: list[int]) -> list[_Row]:
+    """The current translations of these ids, marked when they need review, in id order."""
     found = {
         t.id: (t, r)
         for t, r in session.execute(
@@ -195,7 +270,7 @@ def _page_rows(session: Session, lang: str, keys: list[tuple[int, datetime, str]
         ).tuples()
     }
     rows = []
-    for key, _, _ in keys:
+    for key in ids:
         t, r = found[key]
         rows.append(
             _Row(
@@ -205,13 +280,9 @@ def _page_rows(session: Session, lang: str, keys: list[tuple[int, datetime, str]
                 t.summary,
                 t.body,
                 t.updated_at,
-                {
-                    "route": t.route,
-                    "model": t.model,
-                    "needs_review": t.needs_review,
-                    "revision": r.number,
-                },
+                {"route": t.route, "model": t.model, "revision": r.number},
                 html=t.format == "html",
+                needs_review=t.needs_review,
             )
         )
     return rows
@@ -260,7 +331,7 @@ def build_feed(
 ) -> feeds.Feed:
     """A page of the feed for this key; item links are signed for it by `links`."""
     keys = _page_keys(session, principal, query)
-    page = _page_rows(session, query.lang, keys[: query.limit])
+    page = _page_rows(session, query.lang, keys[: query.limit], not principal.include_needs_review)
     base = settings.public_url.rstrip("/")
     self_url = f"{base}/feeds/{query.lang}.{query.fmt}"
     next_url = None
@@ -341,6 +412,7 @@ def _item(
         ),
         machine_translated_from="ja" if lang != "ja" else None,
         extension=row.extension,
+        needs_review=row.needs_review,
     )
 
 
@@ -373,7 +445,7 @@ def item_page_item(
     keys = [(key, when, found) for key, when, found in session.execute(stmt).tuples()]
     if not keys:
         return None
-    row = _page_rows(session, lang, keys)[0]
+    row = _page_rows(session, lang, keys, not principal.include_needs_review)[0]
     available = _alternates(session, principal, [article_id]).get(article_id, [])
     return _item(row, lang, settings, available, links)
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from glossaries import Entry
-from service import db
+from service import db, memory_store
 from service.errors import Conflict, Invalid
 from service.glossary_store import (
     bump,
@@ -193,6 +193,7 @@ def _update(
     row.revision += 1
     row.updated_at = utcnow()
     record(session, glossary, editing.actor, "update", row.id, before, snapshot(row))
+    memory_store.mark_stale(session, row.id, entry.rendering)
     bump(glossary)
     session.flush()
     affected = reindex_entries(session, glossary, [entry]) | before_using
@@ -210,6 +211,7 @@ def delete_entry(
     check_precondition(row, if_match)
     affected = articles_using(session, [row.id])
     record(session, glossary, editing.actor, "delete", row.id, snapshot(row), None)
+    memory_store.mark_stale(session, row.id, None)
     forget_entries(session, [row.id])
     session.delete(row)
     bump(glossary)

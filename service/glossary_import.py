@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 import glossaries
 from glossaries import Entry
+from service import memory_store
 from service.errors import Conflict, Invalid
 from service.glossary_edits import Editing, retranslate
 from service.glossary_store import entries_of, get_glossary, snapshot, to_entry
@@ -156,8 +157,10 @@ def _apply(
         log("import-delete", row.id, snapshot(row), None)
     updates: list[dict[str, Any]] = []
     fresh: list[Entry] = []
+    changed_ids: set[str] = set()
     for old, new in change.changed:
         row = rows[old.source]
+        changed_ids.add(row.id)
         values = {**_columns(new), "revision": row.revision + 1}
         updates.append({"id": row.id, **values, "updated_at": now})
         log("import-update", row.id, snapshot(row), values)
@@ -203,4 +206,11 @@ def _apply(
         session.execute(insert(EntryRow), inserts)
     session.execute(insert(HistoryRow), history)
     affected |= apply_index(session, glossary, plan, gone_ids)
+    # Translation memory recorded under a rendering that changed (or of a deleted entry) is
+    # no longer applied.
+    for entry_id in gone_ids:
+        memory_store.mark_stale(session, entry_id, None)
+    for entry in fresh:
+        if entry.id in changed_ids:
+            memory_store.mark_stale(session, entry.id, entry.rendering)
     return retranslate(session, editing, affected)

@@ -20,7 +20,7 @@ import dramatiq
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from service import feed_versions
+from service import db, feed_versions, notices, reviews
 from service.db import session_scope
 from service.redis_keys import TRANSLATE_ACTOR, TRANSLATE_QUEUE
 from service.tables import Article, Job, Revision, Translation, utcnow
@@ -193,6 +193,7 @@ def run_job(runtime: Runtime, job_id: str) -> None:
         log.exception("job %s failed", job_id)
         if attempt >= runtime.settings.max_attempts:
             _finish(runtime, job_id, attempt, FAILED, f"{type(exc).__name__}: {exc}")
+            _notify_failed(runtime, job_id, f"{type(exc).__name__}: {exc}")
             return
         _finish(
             runtime,
@@ -258,6 +259,7 @@ def _translate(runtime: Runtime, job_id: str, attempt: int) -> None:
         matcher=work.matcher,
         cache=runtime.sentence_cache,
         policy=runtime.settings.review_policy,
+        memory=runtime.memory,
     )
     runtime.count_cache(done.cache_hits, done.cache_misses)
     changed = _store(runtime, job_id, attempt, work, done, _model_name(engine))
@@ -310,6 +312,25 @@ def _store(
             ),
             now,
         )
+        row = session.scalars(
+            select(Translation).where(
+                Translation.revision_id == work.revision_id, Translation.lang == work.lang
+            )
+        ).one()
+        number = session.scalar(select(Revision.number).where(Revision.id == work.revision_id))
+        if row.current and not done.needs_review:
+            # Else default partners keep the last good one until an editor approves this one.
+            reviews.publish(session, row, number or 1, now=now)
+        told = notices.record(
+            session,
+            runtime.settings,
+            event=notices.NEEDS_REVIEW if done.needs_review else notices.DONE,
+            article_id=work.article_id,
+            lang=work.lang,
+            details={"revision": number, "reasons": list(done.review_reasons)},
+        )
+        if told:
+            db.after_commit(session, runtime.notifier.wake)
     return changed
 
 
@@ -393,6 +414,28 @@ def record_translation(
     changed = ("ja", *targets) if not siblings else (text.lang,)
     feed_versions.bump(session, changed)
     return changed
+
+
+def _notify_failed(runtime: Runtime, job_id: str, error: str) -> None:
+    with session_scope(runtime.sessions) as session:
+        row = session.execute(
+            select(Job, Revision.number)
+            .join(Revision, Revision.id == Job.revision_id)
+            .where(Job.id == job_id)
+        ).first()
+        if row is None:
+            return
+        job, number = row.tuple()
+        told = notices.record(
+            session,
+            runtime.settings,
+            event=notices.FAILED,
+            article_id=job.article_id,
+            lang=job.target_lang,
+            details={"revision": number, "error": error[:500], "job_id": job_id},
+        )
+        if told:
+            db.after_commit(session, runtime.notifier.wake)
 
 
 def _model_name(engine: Engine | Route) -> str:

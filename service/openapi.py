@@ -6,8 +6,9 @@ scheme, so "Try it out" can send a token, and lists on every operation the error
 really answers; they follow from what the route takes:
 
 - a token (any route depending on `deps.get_principal`, which declares the bearer scheme): 401,
-  and 403 for the wrong role or scope;
-- a request body: 400 (malformed JSON), 413 (over KAKEHASHI_MAX_BODY_BYTES), 422 (schema);
+  403 for the wrong role or scope, 429 over the abuse limits;
+- a request body: 400 (malformed JSON), 408 (too slow), 413 (over KAKEHASHI_MAX_BODY_BYTES),
+  422 (schema);
 - path or query parameters: 422; path parameters: 404 (nothing by that id);
 - anything a route declares itself with `responses=` (409, 412, 428, ...).
 """
@@ -34,11 +35,13 @@ ERROR_DESCRIPTIONS = {
     401: "no token, or an unknown or revoked one",
     403: "the key's role or scope does not allow this",
     404: "no such resource",
+    408: "the request body arrived too slowly",
     409: "conflicts with the current state",
     412: "If-Match does not match the current ETag",
     413: "request body too large",
     422: "request does not match the schema",
     428: "If-Match is required",
+    429: "too many requests from this key or address (see Retry-After)",
     503: "not ready",
 }
 
@@ -58,9 +61,9 @@ class ErrorOut(BaseModel):
 def _error_statuses(operation: dict[str, Any]) -> set[int]:
     statuses: set[int] = set()
     if operation.get("security"):
-        statuses |= {401, 403}
+        statuses |= {401, 403, 429}  # 429: the per-key and per-address abuse limits
     if "requestBody" in operation:
-        statuses |= {400, 413, 422}
+        statuses |= {400, 408, 413, 422}  # 408: a body that trickles in too slowly
     places = {p.get("in") for p in operation.get("parameters", [])}
     if "path" in places:
         statuses |= {404, 422}

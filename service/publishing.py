@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service import article_views, db, feed_versions, ingest, outbox, term_index
+from service import article_views, db, feed_versions, ingest, outbox, reviews, term_index
 from service.errors import Conflict
 from service.schemas import ArticleContent, ArticleOut, IngestOut
 
@@ -62,6 +62,7 @@ def _send_after_commit(runtime: Runtime, session: Session, job_ids: list[str]) -
 def retract(runtime: Runtime, session: Session, article_id: str) -> ArticleOut:
     """The article leaves every feed once the retraction commits; its history is kept."""
     article = ingest.retract(session, article_id)
+    reviews.withdraw(session, article_id)
     langs = ("ja", *runtime.settings.target_languages)
     feed_versions.bump(session, langs)
     db.after_commit(session, lambda: runtime.feeds_changed(*langs))

@@ -22,7 +22,9 @@ from service.cache import FeedCache, RedisSentenceCache
 from service.embedded_redis import EmbeddedRedis
 from service.engines import EngineRegistry
 from service.feed_serving import LocalFeeds, PrincipalCache, VersionReader, principal_lookup
+from service.memory_store import DatabaseMemory
 from service.migrate import prepare_store
+from service.notices import Notifier
 from service.rate_limits import RateLimits
 from service.redis_keys import (
     DRAMATIQ_NAMESPACE,
@@ -95,6 +97,7 @@ class Runtime:
             embedded_redis=embedded,
         )
         runtime.websub.start()
+        runtime.notifier.start()
         for target, route in runtime.engines.routes(settings.target_languages).items():
             if route is None:
                 log.warning(
@@ -121,6 +124,15 @@ class Runtime:
     @cached_property
     def sentence_cache(self) -> RedisSentenceCache:
         return RedisSentenceCache(self.redis, self.settings.cache_ttl_seconds)
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        """Sends the notices (review desk, CMS) in a thread of its own, after commits."""
+        return Notifier(self.sessions, self.settings)
+
+    @cached_property
+    def memory(self) -> DatabaseMemory:
+        return DatabaseMemory(self.sessions)
 
     @cached_property
     def feed_cache(self) -> FeedCache:
@@ -184,6 +196,8 @@ class Runtime:
             return
         self._closed = True
         self.websub.stop(timeout=5)
+        if "notifier" in self.__dict__:
+            self.notifier.stop(timeout=5)
         self.engines.close()
         try:
             self.broker.close()

@@ -118,6 +118,12 @@ class ArticleIn(ArticleContent):
     id: ArticleId
 
 
+class ArticleReplace(ArticleContent):
+    """PUT's body: POST's body, whose `id` may be left out; when given it must be the path's."""
+
+    id: ArticleId | None = None
+
+
 class JobOut(BaseModel):
     id: str
     article_id: str
@@ -153,6 +159,30 @@ class ArticleOut(BaseModel):
     retracted_at: datetime | None
     languages: dict[str, LanguageStatus]
     jobs: list[JobOut]
+
+
+class ArticlePage(BaseModel):
+    """A page of articles with their per-language states; `next_cursor` fetches the next."""
+
+    items: list[ArticleOut]
+    next_cursor: str | None = None
+
+
+class DeliveryOut(BaseModel):
+    id: int
+    target: str
+    url: str
+    event: str
+    article_id: str
+    lang: str
+    state: str
+    attempts: int
+    last_status: int | None
+    last_error: str | None
+    created_at: datetime
+    next_attempt_at: datetime
+    delivered_at: datetime | None
+    payload: dict[str, Any]
 
 
 class IngestOut(BaseModel):
@@ -375,3 +405,64 @@ class ImpactOut(BaseModel):
     first: list[ImpactArticle]
     using_now: int
     would_match: int
+
+
+class ReviewSegment(BaseModel):
+    """One sentence of a translation under review, numbered across title, summary and body."""
+
+    index: int
+    part: Literal["title", "summary", "body"]
+    paragraph: int
+    source: str
+    translation: str
+    flags: list[str]
+    strategy: str = ""
+    terms: list[dict[str, Any]] = []
+
+
+class ReviewItemOut(BaseModel):
+    article_id: str
+    lang: str
+    revision: int
+    title: str
+    source_title: str
+    categories: list[str]
+    format: str
+    reasons: list[str]
+    updated_at: datetime
+    flagged: list[int]
+    segments: list[ReviewSegment]
+
+
+class ReviewPageOut(BaseModel):
+    items: list[ReviewItemOut]
+    next_cursor: str | None = None
+
+
+class SegmentCorrection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    index: int = Field(ge=0)
+    translation: str = Field(min_length=1, max_length=5000)
+
+
+class ApproveIn(BaseModel):
+    """Approve as is (no body, or no segments) or with corrected segments."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    segments: list[SegmentCorrection] = Field(default_factory=list, max_length=1000)
+
+
+class ApprovalOut(BaseModel):
+    item: ReviewItemOut
+    corrected: int
+    remembered: int
+    published_updated_at: datetime
+
+
+class TranslationHistoryOut(BaseModel):
+    action: str
+    actor: str
+    at: datetime
+    details: dict[str, Any]

@@ -148,6 +148,36 @@ class Settings(BaseSettings):
         description="Largest share of a translation's sentences with severe quality flags "
         "(untranslated, repetition, number-mismatch) that still needs no review.",
     )
+    review_webhook_url: str | None = Field(
+        default=None,
+        description="URL told (a signed JSON POST) whenever a translation needs review.",
+    )
+    cms_webhook_url: str | None = Field(
+        default=None,
+        description="URL told (a signed JSON POST) when an article's translation into a "
+        "language is done, needs review or failed.",
+    )
+    notice_secret: SecretStr | None = Field(
+        default=None,
+        description="Secret (32+ characters) signing the notices; defaults to the webhook "
+        "secret. Unsigned when neither is set.",
+    )
+    notice_max_attempts: int = Field(
+        default=8, ge=1, le=50, description="Attempts to deliver a notice before it is failed."
+    )
+    notice_backoff_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        le=3600,
+        description="Wait before a notice's second attempt; doubles with each further one.",
+    )
+
+    @field_validator("review_webhook_url", "cms_webhook_url")
+    @classmethod
+    def _check_notice_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"a notice URL must be an http(s) URL: {value!r}")
+        return value or None
 
     @field_validator("target_languages", mode="before")
     @classmethod
@@ -167,7 +197,7 @@ class Settings(BaseSettings):
             raise ValueError(f"not a rate like 100/minute: {value!r}") from exc
         return value
 
-    @field_validator("webhook_secret")
+    @field_validator("webhook_secret", "notice_secret")
     @classmethod
     def _check_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 32:

@@ -263,3 +263,87 @@ class TermOccurrence(Base):
     )
     entry_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     count: Mapped[int] = mapped_column(default=1)
+
+
+class PublishedTranslation(Base):
+    """What partners without `include_needs_review` see of an article in one language: the
+    last translation that needed no review or that an editor approved. Written when a
+    translation finishes clean or is approved; removed on retraction."""
+
+    __tablename__ = "published_translations"
+    __table_args__ = (Index("ix_published_lang_updated", "lang", "updated_at"),)
+
+    article_id: Mapped[str] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    lang: Mapped[str] = mapped_column(String(16), primary_key=True)
+    translation_id: Mapped[int] = mapped_column(ForeignKey("translations.id", ondelete="CASCADE"))
+    revision: Mapped[int]
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text, default=None)
+    body: Mapped[str] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(10), default="text")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    approved_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class TranslationHistoryRow(Base):
+    """Who did what to a translation: approved it, corrected segments (before and after)."""
+
+    __tablename__ = "translation_history"
+    __table_args__ = (Index("ix_translation_history_translation", "translation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    translation_id: Mapped[int] = mapped_column(ForeignKey("translations.id", ondelete="CASCADE"))
+    article_id: Mapped[str] = mapped_column(String(200))
+    lang: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class MemoryRow(Base):
+    """A translation-memory entry: an editor's translation of one normalized source sentence
+    into one language, under the glossary renderings (entry id, rendering) that applied to it.
+    `stale`: a glossary change touched one of those terms; the entry is no longer applied."""
+
+    __tablename__ = "translation_memory"
+    __table_args__ = (UniqueConstraint("lang", "source_hash", "terms_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lang: Mapped[str] = mapped_column(String(16))
+    source_hash: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(Text)
+    terms: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    terms_key: Mapped[str] = mapped_column(String(64))
+    translation: Mapped[str] = mapped_column(Text)
+    stale: Mapped[bool] = mapped_column(default=False)
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Delivery(Base):
+    """A notice to an outside URL (the review desk's, the CMS's): written in the transaction
+    that caused it, delivered by the runtime's notifier thread after commit, at least once."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_due", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target: Mapped[str] = mapped_column(String(20))  # "review" or "cms"
+    url: Mapped[str] = mapped_column(Text)
+    event: Mapped[str] = mapped_column(String(30))
+    article_id: Mapped[str] = mapped_column(String(200))
+    lang: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_status: Mapped[int | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

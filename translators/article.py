@@ -9,7 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from translators.pipeline import Route, SentenceCache, TranslationResult, translate_texts
+from translators.pipeline import (
+    Route,
+    SentenceCache,
+    TranslationMemory,
+    TranslationResult,
+    translate_texts,
+)
 from translators.review import DEFAULT_POLICY, ReviewPolicy
 
 if TYPE_CHECKING:
@@ -83,9 +89,11 @@ def translate_article(
     matcher: Matcher | None = None,
     cache: SentenceCache | None = None,
     policy: ReviewPolicy = DEFAULT_POLICY,
+    memory: TranslationMemory | None = None,
 ) -> ArticleTranslation:
     """Translate an article's parts in one :func:`translate_texts` call; ``policy`` decides
-    which need review (each part's result carries its reasons)."""
+    which need review (each part's result carries its reasons); ``memory`` answers sentences
+    editors translated before (see :class:`~translators.pipeline.TranslationMemory`)."""
     heads = [title, summary or ""]
     if body_format == "html":
         # Imported here so that `import translators` does not load lxml for text-only users.
@@ -93,13 +101,23 @@ def translate_article(
 
         document = prepare_html(body)
         results = translate_texts(
-            [*heads, *document.texts], engine=engine, matcher=matcher, cache=cache, policy=policy
+            [*heads, *document.texts],
+            engine=engine,
+            matcher=matcher,
+            cache=cache,
+            policy=policy,
+            memory=memory,
         )
         html = document.rebuild(results[2:], engine=engine, policy=policy)
         body_result, body_out = html.result, html.html
     else:
         results = translate_texts(
-            [*heads, body], engine=engine, matcher=matcher, cache=cache, policy=policy
+            [*heads, body],
+            engine=engine,
+            matcher=matcher,
+            cache=cache,
+            policy=policy,
+            memory=memory,
         )
         body_result = results[2]
         body_out = "\n\n".join(body_result.paragraphs())

@@ -35,7 +35,7 @@ import hashlib
 import itertools
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
 from translators import protect
@@ -57,6 +57,7 @@ __all__ = [
     "Segment",
     "SentenceCache",
     "TermReport",
+    "TranslationMemory",
     "TranslationResult",
     "sentence_key",
     "translate_texts",
@@ -74,6 +75,20 @@ class SentenceCache(Protocol):
     def get_many(self, keys: Sequence[str]) -> list[str | None]: ...
 
     def set_many(self, items: Mapping[str, str]) -> None: ...
+
+
+class TranslationMemory(Protocol):
+    """Editors' translations of whole sentences, consulted before the engine.
+
+    ``recall(target, queries)`` answers one translation or ``None`` per query, in order; a
+    query is (normalized source sentence, the (entry id, rendering) pairs of the glossary terms
+    matched in it for ``target``, sorted). An entry recorded under other renderings than the
+    ones now in force must not answer (the service keeps such entries as stale).
+    """
+
+    def recall(
+        self, target: str, queries: Sequence[tuple[str, tuple[tuple[str, str], ...]]]
+    ) -> list[str | None]: ...
 
 
 def sentence_key(
@@ -111,6 +126,9 @@ class Segment:
     translation: str
     flags: tuple[str, ...]
     terms: tuple[TermReport, ...]
+    # How the sentence was made (inline, placeholder, split, cache, memory): provenance, not
+    # content, so equal translations compare equal however they were made.
+    strategy: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -143,8 +161,10 @@ class TranslationResult:
                     "source": s.source,
                     "translation": s.translation,
                     "flags": list(s.flags),
+                    "strategy": s.strategy,
                     "terms": [
                         {
+                            "entry_id": t.entry_id,
                             "source": t.source,
                             "target": t.target,
                             "present": t.present,
@@ -219,6 +239,7 @@ class _Unit:
     cached: bool = False
     done: bool = False
     attempts: list[str] = field(default_factory=list)
+    remembered: bool = False  # the translation came from the translation memory
 
 
 def _units(
@@ -386,7 +407,14 @@ def _segment(unit: _Unit, source_lang: str, target: str) -> Segment:
         flags.append("term-missing")
     if (unit.truncated or unit.truncated_before) and unit.translation.strip():
         flags.append("truncated")
-    return Segment(unit.paragraph, unit.source, unit.translation, tuple(flags), tuple(reports))
+    return Segment(
+        unit.paragraph,
+        unit.source,
+        unit.translation,
+        tuple(flags),
+        tuple(reports),
+        "memory" if unit.remembered else ("cache" if unit.all_cached else unit.strategy),
+    )
 
 
 def _process(units: list[_Unit], engine: Engine, cache: SentenceCache | None) -> None:
@@ -504,6 +532,31 @@ def _next_unit(prev: _Unit, render: Callable[[Entry], str | None]) -> _Unit:
     )
 
 
+def _recall(units: list[_Unit], memory: TranslationMemory, final: str) -> set[int]:
+    """Ask ``memory`` for every sentence; the ones it answers are done (ids of their units),
+    their terms re-aimed at the final language's renderings for the checks."""
+    queries = []
+    for unit in units:
+        pairs = {(e.id, e.rendering(final) or "") for e in unit.entries if e.rendering(final)}
+        queries.append((unit.text, tuple(sorted(pairs))))
+    if not queries:
+        return set()
+    answers = memory.recall(final, queries)
+    hits: set[int] = set()
+    for unit, answer in zip(units, answers, strict=True):
+        if answer is None:
+            continue
+        unit.terms = [
+            replace(t, rendering=e.rendering(final) or t.rendering)
+            for t, e in zip(unit.terms, unit.entries, strict=True)
+        ]
+        unit.translation, unit.strategy = answer, "memory"
+        unit.remembered = unit.done = True
+        unit.all_cached = False
+        hits.add(id(unit))
+    return hits
+
+
 def translate_texts(
     texts: Sequence[str],
     *,
@@ -511,12 +564,14 @@ def translate_texts(
     matcher: Matcher | None = None,
     cache: SentenceCache | None = None,
     policy: ReviewPolicy = DEFAULT_POLICY,
+    memory: TranslationMemory | None = None,
 ) -> list[TranslationResult]:
     """Translate several texts with one batched engine call per round; one result per text.
 
     ``engine`` is one engine, or a :class:`Route` of engines for a pivot (e.g. ja→en→fr);
     each step of a route is batched across all texts too. ``policy`` decides which results
-    need review.
+    need review. ``memory`` answers sentences an editor has translated before: those skip
+    the engine (and the cache) and their segments say ``strategy == "memory"``.
     """
     engines = engine.engines if isinstance(engine, Route) else (engine,)
     source_lang, final = engines[0].source, engines[-1].target
@@ -530,17 +585,31 @@ def translate_texts(
 
         return render
 
-    units = [
+    everything = [
         u
         for doc, text in enumerate(texts)
         for u in _units(doc, text, matcher, render_for(engines[0].target))
     ]
+    remembered = _recall(everything, memory, final) if memory is not None else set()
+    units = [u for u in everything if id(u) not in remembered]
+    segments: list[Segment] = []
     for step, current in enumerate(engines):
         if step:
             units = [_next_unit(u, render_for(current.target)) for u in units]
         _process(units, current, cache)
         segments = [_segment(u, source_lang, current.target) for u in units]
         _store(units, segments, cache)
+    by_unit = dict(zip((id(u) for u in units), segments, strict=True))
+    ordered: list[tuple[_Unit, Segment]] = []
+    steps_units = iter(units)
+    for u in everything:
+        if id(u) in remembered:
+            ordered.append((u, _segment(u, source_lang, final)))
+        else:
+            done_unit = next(steps_units)
+            ordered.append((done_unit, by_unit[id(done_unit)]))
+    units = [u for u, _ in ordered]
+    segments = [s for _, s in ordered]
     route = (source_lang, *(e.target for e in engines))
     results: list[TranslationResult] = []
     for doc in range(len(texts)):

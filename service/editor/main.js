@@ -10,6 +10,7 @@ import { addLanguage, confirmDiscard, deleteEntry, isDirty, newEntry, openEntry,
 import { loadSuggestions } from "./suggestions.js";
 import { applyImport, checkImport, exportGlossary, importOptionsChanged, resetTransfer } from "./transfer.js";
 import { preview } from "./preview.js";
+import { loadReviews, wireReview } from "./review.js";
 
 function switchTab(name) {
   if (state.tab !== name) clearMessages(); // each view starts without the last one's messages
@@ -22,6 +23,7 @@ function switchTab(name) {
   }
   if (name === "suggestions") loadSuggestions();
   if (name === "transfer") resetTransfer();
+  if (name === "review") loadReviews();
 }
 
 // After every change to the glossary: the header's count and version, and the list.
@@ -47,6 +49,7 @@ function guard(fn, context, area) {
 }
 
 function wire() {
+  wireReview();
   $("token-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const token = $("token-input").value.trim();

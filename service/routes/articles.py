@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path, Response
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import AwareDatetime
 
 from service import article_views, publishing
 from service.deps import Publisher, Reader, RuntimeDep, SessionDep, Signed
+from service.errors import Invalid
 from service.schemas import (
     ARTICLE_ID_PATTERN,
     ArticleContent,
     ArticleIn,
     ArticleOut,
+    ArticlePage,
+    ArticleReplace,
     IngestOut,
     TranslationOut,
 )
@@ -50,14 +56,20 @@ def create_article(
     responses={200: {"description": "same content as before: no new work"}},
 )
 def replace_article(
-    body: ArticleContent,
+    body: ArticleReplace,
     runtime: RuntimeDep,
     _: Publisher,
     response: Response,
     article_id: str = ArticlePath,
 ) -> IngestOut:
-    """Update (or publish) an article: changed content makes a new revision and new jobs."""
-    out = publishing.publish(runtime, article_id, body, put=True)
+    """Update (or publish) an article: changed content makes a new revision and new jobs.
+    The body is POST's; an `id` in it must equal the path's."""
+    if body.id is not None and body.id != article_id:
+        raise Invalid(
+            f"the body's id {body.id!r} is not the path's {article_id!r}", code="id_mismatch"
+        )
+    content = ArticleContent.model_validate(body.model_dump(exclude={"id"}))
+    out = publishing.publish(runtime, article_id, content, put=True)
     if out.duplicate:
         response.status_code = 200
     return out
@@ -69,6 +81,26 @@ def retract_article(
 ) -> ArticleOut:
     """Retract an article: it leaves every feed; its history is kept."""
     return publishing.retract(runtime, session, article_id)
+
+
+@router.get(
+    "",
+    response_model=ArticlePage,
+    responses={400: {"description": "a cursor this service did not make"}},
+)
+def list_articles(
+    session: SessionDep,
+    _: Publisher,
+    status: Annotated[Literal["published", "retracted"] | None, Query()] = None,
+    updated_since: Annotated[AwareDatetime | None, Query()] = None,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> ArticlePage:
+    """Articles (by id) with their per-language states, for reconciliation: those changed
+    since `updated_since` (the article, or any of its translation jobs), paged by `cursor`."""
+    return article_views.list_articles(
+        session, status=status, updated_since=updated_since, cursor=cursor, limit=limit
+    )
 
 
 @router.get("/{article_id}", response_model=ArticleOut)
@@ -87,5 +119,6 @@ def get_translation(
     article_id: str = ArticlePath,
     lang: str = Path(pattern=LANGUAGE_PATTERN),
 ) -> TranslationOut:
-    """The newest translation of a published article in one language, with its report."""
+    """A published article's translation in one language, with its report: the newest one
+    for keys that include items needing review, else the last good (or approved) one."""
     return article_views.translation_for(session, article_id, lang, principal)

@@ -35,6 +35,7 @@ ASSETS: dict[str, str] = {
     "suggestions.js": _JS,
     "transfer.js": _JS,
     "preview.js": _JS,
+    "review.js": _JS,
 }
 CONTENT_SECURITY_POLICY = "; ".join(
     (

@@ -59,6 +59,7 @@ def test_json_feed_fields() -> None:
         "model": "argos-ja-en-1.9",
         "route": "ja-en",
         "machine_translated_from": "ja",
+        "needs_review": False,
         "alternates": [
             {"url": "https://news.example.jp/articles/1", "lang": "ja", "title": "原文"},
             {"url": "https://news.example.jp/zh/articles/1", "lang": "zh"},

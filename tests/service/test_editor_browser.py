@@ -701,3 +701,72 @@ def test_a_full_editor_session(
         re.compile("No suggestions for this glossary|Variant of")
     )
     assert page.locator(".msg.error").count() == 0
+
+
+# --- the Review view ------------------------------------------------------------------------
+
+
+def test_the_review_view_corrects_a_sentence_and_approves(
+    page: Page,
+    server: _Server,
+    api: httpx.Client,
+    tokens: dict[str, str],
+    runtime: Runtime,
+    installed_en: None,
+) -> None:
+    from sqlalchemy import select
+
+    from service.jobs import run_job
+    from service.tables import Job
+
+    publisher = auth(tokens["publisher"])
+    api.post("/v1/glossaries", json={"name": "desk"})
+    api.post(
+        "/v1/glossaries/desk/entries",
+        json={"source": "瀬戸際外交", "targets": {"en": "brinkmanship"}},
+    )
+    body = "瀬戸際外交が続いている。\n\n会談は<b>予定通り</b>行われた。"
+    posted = api.post(
+        "/v1/articles", headers=publisher, json=article("rv-1", body=body, summary=None)
+    )
+    assert posted.status_code == 202
+    with runtime.sessions() as session:
+        ids = list(
+            session.scalars(select(Job.id).where(Job.state == "queued", Job.target_lang == "en"))
+        )
+    for job_id in ids:
+        run_job(runtime, job_id)
+
+    signed_in(page, server, tokens["editor"])
+    page.click('.tab[data-tab="review"]')
+    expect(page.locator("#review-count")).to_contain_text("1 translation awaiting review")
+    page.locator("#reviews-body button.open-review").first.click()
+    rows = page.locator("table.review-table tbody tr")
+    expect(rows.first).to_be_visible()
+    target = rows.filter(has_text="瀬戸際外交が続いている。")
+    # The glossary term is marked in the Japanese, with its rendering as a hint.
+    mark = target.locator("mark")
+    expect(mark).to_have_text("瀬戸際外交")
+    expect(mark).to_have_attribute("title", "→ brinkmanship")
+    # Markup in the source stays text.
+    expect(page.locator("table.review-table b")).to_have_count(0)
+    # Nothing changed: "with corrections" refuses and sends nothing.
+    page.click("#approve-corrected")
+    expect(page.locator("#review-msg")).to_contain_text("no sentence was changed")
+    target.locator("textarea").fill("The brinkmanship goes on.")
+    screenshot(page, "11-review", "#tab-review")
+    page.click("#approve-corrected")
+    expect(page.locator("#review-msg")).to_contain_text("1 corrected sentence")
+    expect(page.locator("#review-count")).to_have_text("Nothing awaits review.")
+
+    history = api.get("/v1/reviews/rv-1/en/history").json()
+    assert [(h["action"], h["actor"]) for h in history] == [("correct", "test editor")]
+    assert history[0]["details"]["corrections"][0]["after"] == "The brinkmanship goes on."
+    memory = api.get("/v1/memory").json()
+    assert [(m["source"], m["translation"]) for m in memory] == [
+        ("瀬戸際外交が続いている。", "The brinkmanship goes on.")
+    ]
+    seen = httpx.get(
+        f"{server.url}/v1/articles/rv-1/translations/en", headers=auth(tokens["partner"])
+    )
+    assert seen.status_code == 200 and "The brinkmanship goes on." in seen.json()["body"]

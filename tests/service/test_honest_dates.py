@@ -60,7 +60,7 @@ def test_an_unchanged_translation_keeps_its_date_and_place(
     client.post("/v1/articles", json=article("new"), headers=publisher)
     _store(runtime, "old", "Old story", timedelta(hours=2))
     _store(runtime, "new", "New story", timedelta(hours=1))
-    assert _feed_ids(client, tokens["partner"]) == ["new", "old"]
+    assert _feed_ids(client, tokens["partner-review"]) == ["new", "old"]
     with session_scope(runtime.sessions) as session:
         version = feed_versions.current(session, "en")
 
@@ -71,7 +71,7 @@ def test_an_unchanged_translation_keeps_its_date_and_place(
     del revised["id"]
     assert client.put("/v1/articles/old", json=revised, headers=publisher).status_code == 202
     _store(runtime, "old", "Old story", timedelta(0))
-    assert _feed_ids(client, tokens["partner"]) == ["new", "old"]
+    assert _feed_ids(client, tokens["partner-review"]) == ["new", "old"]
     with session_scope(runtime.sessions) as session:
         rows = session.scalars(
             select(Translation).where(Translation.article_id == "old").order_by(Translation.id)
@@ -82,7 +82,7 @@ def test_an_unchanged_translation_keeps_its_date_and_place(
 
     # A changed text is news: a new date, the top of the feed.
     assert _store(runtime, "old", "Old story, corrected", timedelta(0)) == ("en",)
-    assert _feed_ids(client, tokens["partner"]) == ["old", "new"]
+    assert _feed_ids(client, tokens["partner-review"]) == ["old", "new"]
 
 
 ENTRY = Entry(

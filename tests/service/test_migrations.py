@@ -107,3 +107,70 @@ def test_0005_moves_categories_to_rows_and_marks_current_translations(
             == 0
         )
     engine.dispose()
+
+
+def test_0006_publishes_the_newest_clean_translation_of_published_articles(
+    empty_database_url: str,
+) -> None:
+    """Default partners keep seeing what they saw: the newest translation that needed no
+    review becomes each article's published snapshot (none for retracted articles, none
+    where every translation needs review)."""
+    _upgrade(empty_database_url, "0004")
+    engine = create_engine(empty_database_url)
+    t = "2026-01-01T00:00:00+00:00"
+    with engine.begin() as connection:
+        for article_id, status in (("a", "published"), ("b", "published"), ("c", "retracted")):
+            connection.execute(
+                text(
+                    "INSERT INTO articles (id, status, current_revision, created_at, updated_at)"
+                    " VALUES (:id, :status, 2, :t, :t)"
+                ),
+                {"id": article_id, "status": status, "t": t},
+            )
+        revisions = [("a", 1, 1), ("a", 2, 2), ("b", 3, 1), ("c", 4, 1)]
+        for article_id, revision_id, number in revisions:
+            connection.execute(
+                text(
+                    "INSERT INTO revisions (id, article_id, number, content_hash, title, body,"
+                    " format, url, categories, published_at, created_at) VALUES (:id, :a, :n,"
+                    " 'h', 'T', 'B', 'text', 'https://x.example/', '[]', :t, :t)"
+                ),
+                {"id": revision_id, "a": article_id, "n": number, "t": t},
+            )
+        # a: rev 1 clean, rev 2 needs review -> rev 1; b: needs review only; c: retracted.
+        for ident, revision_id, article_id, review in (
+            (10, 1, "a", False),
+            (11, 2, "a", True),
+            (12, 3, "b", True),
+            (13, 4, "c", False),
+        ):
+            connection.execute(
+                text(
+                    "INSERT INTO translations (id, article_id, revision_id, lang, title, body,"
+                    " format, report, needs_review, route, model, created_at, updated_at)"
+                    " VALUES (:id, :a, :r, 'en', :title, 'body', 'text', '{}', :review,"
+                    " '[]', 'm', :t, :t)"
+                ),
+                {
+                    "id": ident,
+                    "a": article_id,
+                    "r": revision_id,
+                    "review": review,
+                    "title": f"t{ident}",
+                    "t": t,
+                },
+            )
+    engine.dispose()
+
+    _upgrade(empty_database_url, "0006")
+
+    engine = create_engine(empty_database_url)
+    with engine.begin() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT article_id, lang, translation_id, revision, title"
+                " FROM published_translations"
+            )
+        ).all()
+    engine.dispose()
+    assert rows == [("a", "en", 10, 1, "t10")]

@@ -10,10 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from service import reviews
 from service.db import session_scope
 from service.jobs import StoredText, record_translation
 from service.runtime import Runtime
-from service.tables import Article, EntryRow, GlossaryRow, Revision, utcnow
+from service.tables import Article, EntryRow, GlossaryRow, Revision, Translation, utcnow
 from tests.service.conftest import article, auth
 
 HOSTILE_HTML = (
@@ -45,6 +46,12 @@ def _store_html_translation(runtime: Runtime, article_id: str, lang: str) -> Non
             ),
             utcnow(),
         )
+        stored = session.scalars(
+            select(Translation).where(
+                Translation.revision_id == revision.id, Translation.lang == lang
+            )
+        ).one()
+        reviews.publish(session, stored, revision.number)  # what default partners see
 
 
 def test_translation_html_is_sanitized_like_the_feeds(

@@ -15,6 +15,7 @@ from service import logs
 from service.api_keys import create_key, revoke_key
 from service.db import session_scope
 from service.runtime import Runtime
+from service.settings import Settings
 from tests.service.conftest import article, auth
 from tests.service.test_feeds_api import translate_directly
 
@@ -64,10 +65,31 @@ ALLOWED: dict[str, frozenset[str]] = {
     "GET /feeds/opml": PARTNERS | {"admin-in-query"},
     # An item's page: a signed link, or a partner's token (header or query, like its feed).
     "GET /articles/{article_id}/{lang}": PARTNERS | {"admin-in-query"},
+    "GET /v1/articles": PUBLISHERS,
+    "GET /v1/reviews": EDITORS,
+    "POST /v1/reviews/{article_id}/{lang}/approve": EDITORS,
+    "GET /v1/reviews/{article_id}/{lang}/history": EDITORS,
+    "GET /v1/memory": EDITORS,
+    "GET /v1/memory/export": EDITORS,
+    "POST /v1/memory/import": EDITORS,
+    "GET /v1/deliveries": frozenset({"admin"}),
     "GET /healthz": EVERYONE,
     "GET /readyz": EVERYONE,
     "GET /metrics": EVERYONE,
 }
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """This test sends hundreds of refused requests from one address on purpose: the abuse
+    limits (tested in test_abuse_limits.py) must not answer them first."""
+    return settings.model_copy(
+        update={
+            "rate_limit_failed_auth_per_ip": "100000/minute",
+            "rate_limit_per_ip": "100000/minute",
+            "rate_limit_per_key": "100000/minute",
+        }
+    )
 
 
 @pytest.fixture
@@ -127,7 +149,7 @@ def _call(client: TestClient, method: str, path: str, world: dict[str, Any], cal
     if method in ("POST", "PUT", "PATCH"):
         # Bodies that change nothing: {} fails validation (422) after authorisation, an empty
         # import file is refused (422), an empty impact is a dry run.
-        if path.endswith("/import"):
+        if path.endswith("/import"):  # glossary and memory imports
             kwargs["content"] = b""
         else:
             kwargs["json"] = {}

@@ -1,0 +1,239 @@
+"""Told, not polled: signed JSON notices to the review desk's URL and the CMS's URL.
+
+A notice is a `deliveries` row written in the transaction that caused it (a translation
+stored, a job failed, an approval), so it is never lost with a crash: at least once. After
+the commit the runtime's :class:`Notifier` thread is woken; it claims due rows with one
+conditional UPDATE (so processes sharing the database never send a row twice at once), POSTs
+them signed like the CMS's own calls (`service.signing`, header `X-Kakehashi-Signature`, over
+`POST`, the URL's path and the body), and retries failures with exponential backoff until
+`notice_max_attempts`. Receivers de-duplicate on the `delivery_id` in the body. Nothing here
+runs inside a job or a request: a slow or dead receiver never blocks either.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from service import signing
+from service.db import session_scope
+from service.settings import Settings
+from service.tables import Delivery, utcnow
+
+log = logging.getLogger(__name__)
+
+DONE = "done"
+NEEDS_REVIEW = "needs_review"
+FAILED = "failed"
+PENDING, DELIVERED, GAVE_UP = "pending", "delivered", "failed"
+CLAIM_SECONDS = 60  # a claimed row is tried again after this if its sender died
+USER_AGENT = "kakehashi-notices/1"
+
+
+def record(
+    session: Session,
+    settings: Settings,
+    *,
+    event: str,
+    article_id: str,
+    lang: str,
+    details: dict[str, Any],
+) -> list[Delivery]:
+    """Write the notices `event` gives rise to (none when no URL is configured)."""
+    targets = []
+    if settings.cms_webhook_url:
+        targets.append(("cms", settings.cms_webhook_url))
+    if event == NEEDS_REVIEW and settings.review_webhook_url:
+        targets.append(("review", settings.review_webhook_url))
+    now = utcnow()
+    rows = []
+    for target, url in targets:
+        payload = {
+            "event": event,
+            "article_id": article_id,
+            "lang": lang,
+            "at": now.isoformat(),
+            **details,
+        }
+        row = Delivery(
+            target=target,
+            url=url,
+            event=event,
+            article_id=article_id,
+            lang=lang,
+            payload=payload,
+            state=PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        session.add(row)
+        rows.append(row)
+    return rows
+
+
+def body_of(row: Delivery) -> bytes:
+    data = {"delivery_id": row.id, "target": row.target, **row.payload}
+    return json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+def _backoff(settings: Settings, attempts: int) -> timedelta:
+    return timedelta(seconds=settings.notice_backoff_seconds * 2 ** max(attempts - 1, 0))
+
+
+class Notifier:
+    """The background sender of due deliveries (one thread per process)."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        settings: Settings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        poll_seconds: float = 5.0,
+    ) -> None:
+        self.sessions = sessions
+        self.settings = settings
+        self.poll_seconds = poll_seconds
+        self._client = httpx.Client(
+            timeout=10, headers={"User-Agent": USER_AGENT}, transport=transport
+        )
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.settings.cms_webhook_url or self.settings.review_webhook_url)
+
+    def start(self) -> None:
+        if self._thread is not None or not self.enabled:
+            return
+        self._thread = threading.Thread(target=self._loop, name="kakehashi-notices", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._client.close()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                sent = self.send_due()
+            except Exception:  # the database may be briefly away; the rows wait
+                log.exception("sending notices failed; trying again")
+                sent = 0
+            if sent:
+                continue
+            self._wake.wait(self._next_wait())
+            self._wake.clear()
+
+    def _next_wait(self) -> float:
+        try:
+            with session_scope(self.sessions) as session:
+                due = session.scalar(
+                    select(Delivery.next_attempt_at)
+                    .where(Delivery.state == PENDING)
+                    .order_by(Delivery.next_attempt_at)
+                    .limit(1)
+                )
+        except Exception:
+            return self.poll_seconds
+        if due is None:
+            return self.poll_seconds
+        return min(self.poll_seconds, max((due - utcnow()).total_seconds(), 0.01))
+
+    def _claim(self, now: datetime) -> list[Delivery]:
+        with session_scope(self.sessions) as session:
+            ids = list(
+                session.scalars(
+                    select(Delivery.id)
+                    .where(Delivery.state == PENDING, Delivery.next_attempt_at <= now)
+                    .order_by(Delivery.next_attempt_at, Delivery.id)
+                    .limit(20)
+                )
+            )
+            claimed = []
+            for delivery_id in ids:
+                result = session.execute(
+                    update(Delivery)
+                    .where(
+                        Delivery.id == delivery_id,
+                        Delivery.state == PENDING,
+                        Delivery.next_attempt_at <= now,
+                    )
+                    .values(next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS))
+                )
+                if result.rowcount == 1:  # type: ignore[attr-defined]
+                    claimed.append(delivery_id)
+            rows = list(session.scalars(select(Delivery).where(Delivery.id.in_(claimed))))
+            session.expunge_all()
+            return rows
+
+    def send_due(self) -> int:
+        """Send every due delivery once; returns how many were tried."""
+        rows = self._claim(utcnow())
+        for row in rows:
+            self._send(row)
+        return len(rows)
+
+    def _send(self, row: Delivery) -> None:
+        body = body_of(row)
+        headers = {"Content-Type": "application/json"}
+        secret = self.settings.notice_secret or self.settings.webhook_secret
+        if secret is not None:
+            path = urlsplit(row.url).path or "/"
+            headers[signing.HEADER] = signing.sign(
+                secret.get_secret_value(), int(time.time()), "POST", path, body
+            )
+        status: int | None = None
+        error: str | None = None
+        try:
+            response = self._client.post(row.url, content=body, headers=headers)
+            status = response.status_code
+            if not 200 <= status < 300:
+                error = f"HTTP {status}"
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}"[:500]
+        self._finish(row, status, error)
+
+    def _finish(self, row: Delivery, status: int | None, error: str | None) -> None:
+        now = utcnow()
+        attempts = row.attempts + 1
+        values: dict[str, object] = {"attempts": attempts, "last_status": status}
+        if error is None:
+            values.update(state=DELIVERED, delivered_at=now, last_error=None)
+        elif attempts >= self.settings.notice_max_attempts:
+            values.update(state=GAVE_UP, last_error=error)
+            log.warning("notice %s to %s failed for good: %s", row.id, row.target, error)
+        else:
+            values.update(last_error=error, next_attempt_at=now + _backoff(self.settings, attempts))
+        with session_scope(self.sessions) as session:
+            session.execute(update(Delivery).where(Delivery.id == row.id).values(**values))
+
+
+def listing(
+    session: Session, *, state: str | None, target: str | None, limit: int
+) -> list[Delivery]:
+    """The delivery log, newest first."""
+    stmt = select(Delivery).order_by(Delivery.id.desc()).limit(limit)
+    if state is not None:
+        stmt = stmt.where(Delivery.state == state)
+    if target is not None:
+        stmt = stmt.where(Delivery.target == target)
+    return list(session.scalars(stmt))

@@ -1,0 +1,215 @@
+"""Told, not polled: signed notices to the review desk and the CMS, delivered by the runtime's
+thread after commit, retried with backoff, logged for operators; against a real local HTTP
+server (http.server in a thread)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from service import signing
+from service.api_keys import create_key
+from service.app import create_app
+from service.db import session_scope
+from service.jobs import run_job
+from service.runtime import Runtime
+from service.settings import Settings
+from service.tables import Job
+from tests.service.conftest import article, auth
+from tests.service.processes import free_port
+from translators.package import install
+
+SECRET = "n" * 40
+
+
+class Receiver:
+    """A real HTTP server recording each POST; `fail_first[path]` answers 500 that often."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, dict[str, str], bytes]] = []
+        self.fail_first: dict[str, int] = {}
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with receiver.lock:
+                    receiver.received.append((self.path, dict(self.headers), body))
+                    left = receiver.fail_first.get(self.path, 0)
+                    receiver.fail_first[self.path] = left - 1
+                self.send_response(500 if left > 0 else 204)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.port = free_port()
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def bodies(self, path: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [json.loads(body) for p, _, body in self.received if p == path]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def wait_for(check: Callable[[], bool], what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def told(
+    settings: Settings, receiver: Receiver, tiny_package_zip: Path
+) -> Iterator[tuple[Runtime, dict[str, str]]]:
+    dead = free_port()  # nothing listens here
+    configured = settings.model_copy(
+        update={
+            "target_languages": ("en",),
+            "cms_webhook_url": receiver.url("/cms/hook"),
+            "review_webhook_url": f"http://127.0.0.1:{dead}/review",
+            "notice_secret": SECRET,
+            "notice_backoff_seconds": 0.05,
+            "notice_max_attempts": 3,
+        }
+    )
+    configured = Settings.model_validate(configured.model_dump())
+    runtime = Runtime.start(configured)
+    install(tiny_package_zip, runtime.settings.resolved_models_dir)
+    with session_scope(runtime.sessions) as session:
+        made = {
+            role: create_key(session, name=f"test {role}", role=role)[1]
+            for role in ("publisher", "editor", "admin", "partner")
+        }
+    yield runtime, made
+    runtime.close()
+
+
+def run_queued(runtime: Runtime) -> None:
+    with runtime.sessions() as session:
+        ids = list(session.scalars(select(Job.id).where(Job.state == "queued")))
+    for job_id in ids:
+        run_job(runtime, job_id)
+
+
+def test_notices_are_signed_retried_and_logged(
+    told: tuple[Runtime, dict[str, str]], receiver: Receiver
+) -> None:
+    runtime, tokens = told
+    receiver.fail_first["/cms/hook"] = 2  # the CMS is down for two attempts
+    with TestClient(create_app(runtime=runtime)) as client:
+        client.post("/v1/articles", json=article("n-1"), headers=auth(tokens["publisher"]))
+        run_queued(runtime)  # returns without waiting for any receiver
+        wait_for(lambda: len(receiver.bodies("/cms/hook")) == 3, "the third attempt")
+        admin = auth(tokens["admin"])
+
+        def log(**params: str) -> list[dict[str, Any]]:
+            response = client.get("/v1/deliveries", params=params, headers=admin)
+            assert response.status_code == 200, response.text
+            rows: list[dict[str, Any]] = response.json()
+            return rows
+
+        wait_for(lambda: [d["state"] for d in log(target="cms")] == ["delivered"], "delivered")
+        wait_for(lambda: [d["state"] for d in log(target="review")] == ["failed"], "given up")
+        [cms] = log(target="cms")
+        assert (cms["attempts"], cms["last_status"], cms["event"]) == (3, 204, "needs_review")
+        [review] = log(target="review")
+        assert review["attempts"] == 3 and review["last_error"]
+
+        # Every attempt carries the same body, signed like the CMS's own calls.
+        bodies = receiver.bodies("/cms/hook")
+        assert bodies[0] == bodies[1] == bodies[2]
+        notice = bodies[0]
+        assert (notice["event"], notice["article_id"], notice["lang"]) == (
+            "needs_review",
+            "n-1",
+            "en",
+        )
+        assert notice["delivery_id"] == cms["id"] and notice["reasons"]
+        for _, headers, body in receiver.received:
+            signing.verify(
+                SECRET, headers.get(signing.HEADER), "POST", "/cms/hook", body, time.time()
+            )
+
+        # An editor approves: the CMS is told the translation is done.
+        client.post("/v1/reviews/n-1/en/approve", headers=auth(tokens["editor"]))
+        wait_for(lambda: len(receiver.bodies("/cms/hook")) == 4, "the done notice")
+        done = receiver.bodies("/cms/hook")[3]
+        assert (done["event"], done["approved_by"]) == ("done", "test editor")
+
+        for role in ("partner", "editor", "publisher"):
+            assert client.get("/v1/deliveries", headers=auth(tokens[role])).status_code == 403
+        assert (
+            client.get("/v1/deliveries", params={"state": "nope"}, headers=admin).status_code == 422
+        )
+
+
+def test_no_urls_no_notices_no_thread(runtime: Runtime) -> None:
+    assert not runtime.notifier.enabled
+    assert not any(t.name == "kakehashi-notices" for t in threading.enumerate())
+
+
+def test_articles_list_for_reconciliation(
+    client: TestClient, tokens: dict[str, str], runtime: Runtime
+) -> None:
+    publisher = auth(tokens["publisher"])
+    for i in range(5):
+        client.post("/v1/articles", json=article(f"c-{i}"), headers=publisher)
+    client.delete("/v1/articles/c-3", headers=publisher)
+    first = client.get("/v1/articles", params={"limit": 2}, headers=publisher).json()
+    assert [a["id"] for a in first["items"]] == ["c-0", "c-1"]
+    assert set(first["items"][0]["languages"]) == {"en", "fr"}
+    rest = client.get(
+        "/v1/articles", params={"limit": 10, "cursor": first["next_cursor"]}, headers=publisher
+    ).json()
+    assert [a["id"] for a in rest["items"]] == ["c-2", "c-3", "c-4"] and rest["next_cursor"] is None
+    retracted = client.get("/v1/articles", params={"status": "retracted"}, headers=publisher)
+    assert [a["id"] for a in retracted.json()["items"]] == ["c-3"]
+    with runtime.sessions() as session:
+        job = session.scalars(select(Job).where(Job.article_id == "c-4")).first()
+        assert job is not None
+        since = job.updated_at
+    later = client.get(
+        "/v1/articles", params={"updated_since": since.isoformat()}, headers=publisher
+    ).json()
+    assert "c-4" in [a["id"] for a in later["items"]]
+    future = client.get(
+        "/v1/articles", params={"updated_since": "2999-01-01T00:00:00+00:00"}, headers=publisher
+    ).json()
+    assert future["items"] == []
+    for params in (
+        {"status": "gone"},
+        {"updated_since": "yesterday"},
+        {"limit": 0},
+        {"updated_since": "2026-01-01T00:00:00"},
+        {"cursor": "%%%"},
+    ):
+        response = client.get("/v1/articles", params=params, headers=publisher)
+        assert 400 <= response.status_code < 500, (params, response.text)
+    assert client.get("/v1/articles", headers=auth(tokens["partner"])).status_code == 403

@@ -1,0 +1,84 @@
+"""TMX 1.4b in and out: a round trip keeps every unit; every problem is reported with its line;
+hostile XML (entities, DTDs) is data, never instructions."""
+
+from __future__ import annotations
+
+from translators.tmx import TmxUnit, parse_tmx, write_tmx
+
+UNITS = [
+    TmxUnit("瀬戸際外交が続いている。", "en", "Brinkmanship goes on.", (("e1", "brinkmanship"),)),
+    TmxUnit("会談は予定通り行われた。", "en", "The talks went ahead.", (), True, "desk editor"),
+    TmxUnit("会談は予定通り行われた。", "fr", "Les pourparlers ont eu lieu.", ()),
+    TmxUnit('記号 <&> "も" 残る。', "en", 'Symbols <&> "stay".', ()),
+]
+
+
+def test_round_trip_keeps_every_unit() -> None:
+    data = write_tmx(UNITS, tool_version="1")
+    parsed = parse_tmx(data)
+    assert parsed.errors == []
+    assert [
+        (u.source, u.lang, u.translation, u.terms, u.stale, u.creator) for u in parsed.units
+    ] == [(u.source, u.lang, u.translation, u.terms, u.stale, u.creator) for u in UNITS]
+    assert b'<tmx version="1.4">' in data and b'srclang="ja"' in data
+
+
+def test_a_multilingual_unit_gives_one_entry_per_translation() -> None:
+    data = b"""<?xml version="1.0" encoding="UTF-8"?>
+<tmx version="1.4"><header srclang="ja-JP" creationtool="x" creationtoolversion="1"
+ segtype="sentence" o-tmf="x" adminlang="en" datatype="plaintext"/>
+<body>
+<tu><tuv xml:lang="ja-JP"><seg>\xe6\x96\x87\xe3\x80\x82</seg></tuv>
+<tuv xml:lang="en-US"><seg>A sentence.</seg></tuv><tuv xml:lang="de"><seg>Ein Satz.</seg></tuv></tu>
+</body></tmx>"""
+    parsed = parse_tmx(data)
+    assert parsed.errors == []
+    assert [(u.lang, u.translation) for u in parsed.units] == [
+        ("en", "A sentence."),
+        ("de", "Ein Satz."),
+    ]
+
+
+def test_every_problem_is_reported_with_its_line_and_no_unit_is_returned() -> None:
+    data = b"""<?xml version="1.0" encoding="UTF-8"?>
+<tmx version="1.4">
+<header srclang="ja" creationtool="x"/>
+<body>
+<tu><tuv xml:lang="ja"><seg>good</seg></tuv><tuv xml:lang="en"><seg>fine</seg></tuv></tu>
+<tu><tuv xml:lang="en"><seg>no source</seg></tuv></tu>
+<tu><tuv xml:lang="ja"><seg>only source</seg></tuv></tu>
+<tu><tuv xml:lang="ja"><seg></seg></tuv><tuv xml:lang="en"><seg>x</seg></tuv></tu>
+<tu><tuv xml:lang="ja"><seg>a <ph>b</ph></seg></tuv><tuv xml:lang="en"><seg>x</seg></tuv></tu>
+<tu><prop type="x-kakehashi-terms">[1]</prop><tuv xml:lang="ja"><seg>t</seg></tuv></tu>
+<tu><tuv xml:lang="ja"><seg>good</seg></tuv><tuv xml:lang="en"><seg>again</seg></tuv></tu>
+<tu><tuv><seg>no lang</seg></tuv><tuv xml:lang="ja"><seg>s</seg></tuv></tu>
+</body></tmx>"""
+    parsed = parse_tmx(data)
+    assert parsed.units == []
+    assert [e.line for e in parsed.errors] == [6, 7, 8, 9, 10, 11, 12]
+    messages = [e.message for e in parsed.errors]
+    assert "no 'ja' variant" in messages[0]
+    assert "no translation" in messages[1]
+    assert "empty <seg>" in messages[2]
+    assert "inline markup <ph>" in messages[3]
+    assert "x-kakehashi-terms" in messages[4]
+    assert "line 5" in messages[5]
+    assert "xml:lang" in messages[6]
+
+
+def test_not_tmx_or_not_xml() -> None:
+    assert parse_tmx(b"<tmx").errors[0].message.startswith("not well-formed XML")
+    assert parse_tmx(b"<xliff/>").errors[0].message == "the root element is not <tmx>"
+    wrong = parse_tmx(b'<tmx version="1.4"><header srclang="en"/><body/></tmx>')
+    assert "srclang must be 'ja'" in wrong.errors[0].message
+
+
+def test_entities_are_not_expanded() -> None:
+    data = b"""<?xml version="1.0"?>
+<!DOCTYPE tmx [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+<tmx version="1.4"><header srclang="ja"/><body>
+<tu><tuv xml:lang="ja"><seg>&x;</seg></tuv><tuv xml:lang="en"><seg>x</seg></tuv></tu>
+</body></tmx>"""
+    parsed = parse_tmx(data)
+    assert all("root:" not in u.source for u in parsed.units)
+    assert parsed.units == [] and parsed.errors
