@@ -32,20 +32,18 @@ one segment per source sentence.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
 from translators import protect
+from translators._units import Route, Unit, next_unit, units_of
 from translators.check import check
 from translators.engine import Engine, Translated, translate_detailed
 from translators.memory import StrategyMemory
-from translators.normalize import normalize
 from translators.protect import Term
 from translators.review import DEFAULT_POLICY, ReviewPolicy, review_reasons
-from translators.segment import split_paragraphs, split_sentences
 
 if TYPE_CHECKING:
     from glossaries.matching import Matcher
@@ -182,105 +180,6 @@ class TranslationResult:
         }
 
 
-class Route:
-    """Engines applied one after the other (a pivot), e.g. ``Route([ja_en, en_fr])``.
-
-    Each engine's target must be the next one's source. ``languages`` is the recorded route,
-    e.g. ``("ja", "en", "fr")``.
-    """
-
-    def __init__(self, engines: Sequence[Engine]) -> None:
-        if not engines:
-            raise ValueError("a route needs at least one engine")
-        for left, right in itertools.pairwise(engines):
-            if left.target != right.source:
-                raise ValueError(
-                    f"route breaks between {left.source}→{left.target} and "
-                    f"{right.source}→{right.target}"
-                )
-        self.engines: tuple[Engine, ...] = tuple(engines)
-
-    @property
-    def source(self) -> str:
-        return self.engines[0].source
-
-    @property
-    def target(self) -> str:
-        return self.engines[-1].target
-
-    @property
-    def languages(self) -> tuple[str, ...]:
-        return (self.source, *(e.target for e in self.engines))
-
-    def __repr__(self) -> str:
-        return f"Route({'→'.join(self.languages)})"
-
-
-@dataclass
-class _Unit:
-    """One source sentence on its way through the pipeline."""
-
-    doc: int
-    paragraph: int
-    source: str  # original text
-    text: str  # normalized text, what the engine sees
-    terms: list[Term]
-    term_sources: list[str]  # original spelling of each term
-    entries: list[Entry] = field(default_factory=list)  # glossary entry of each term
-    # Terms of a route no longer locatable in the text: (term, original spelling, entry).
-    lost: list[tuple[Term, str, Entry]] = field(default_factory=list)
-    check_text: str = ""  # what the quality checks compare with (default: ``text``)
-    all_cached: bool = True  # every step of a route came from the cache
-    key: str = ""
-    translation: str = ""
-    truncated: bool = False  # ``translation`` was cut at its decoding cap
-    truncated_before: bool = False  # an earlier step of a route was
-    strategy: str = ""
-    cached: bool = False
-    done: bool = False
-    attempts: list[str] = field(default_factory=list)
-    remembered: bool = False  # the translation came from the translation memory
-
-
-def _units(
-    doc: int, text: str, matcher: Matcher | None, render: Callable[[Entry], str | None]
-) -> list[_Unit]:
-    norm = normalize(text)
-    units: list[_Unit] = []
-    cursor = 0
-    for p_index, paragraph in enumerate(split_paragraphs(norm.text)):
-        p_start = norm.text.index(paragraph, cursor)
-        cursor = p_start + len(paragraph)
-        s_cursor = 0
-        for sentence in split_sentences(paragraph):
-            s_local = paragraph.index(sentence, s_cursor)
-            s_cursor = s_local + len(sentence)
-            start = p_start + s_local
-            a, b = norm.original_span(start, start + len(sentence))
-            terms: list[Term] = []
-            term_sources: list[str] = []
-            entries: list[Entry] = []
-            for match in matcher.find(sentence) if matcher is not None else ():
-                rendering = render(match.entry)
-                if not rendering:
-                    continue  # nothing to enforce for this language
-                terms.append(
-                    Term(
-                        start=match.start,
-                        end=match.end,
-                        surface=match.surface,
-                        rendering=rendering,
-                        entry_id=match.entry.id,
-                        case_sensitive=match.entry.case_sensitive,
-                    )
-                )
-                entries.append(match.entry)
-                ta, tb = norm.original_span(start + match.start, start + match.end)
-                term_sources.append(text[ta:tb])
-            units.append(_Unit(doc, p_index, text[a:b], sentence, terms, term_sources, entries))
-    return units
-
-
 def _run(engine: Engine, inputs: list[str]) -> list[Translated]:
     """One engine call over the distinct non-empty inputs; one output per input."""
     unique = list(dict.fromkeys(s for s in inputs if s.strip()))
@@ -297,7 +196,7 @@ def _all_present(translation: str, terms: Sequence[Term]) -> bool:
     return all(protect.present(translation, t) for t in terms)
 
 
-def _inputs(unit: _Unit, strategy: str) -> list[str]:
+def _inputs(unit: Unit, strategy: str) -> list[str]:
     """What the engine must translate for ``unit`` under ``strategy``."""
     if strategy == "inline":
         return [protect.inline(unit.text, unit.terms)]
@@ -306,7 +205,7 @@ def _inputs(unit: _Unit, strategy: str) -> list[str]:
     return [p for p in protect.pieces(unit.text, unit.terms) if protect.needs_engine(p)]
 
 
-def _apply(unit: _Unit, strategy: str, outputs: Sequence[Translated], target: str) -> None:
+def _apply(unit: Unit, strategy: str, outputs: Sequence[Translated], target: str) -> None:
     """Take ``strategy``'s outputs for ``unit``; done when every term is present."""
     if strategy == "split":  # the last resort: pieces around the terms, joined with renderings
         produced = iter(outputs)
@@ -328,7 +227,7 @@ def _apply(unit: _Unit, strategy: str, outputs: Sequence[Translated], target: st
         unit.strategy, unit.done = strategy, True
 
 
-def _rounds(engine: Engine, units: list[_Unit], memory: StrategyMemory | None) -> None:
+def _rounds(engine: Engine, units: list[Unit], memory: StrategyMemory | None) -> None:
     """The strategy rounds: each round gives every pending sentence its next strategy, and
     all their inputs go to the engine in one batched call.
 
@@ -375,7 +274,7 @@ def _decode_cached(value: str) -> tuple[str, str, bool]:
     return value, "cache", False
 
 
-def _segment(unit: _Unit, source_lang: str, target: str) -> Segment:
+def _segment(unit: Unit, source_lang: str, target: str) -> Segment:
     reports = []
     seen: set[str] = set()
     lost = [(term, original) for term, original, _ in unit.lost]
@@ -417,7 +316,7 @@ def _segment(unit: _Unit, source_lang: str, target: str) -> Segment:
     )
 
 
-def _process(units: list[_Unit], engine: Engine, cache: SentenceCache | None) -> None:
+def _process(units: list[Unit], engine: Engine, cache: SentenceCache | None) -> None:
     """Cache lookup, then the strategy rounds for the misses (one engine call per round)."""
     for unit in units:
         unit.key = sentence_key(
@@ -446,7 +345,7 @@ def _process(units: list[_Unit], engine: Engine, cache: SentenceCache | None) ->
     )
 
 
-def _store(units: list[_Unit], segments: list[Segment], cache: SentenceCache | None) -> None:
+def _store(units: list[Unit], segments: list[Segment], cache: SentenceCache | None) -> None:
     """Cache the fresh translations that need no review."""
     if cache is None:
         return
@@ -462,77 +361,7 @@ def _store(units: list[_Unit], segments: list[Segment], cache: SentenceCache | N
         cache.set_many(store)
 
 
-def _occurrences(text: str, term: Term) -> list[tuple[int, int]]:
-    """Spans of ``term.rendering`` in ``text`` (case-insensitive unless marked)."""
-    needle = term.rendering if term.case_sensitive else term.rendering.casefold()
-    hay = text if term.case_sensitive else text.casefold()
-    if not needle or len(hay) != len(text):
-        hay, needle = text, term.rendering  # casefold changed offsets: exact search only
-    spans: list[tuple[int, int]] = []
-    start = hay.find(needle)
-    while start >= 0 and needle:
-        spans.append((start, start + len(needle)))
-        start = hay.find(needle, start + len(needle))
-    return spans
-
-
-def _next_unit(prev: _Unit, render: Callable[[Entry], str | None]) -> _Unit:
-    """The unit of the next step of a route: the previous translation, its terms located."""
-    text = prev.translation
-    candidates: list[tuple[int, int, Term, str, Entry]] = []
-    located: set[str] = set()
-    for term, original, entry in zip(prev.terms, prev.term_sources, prev.entries, strict=True):
-        rendering = render(entry)
-        if not rendering:
-            continue
-        spans = _occurrences(text, term)
-        for a, b in spans:
-            moved = Term(a, b, text[a:b], rendering, entry.id, entry.case_sensitive)
-            candidates.append((a, b, moved, original, entry))
-        if spans:
-            located.add(entry.id)
-    lost: list[tuple[Term, str, Entry]] = []
-    seen: set[str] = set()
-    missing = [
-        (t, o, e)
-        for t, o, e in zip(prev.terms, prev.term_sources, prev.entries, strict=True)
-        if e.id not in located
-    ]
-    for _, original, entry in [*prev.lost, *missing]:
-        rendering = render(entry)
-        if rendering and entry.id not in seen:
-            seen.add(entry.id)
-            lost.append(
-                (Term(0, 0, "", rendering, entry.id, entry.case_sensitive), original, entry)
-            )
-    # Leftmost-longest, non-overlapping.
-    candidates.sort(key=lambda c: (c[0], -(c[1] - c[0])))
-    terms: list[Term] = []
-    sources: list[str] = []
-    entries: list[Entry] = []
-    end = -1
-    for a, b, moved, original, entry in candidates:
-        if a >= end:
-            terms.append(moved)
-            sources.append(original)
-            entries.append(entry)
-            end = b
-    return _Unit(
-        doc=prev.doc,
-        paragraph=prev.paragraph,
-        source=prev.source,
-        text=text,
-        terms=terms,
-        term_sources=sources,
-        entries=entries,
-        lost=lost,
-        check_text=prev.check_text or prev.text,
-        all_cached=prev.all_cached,
-        truncated_before=prev.truncated or prev.truncated_before,
-    )
-
-
-def _recall(units: list[_Unit], memory: TranslationMemory, final: str) -> set[int]:
+def _recall(units: list[Unit], memory: TranslationMemory, final: str) -> set[int]:
     """Ask ``memory`` for every sentence; the ones it answers are done (ids of their units),
     their terms re-aimed at the final language's renderings for the checks."""
     queries = []
@@ -588,19 +417,19 @@ def translate_texts(
     everything = [
         u
         for doc, text in enumerate(texts)
-        for u in _units(doc, text, matcher, render_for(engines[0].target))
+        for u in units_of(doc, text, matcher, render_for(engines[0].target))
     ]
     remembered = _recall(everything, memory, final) if memory is not None else set()
     units = [u for u in everything if id(u) not in remembered]
     segments: list[Segment] = []
     for step, current in enumerate(engines):
         if step:
-            units = [_next_unit(u, render_for(current.target)) for u in units]
+            units = [next_unit(u, render_for(current.target)) for u in units]
         _process(units, current, cache)
         segments = [_segment(u, source_lang, current.target) for u in units]
         _store(units, segments, cache)
     by_unit = dict(zip((id(u) for u in units), segments, strict=True))
-    ordered: list[tuple[_Unit, Segment]] = []
+    ordered: list[tuple[Unit, Segment]] = []
     steps_units = iter(units)
     for u in everything:
         if id(u) in remembered:
