@@ -450,44 +450,6 @@ def item_page_item(
     return _item(row, lang, settings, available, links)
 
 
-def feed_links(
-    session: Session, settings: Settings, principal: Principal, token: str | None
-) -> list[feeds.FeedLink]:
-    """Every feed this key may read: per language and format, and per category (`?category=`);
-    with `token`, each URL carries it (for readers that can only put a token in the URL)."""
-    base = settings.public_url.rstrip("/")
-    langs = [
-        lang for lang in ("ja", *settings.target_languages) if principal.may_read_language(lang)
-    ]
-    if principal.sections is not None and principal.role != "admin":
-        categories = sorted(principal.sections)
-    else:
-        categories = list(
-            session.scalars(
-                select(ArticleCategory.category).distinct().order_by(ArticleCategory.category)
-            )
-        )
-    out = []
-    for lang in langs:
-        name = LANG_NAMES.get(lang, lang)
-        for category in (None, *categories):
-            for fmt in ("atom", "rss", "json"):
-                params = {"category": category} if category else {}
-                if token is not None:
-                    params["token"] = token
-                url = f"{base}/feeds/{lang}.{fmt}" + (f"?{urlencode(params)}" if params else "")
-                out.append(
-                    feeds.FeedLink(
-                        title=f"{settings.feed_title} ({name})",
-                        lang=lang,
-                        fmt=fmt,
-                        url=url,
-                        category=category,
-                    )
-                )
-    return out
-
-
 def render_cached(body: bytes, updated: datetime) -> CachedFeed:
     return CachedFeed(
         body=body,

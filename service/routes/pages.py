@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 import feeds
-from service import feed_query, page_links
+from service import feed_directory, feed_query, page_links
 from service.db import session_scope
 from service.deps import RuntimeDep, principal_of, require_role
 from service.errors import Forbidden, NotFound
@@ -52,7 +52,9 @@ def directory(request: Request, runtime: RuntimeDep) -> Response:
     for programs (`Accept: application/json`)."""
     principal = require_role(principal_of(request, runtime, query_token=True), "partner")
     with session_scope(runtime.sessions) as session:
-        links = feed_query.feed_links(session, runtime.settings, principal, _query_token(request))
+        links = feed_directory.feed_links(
+            session, runtime.settings, principal, _query_token(request)
+        )
     accept = request.headers.get("accept", "")
     if "application/json" in accept and "text/html" not in accept:
         return JSONResponse(
@@ -73,7 +75,9 @@ def opml(request: Request, runtime: RuntimeDep) -> Response:
     """The same feeds as an OPML file, for a feed reader to subscribe to all at once."""
     principal = require_role(principal_of(request, runtime, query_token=True), "partner")
     with session_scope(runtime.sessions) as session:
-        links = feed_query.feed_links(session, runtime.settings, principal, _query_token(request))
+        links = feed_directory.feed_links(
+            session, runtime.settings, principal, _query_token(request)
+        )
     body = feeds.render_opml(f"{runtime.settings.feed_title} feeds", links)
     return Response(
         body,
