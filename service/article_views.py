@@ -198,22 +198,8 @@ def visible_translation(
     if row is None:
         return None
     p, t, r = row.tuple()
-    return TranslationOut(
-        article_id=article_id,
-        lang=lang,
-        revision=r.number,
-        title=p.title,
-        summary=p.summary,
-        body=sanitize_html(p.body) if p.format == "html" else p.body,
-        format="html" if p.format == "html" else "text",
-        needs_review=False,
-        route=list(t.route),
-        model=t.model,
-        url=r.url,
-        categories=list(r.categories),
-        updated_at=p.updated_at,
-        report=t.report,
-    )
+    # The snapshot's own text (an editor's corrections included), the translation's report.
+    return _translation_out(p, t, r, needs_review=False)
 
 
 def latest_translation(session: Session, article_id: str, lang: str) -> TranslationOut | None:
@@ -232,22 +218,35 @@ def latest_translation(session: Session, article_id: str, lang: str) -> Translat
     if row is None:
         return None
     t, r = row
+    return _translation_out(t, t, r, needs_review=t.needs_review)
+
+
+def _translation_out(
+    text: Translation | PublishedTranslation,
+    translation: Translation,
+    revision: Revision,
+    *,
+    needs_review: bool,
+) -> TranslationOut:
+    """A translation as the API shows it: `text` gives title, summary, body and date (the
+    translation itself, or its published snapshot), `translation` the route, model and report."""
+    html = text.format == "html"
     return TranslationOut(
-        article_id=article_id,
-        lang=lang,
-        revision=r.number,
-        title=t.title,
-        summary=t.summary,
+        article_id=translation.article_id,
+        lang=translation.lang,
+        revision=revision.number,
+        title=text.title,
+        summary=text.summary,
         # The feeds' own sanitizer, so the API never serves markup a feed would strip.
-        body=sanitize_html(t.body) if t.format == "html" else t.body,
-        format="html" if t.format == "html" else "text",
-        needs_review=t.needs_review,
-        route=list(t.route),
-        model=t.model,
-        url=r.url,
-        categories=list(r.categories),
-        updated_at=t.updated_at,
-        report=t.report,
+        body=sanitize_html(text.body) if html else text.body,
+        format="html" if html else "text",
+        needs_review=needs_review,
+        route=list(translation.route),
+        model=translation.model,
+        url=revision.url,
+        categories=list(revision.categories),
+        updated_at=text.updated_at,
+        report=translation.report,
     )
 
 
