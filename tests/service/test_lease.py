@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from service import publishing
+from service.engines import EngineRegistry
 from service.jobs import run_job
 from service.outbox import Sweeper
 from service.runtime import Runtime
@@ -22,6 +23,7 @@ from service.tables import Job, Translation, utcnow
 from tests.service.conftest import article
 from translators.engine import Engine
 from translators.package import install
+from translators.pipeline import Route
 
 LEASE = 3
 
@@ -47,11 +49,29 @@ class SlowEngine:
         return self.real.translate_batch_detailed(texts)  # type: ignore[attr-defined]
 
 
+class SlowRegistry(EngineRegistry):
+    """The installed models, each wrapped in a SlowEngine of `delay` (injected into the
+    runtime, as `Runtime.start(engines=...)` allows)."""
+
+    delay = 0.0
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.slow: SlowEngine | None = None
+
+    def engine(self, target: str, source: str = "ja") -> Engine | Route | None:
+        real = super().engine(target, source)
+        if real is None or isinstance(real, Route):
+            return real
+        if self.slow is None or self.slow.delay != self.delay:
+            self.slow = SlowEngine(real, self.delay)
+        return self.slow  # type: ignore[return-value]  # an Engine by delegation
+
+
 @pytest.fixture
 def short_lease(settings: Settings, tiny_package_zip: Path) -> Iterator[Runtime]:
-    rt = Runtime.start(
-        settings.model_copy(update={"job_lease_seconds": LEASE, "target_languages": ("en",)})
-    )
+    short = settings.model_copy(update={"job_lease_seconds": LEASE, "target_languages": ("en",)})
+    rt = Runtime.start(short, engines=SlowRegistry(short))
     install(tiny_package_zip, rt.settings.resolved_models_dir)
     yield rt
     rt.close()
@@ -65,14 +85,11 @@ def _one_job(runtime: Runtime) -> str:
 
 
 def _slow(runtime: Runtime, delay: float) -> SlowEngine:
-    real = runtime.engines.engine("en")
-    assert real is not None and not isinstance(real, list)
-    slow = SlowEngine(real, delay)  # type: ignore[arg-type]
-
-    def engine(_target: str, _source: str = "ja") -> SlowEngine:
-        return slow
-
-    runtime.engines.engine = engine  # type: ignore[method-assign,assignment]
+    registry = runtime.engines
+    assert isinstance(registry, SlowRegistry)
+    registry.delay = delay
+    slow = registry.engine("en")
+    assert isinstance(slow, SlowEngine)
     return slow
 
 
