@@ -38,7 +38,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from throughput import _sentences, _shared, bench_package
+from terminology import shared_dir
+from throughput import _sentences, bench_package
 
 from translators.ctranslate import CTranslate2Engine
 from translators.package import install
@@ -72,9 +73,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--cache-dir", type=Path, default=Path(".bench-cache"))
     args = parser.parse_args()
-    wmt = _shared() / "eval" / "wmt21-news-jaen"
+    wmt = shared_dir() / "eval" / "wmt21-news-jaen"
     if not (wmt / "newstest2021.ja-en.docs.jsonl").is_file():
-        print(f"skipped: shared evaluation data not found under {_shared()}")
+        print(f"skipped: shared evaluation data not found under {shared_dir()}")
         return 0
     work = Path(tempfile.mkdtemp(prefix="kakehashi-argos-"))
     for var in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):

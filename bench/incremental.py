@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from terminology import shared_dir
 from throughput import bench_package
 from typer.testing import CliRunner
 
@@ -42,11 +43,6 @@ from translators.package import InstalledPackage, find, install
 from translators.pipeline import translate_texts
 from translators.segment import split_paragraphs, split_sentences
 from translators.toymodel import build_package
-
-
-def _shared() -> Path:
-    default = Path(__file__).resolve().parents[1].parent / "shared"
-    return Path(os.environ.get("KAKEHASHI_SHARED_DIR", default))
 
 
 def _package(cache_dir: Path, wmt: Path, target: str) -> InstalledPackage:
@@ -143,9 +139,9 @@ def main() -> int:
     parser.add_argument("--load", type=int, default=0)
     parser.add_argument("--cache-dir", type=Path, default=Path(".bench-cache"))
     args = parser.parse_args()
-    wmt = _shared() / "eval" / "wmt21-news-jaen"
+    wmt = shared_dir() / "eval" / "wmt21-news-jaen"
     if not (wmt / "newstest2021.ja-en.docs.jsonl").is_file():
-        print(f"skipped: shared evaluation data not found under {_shared()}")
+        print(f"skipped: shared evaluation data not found under {shared_dir()}")
         return 0
     langs = [lang.strip() for lang in args.languages.split(",") if lang.strip()]
     packages = {lang: _package(args.cache_dir, wmt, lang) for lang in langs}

@@ -42,7 +42,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from terminology import Dictionary, load_documents
+from terminology import Dictionary, load_documents, shared_dir
 
 from glossaries import Entry, Matcher
 from translators.batching import BatchingEngine
@@ -67,11 +67,6 @@ class DictCache:
 
     def set_many(self, items: Mapping[str, str]) -> None:
         self.data.update(items)
-
-
-def _shared() -> Path:
-    default = Path(__file__).resolve().parents[1].parent / "shared"
-    return Path(os.environ.get("KAKEHASHI_SHARED_DIR", default))
 
 
 def bench_package(cache_dir: Path, wmt: Path) -> InstalledPackage:
@@ -179,10 +174,10 @@ def main() -> int:
     parser.add_argument("--grid-only", action="store_true", help="only the grid")
     parser.add_argument("--cache-dir", type=Path, default=Path(".bench-cache"))
     args = parser.parse_args()
-    wmt = _shared() / "eval" / "wmt21-news-jaen"
-    terms = _shared() / "eval" / "jlt-law-dict" / "jlt_terms.jsonl"
+    wmt = shared_dir() / "eval" / "wmt21-news-jaen"
+    terms = shared_dir() / "eval" / "jlt-law-dict" / "jlt_terms.jsonl"
     if not (wmt / "newstest2021.ja-en.docs.jsonl").is_file() or not terms.is_file():
-        print(f"skipped: shared evaluation data not found under {_shared()}")
+        print(f"skipped: shared evaluation data not found under {shared_dir()}")
         return 0
     package = bench_package(args.cache_dir, wmt)
     engine = _engine(package, args.inter, args.intra, args.batch_tokens)
