@@ -52,7 +52,7 @@ HOW_TO_GET_ONE = """\
 No ja→en model package is installed. To get one (about 100 MB), on a machine with network:
   - download translate-ja_en-*.argosmodel from a link of the argos index
     (https://raw.githubusercontent.com/argosopentech/argospm-index/main/index.json;
-    translators.index.load_index/resolve/download do this) and run
+    translators.package_index.load_index/resolve/download do this) and run
     bench/quality.py --model translate-ja_en-....argosmodel
     (or `kakehashi models install` it first); or
   - `argospm install translate-ja_en` (argos-translate's own tool; its packages folder

@@ -48,11 +48,11 @@ from glossaries import Entry, Matcher
 from translators.batching import BatchingEngine
 from translators.ctranslate import CTranslate2Engine, length_buckets
 from translators.engine import Engine
-from translators.memory import StrategyMemory
 from translators.normalize import normalize
 from translators.package import InstalledPackage, find, install
 from translators.pipeline import translate_texts
 from translators.segment import split_paragraphs, split_sentences
+from translators.strategy_memory import StrategyMemory
 from translators.toymodel import build_package
 
 BEAM = 2

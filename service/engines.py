@@ -15,7 +15,7 @@ from translators import package as packages
 from translators.batching import BatchingEngine
 from translators.engine import Engine
 from translators.package import InstalledPackage
-from translators.pipeline import Route
+from translators.route import Route
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from service.redis_keys import TRANSLATE_ACTOR, TRANSLATE_QUEUE
 from service.tables import Article, Job, Revision, Translation, utcnow
 from translators.article import ArticleTranslation, BodyFormat, translate_article
 from translators.engine import Engine
-from translators.pipeline import Route
+from translators.route import Route
 
 if TYPE_CHECKING:
     from glossaries import Matcher

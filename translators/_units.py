@@ -1,16 +1,13 @@
-"""Sentence units and routes: one source sentence with its glossary terms, on its way through
-the pipeline (:mod:`translators.pipeline`); a pivot :class:`Route` of engines; and how a unit
-moves to the next step of a route (the previous step's translation, its terms located again).
-:class:`Route` is re-exported by :mod:`translators.pipeline` and :mod:`translators`."""
+"""Sentence units: one source sentence with its glossary terms, on its way through the
+pipeline (:mod:`translators.pipeline`), and how a unit moves to the next step of a pivot
+route (the previous step's translation, its terms located again)."""
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from translators.engine import Engine
 from translators.normalize import normalize
 from translators.protect import Term
 from translators.segment import split_paragraphs, split_sentences
@@ -19,41 +16,7 @@ if TYPE_CHECKING:
     from glossaries.matching import Matcher
     from glossaries.model import Entry
 
-__all__ = ["Route", "Unit", "next_unit", "occurrences", "units_of"]
-
-
-class Route:
-    """Engines applied one after the other (a pivot), e.g. ``Route([ja_en, en_fr])``.
-
-    Each engine's target must be the next one's source. ``languages`` is the recorded route,
-    e.g. ``("ja", "en", "fr")``.
-    """
-
-    def __init__(self, engines: Sequence[Engine]) -> None:
-        if not engines:
-            raise ValueError("a route needs at least one engine")
-        for left, right in itertools.pairwise(engines):
-            if left.target != right.source:
-                raise ValueError(
-                    f"route breaks between {left.source}→{left.target} and "
-                    f"{right.source}→{right.target}"
-                )
-        self.engines: tuple[Engine, ...] = tuple(engines)
-
-    @property
-    def source(self) -> str:
-        return self.engines[0].source
-
-    @property
-    def target(self) -> str:
-        return self.engines[-1].target
-
-    @property
-    def languages(self) -> tuple[str, ...]:
-        return (self.source, *(e.target for e in self.engines))
-
-    def __repr__(self) -> str:
-        return f"Route({'→'.join(self.languages)})"
+__all__ = ["Unit", "next_unit", "occurrences", "units_of"]
 
 
 @dataclass

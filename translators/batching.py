@@ -29,7 +29,7 @@ import time
 from collections import deque
 
 from translators.engine import Engine, Translated, translate_detailed
-from translators.memory import StrategyMemory
+from translators.strategy_memory import StrategyMemory
 
 __all__ = ["BatchingEngine"]
 

@@ -18,8 +18,8 @@ import ctranslate2
 import sentencepiece
 
 from translators.engine import Translated
-from translators.memory import StrategyMemory
 from translators.package import InstalledPackage, PackageError
+from translators.strategy_memory import StrategyMemory
 
 __all__ = ["DECODING_LENGTH_CONSTANT", "CTranslate2Engine", "length_buckets"]
 
@@ -98,7 +98,7 @@ class CTranslate2Engine:
         self.max_decoding_length_factor = max_decoding_length_factor
         self.repetition_penalty = repetition_penalty
         self.no_repeat_ngram_size = no_repeat_ngram_size
-        # What the glossary strategies achieve with this model (see translators.memory).
+        # What the glossary strategies achieve with this model (see translators.strategy_memory).
         self.strategy_memory = StrategyMemory()
         root = Path(package.path)
         model_dir = root / "model"

@@ -13,9 +13,9 @@ truncation (:class:`~translators.engine.DetailedEngine`) marks a sentence cut at
 cap "truncated". Whether a result needs review, and why (``review_reasons``), is decided by a
 :class:`~translators.review.ReviewPolicy`: "term-missing", "truncated" and "empty" always;
 "untranslated", "repetition" and "number-mismatch" when too large a share of segments have
-them. An engine carrying a :class:`~translators.memory.StrategyMemory` (``strategy_memory``)
-lets sentences skip the strategy rounds that keep failing with its model (the last resort,
-split, is never skipped).
+them. An engine carrying a :class:`~translators.strategy_memory.StrategyMemory`
+(``strategy_memory``) lets sentences skip the strategy rounds that keep failing with its model
+(the last resort, split, is never skipped).
 
 Pivot: given a :class:`Route` of engines (e.g. ja→en, en→fr), every sentence goes through
 each engine in turn, and the glossary is enforced at every step. Step 1 protects each matched
@@ -38,12 +38,13 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
 from translators import protect
-from translators._units import Route, Unit, next_unit, units_of
+from translators._units import Unit, next_unit, units_of
 from translators.check import check
 from translators.engine import Engine, Translated, translate_detailed
-from translators.memory import StrategyMemory
 from translators.protect import Term
 from translators.review import DEFAULT_POLICY, ReviewPolicy, review_reasons
+from translators.route import Route
+from translators.strategy_memory import StrategyMemory
 
 if TYPE_CHECKING:
     from glossaries.matching import Matcher

@@ -23,7 +23,7 @@ models_app = typer.Typer(
 
 
 def _download(url: str, dest_dir: Path, allow_private: bool) -> Path:
-    from translators.index import download
+    from translators.package_index import download
 
     with Progress(
         *Progress.get_default_columns()[:1],
@@ -58,8 +58,8 @@ def models_install(
     ] = False,
 ) -> None:
     """Install an argos-format model package (verified before anything is written)."""
-    from translators.index import load_index, resolve
     from translators.package import PackageError, install
+    from translators.package_index import load_index, resolve
 
     settings = settings_or_exit()
     allow_private = allow_private or settings.models_allow_private

@@ -24,8 +24,9 @@ from service.errors import DomainError
 if TYPE_CHECKING:
     from glossaries.matching import Matcher
     from translators.engine import Engine
-    from translators.pipeline import Route, Segment, TranslationResult
+    from translators.pipeline import Segment, TranslationResult
     from translators.review import ReviewPolicy
+    from translators.route import Route
 
 
 @app.command()
@@ -82,8 +83,9 @@ def _translate_with_progress(
     progress bar on stderr when there is more than one; one result, paragraphs renumbered."""
     from dataclasses import replace
 
-    from translators.pipeline import Route, TranslationResult, translate_texts
+    from translators.pipeline import TranslationResult, translate_texts
     from translators.review import review_reasons
+    from translators.route import Route
     from translators.segment import split_paragraphs
 
     chunks: list[str] = []

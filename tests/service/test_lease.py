@@ -23,7 +23,7 @@ from service.tables import Job, Translation, utcnow
 from tests.service.conftest import article
 from translators.engine import Engine
 from translators.package import install
-from translators.pipeline import Route
+from translators.route import Route
 
 LEASE = 3
 

@@ -22,7 +22,7 @@ from service.tables import Job, Translation
 from tests.service.conftest import article, auth
 from translators.engine import Engine
 from translators.package import install
-from translators.pipeline import Route
+from translators.route import Route
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,8 @@ from translators import protect
 from translators.ctranslate import CTranslate2Engine
 from translators.markup import translate_html
 from translators.package import InstalledPackage, install, plan_route
-from translators.pipeline import Route, translate_texts
+from translators.pipeline import translate_texts
+from translators.route import Route
 from translators.toymodel import build_package
 
 TEXT = "クレムリンは最後通告を拒否した。\n\nロシアの遅延戦術はマスカロフカだ。日本は3.5%成長した。"

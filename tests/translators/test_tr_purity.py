@@ -11,7 +11,7 @@ def test_text_modules_import_no_io_library() -> None:
         "import sys, translators, translators.pipeline, translators.segment, "
         "translators.normalize, translators.check, translators.protect, translators.engine, "
         "translators.markup, translators._markup, translators.article, translators.review, "
-        "translators.memory, translators.tmx\n"
+        "translators.strategy_memory, translators.tmx\n"
         "bad = {'ctranslate2', 'sentencepiece', 'redis', 'sqlalchemy', 'numpy'} "
         "& set(sys.modules)\n"
         "print(sorted(bad))"

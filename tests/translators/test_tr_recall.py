@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from glossaries import Entry, Matcher
 from tests.translators.test_tr_pipeline import Counting, DictCache, engine_of
 from translators.ctranslate import CTranslate2Engine
-from translators.pipeline import Route, translate_texts
+from translators.pipeline import translate_texts
+from translators.route import Route
 
 Query = tuple[str, tuple[tuple[str, str], ...]]
 

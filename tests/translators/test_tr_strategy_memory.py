@@ -7,8 +7,8 @@ import re
 import pytest
 
 from glossaries import Entry, Matcher
-from translators.memory import StrategyMemory
 from translators.pipeline import translate_texts
+from translators.strategy_memory import StrategyMemory
 
 TEXT = "モスクワの遅延戦術はマスカロフカだ。日本は拒否的抑止力を強化する。短い文。"
 MATCHER = Matcher(

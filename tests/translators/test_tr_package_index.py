@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from translators.index import IndexEntry, check_public, download, load_index, resolve
 from translators.package import PackageError, install
+from translators.package_index import IndexEntry, check_public, download, load_index, resolve
 
 
 class _Server:
@@ -187,7 +187,7 @@ def test_a_redirect_to_an_internal_host_is_refused() -> None:
     """urllib follows redirects by itself: our handler checks every hop like the first URL."""
     import urllib.request
 
-    from translators.index import _CheckedRedirects
+    from translators.package_index import _CheckedRedirects
 
     request = urllib.request.Request("https://mirror.example/x")
     handler = _CheckedRedirects(allow_private=False)
