@@ -1,8 +1,10 @@
 """/healthz (the process answers) and /readyz (database, Redis, models per language).
 
-/readyz answers 503 until every configured target language has a route (a direct package or a
-pivot through English): a service that cannot translate into a configured language is not
-ready for partners, even though its jobs wait safely for the model.
+/readyz is per language: it answers 200 while the store, Redis and at least one configured
+language can be served, and names the languages no model reaches (`models.missing`, with the
+install commands of a direct pair and of the pivot through English). One missing language must
+not take the others' healthy feeds out of a load balancer; its jobs wait safely for the model.
+With no language served at all it answers 503.
 """
 
 from __future__ import annotations
@@ -44,18 +46,32 @@ def readyz(runtime: RuntimeDep) -> JSONResponse:
     targets = runtime.settings.target_languages
     missing = runtime.engines.missing_pairs(targets)
     installed = sorted(f"{p.source}:{p.target}@{p.version}" for p in runtime.engines.installed())
+    routes = runtime.engines.routes(targets)
+    served = [lang for lang, route in routes.items() if route is not None]
     models = {
         "ok": not missing,
         "missing": missing,
+        "served": served,
         "installed": installed,
-        "routes": runtime.engines.routes(targets),
+        "routes": routes,
     }
-    # A configured language no model reaches is not ready: its articles would never appear.
-    # Jobs wait for the model (nothing is lost) and resume once it is installed.
+    # A configured language no model reaches is named; jobs wait for the model (nothing is
+    # lost) and resume once it is installed.
     if missing:
-        models["hint"] = "install with: " + "; ".join(
-            f"kakehashi models install {pair}" for pair in missing
-        )
-    ready = bool(database["ok"] and redis_state["ok"] and not missing)
+        models["hint"] = "install with: " + "; ".join(_install_hint(pair) for pair in missing)
+    ready = bool(database["ok"] and redis_state["ok"] and served)
     body = ReadyOut(ready=ready, database=database, redis=redis_state, models=models)
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
+
+
+def _install_hint(pair: str) -> str:
+    """The commands that give `ja:xx` a route: its own package, or the pivot through English
+    (`ja:en` and `en:xx`), which is how most argos languages are reached from Japanese."""
+    source, target = pair.split(":")
+    direct = f"kakehashi models install {pair}"
+    if target == "en":
+        return direct
+    return (
+        f"{direct} (or through English: kakehashi models install {source}:en; "
+        f"kakehashi models install en:{target})"
+    )
