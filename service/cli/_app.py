@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
+import click
 import typer
+import typer.core
 from rich.console import Console
 
 from service.errors import DomainError, ModelMissing
@@ -16,6 +18,25 @@ from service.settings import Settings
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+
+def _no_type_on_flags() -> None:
+    """Typer 0.2x prints a value type after every option, `<bool>` after flags too, though a
+    flag takes no value: drop it there so the help column says only what a person types.
+    Typer has no setting for this; the patch is guarded so a Typer without the method is left
+    as it is."""
+    option = getattr(typer.core, "TyperOption", None)
+    shown = getattr(option, "display_type_rich", None)
+    if option is None or shown is None or getattr(shown, "_kakehashi", False):
+        return
+
+    def display_type_rich(self: click.Option, ctx: click.Context) -> str | None:
+        return None if self.is_flag else shown(self, ctx)
+
+    display_type_rich._kakehashi = True  # type: ignore[attr-defined]
+    option.display_type_rich = display_type_rich
+
+
+_no_type_on_flags()
 app = typer.Typer(
     help="Kakehashi: offline translation and syndication of Japanese journalism.",
     no_args_is_help=True,
@@ -23,6 +44,26 @@ app = typer.Typer(
 )
 console = Console()
 err = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        console.print(f"kakehashi {version('kakehashi')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Kakehashi: offline translation and syndication of Japanese journalism."""
 
 
 def settings_or_exit() -> Settings:

@@ -10,6 +10,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
+from glossaries.exchange import FORMATS
 from service.cli._app import console, domain_fail, err, fail, settings_or_exit, store_session
 from service.errors import DomainError, NotFound
 
@@ -43,7 +44,8 @@ def glossary_import(
     file: Annotated[Path, typer.Argument(help="A TSV/CSV file (DeepL, AWS or kakehashi format).")],
     glossary: Annotated[str, typer.Option("--glossary", "-g", help="Glossary name.")],
     format: Annotated[
-        str, typer.Option(help="auto, deepl-tsv, aws-csv, kakehashi-tsv, ...")
+        str,
+        typer.Option(help=f"auto (read from the file) or one of: {', '.join(FORMATS)}."),
     ] = "auto",
     target_lang: Annotated[
         str | None, typer.Option(help="Target language of a DeepL file.")
@@ -99,13 +101,14 @@ def glossary_import(
 def glossary_export(
     glossary: Annotated[str, typer.Option("--glossary", "-g", help="Glossary name.")],
     format: Annotated[
-        str, typer.Option(help="deepl-tsv, aws-csv, kakehashi-tsv, ...")
+        str,
+        typer.Option(help=f"One of: {', '.join(FORMATS)}."),
     ] = "kakehashi-tsv",
     target_lang: Annotated[
         str | None, typer.Option(help="Target language (DeepL formats).")
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("-o", help="File to write (default stdout).")
+        Path | None, typer.Option("--output", "-o", help="File to write (default stdout).")
     ] = None,
 ) -> None:
     """Export a glossary as TSV/CSV."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -59,7 +60,9 @@ def serve(
     settings = _public_url(settings_or_exit(), host, port)
     level = (log_level or settings.log_level).lower()
     logs.configure(level.upper())
-    console.print(f"kakehashi: data in {settings.data_dir}, listening on http://{host}:{port}")
+    # One fact per line, never soft-wrapped: operators grep and copy these.
+    console.print(f"kakehashi {version('kakehashi')}: data in {settings.data_dir}", soft_wrap=True)
+    console.print(f"listening on http://{host}:{port}", soft_wrap=True)
     if workers == 1:
         uvicorn.run(
             create_app(settings),

@@ -37,7 +37,9 @@ def translate(
     glossary: Annotated[
         list[str] | None, typer.Option(help="A glossary to enforce (repeat; default: all).")
     ] = None,
-    no_glossary: Annotated[bool, typer.Option(help="Translate without any glossary.")] = False,
+    no_glossary: Annotated[
+        bool, typer.Option("--no-glossary", help="Translate without any glossary.")
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print segments and reports as JSON.")
     ] = False,
