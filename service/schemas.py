@@ -139,6 +139,13 @@ class JobOut(BaseModel):
     finished_at: datetime | None
 
 
+class JobPage(BaseModel):
+    """A page of jobs, newest change first; `next_before` fetches the next page."""
+
+    items: list[JobOut]
+    next_before: str | None = None
+
+
 class LanguageStatus(BaseModel):
     state: str
     job_id: str | None

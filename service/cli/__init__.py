@@ -1,4 +1,4 @@
-"""The `kakehashi` command: serve, worker, migrate, healthcheck, models, keys, translate,
+"""The `kakehashi` command: serve, worker, migrate, healthcheck, models, keys, jobs, translate,
 glossary, backfill. One module per group of commands; `_app` holds what they share."""
 
 from __future__ import annotations
@@ -6,12 +6,14 @@ from __future__ import annotations
 from service.cli import processes, translation
 from service.cli._app import app
 from service.cli.glossary import glossary_app
+from service.cli.jobs import jobs_app
 from service.cli.keys import keys_app
 from service.cli.models import models_app
 
 app.add_typer(models_app, name="models")
 app.add_typer(keys_app, name="keys")
 app.add_typer(glossary_app, name="glossary")
+app.add_typer(jobs_app, name="jobs")
 
 __all__ = ["app", "main", "processes", "translation"]
 

@@ -73,6 +73,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "GET /v1/memory/export": EDITORS,
     "POST /v1/memory/import": EDITORS,
     "GET /v1/deliveries": frozenset({"admin"}),
+    "GET /v1/jobs": frozenset({"admin"}),
+    "POST /v1/jobs/{job_id}/retry": frozenset({"admin"}),
     "GET /healthz": EVERYONE,
     "GET /readyz": EVERYONE,
     "GET /metrics": EVERYONE,
