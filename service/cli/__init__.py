@@ -3,7 +3,7 @@ glossary, backfill. One module per group of commands; `_app` holds what they sha
 
 from __future__ import annotations
 
-from service.cli import processes, translation
+from service.cli import backup, processes, translation
 from service.cli._app import app
 from service.cli.glossary import glossary_app
 from service.cli.jobs import jobs_app
@@ -15,7 +15,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(glossary_app, name="glossary")
 app.add_typer(jobs_app, name="jobs")
 
-__all__ = ["app", "main", "processes", "translation"]
+__all__ = ["app", "backup", "main", "processes", "translation"]
 
 
 def main() -> None:
