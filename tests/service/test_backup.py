@@ -76,7 +76,7 @@ def test_a_backup_under_write_load_restores_to_the_same_feeds(
     assert 20 <= len(saved) <= len(written) and saved <= set(written) and orphans == 0
 
     quiet = backup(settings, tmp_path / "quiet")
-    feed_params = {"token": tokens["partner"], "limit": 20}
+    feed_params: dict[str, str | int] = {"token": tokens["partner"], "limit": 20}
     original = client.get("/feeds/ja.json", params=feed_params)
     assert original.status_code == 200 and len(original.json()["items"]) == 20
 
