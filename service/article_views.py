@@ -18,7 +18,14 @@ from service.api_keys import Principal
 from service.errors import Forbidden, Malformed, NotFound
 from service.revisions import current_revision
 from service.schemas import ArticleOut, ArticlePage, JobOut, LanguageStatus, TranslationOut
-from service.tables import Article, Job, PublishedTranslation, Revision, Translation
+from service.tables import (
+    Article,
+    Delivery,
+    Job,
+    PublishedTranslation,
+    Revision,
+    Translation,
+)
 
 
 def job_out(job: Job, revision_number: int) -> JobOut:
@@ -271,3 +278,37 @@ def translation_counts(session: Session) -> dict[tuple[str, bool], int]:
 def article_counts(session: Session) -> dict[str, int]:
     rows = session.execute(select(Article.status, func.count()).group_by(Article.status)).tuples()
     return {status: count for status, count in rows}
+
+
+def queue_ages(session: Session, states: tuple[str, ...]) -> dict[str, tuple[int, datetime]]:
+    """language -> (jobs in these states, the oldest one's creation time)."""
+    rows = session.execute(
+        select(Job.target_lang, func.count(), func.min(Job.created_at))
+        .where(Job.state.in_(states))
+        .group_by(Job.target_lang)
+    ).tuples()
+    return {lang: (count, oldest) for lang, count, oldest in rows}
+
+
+def recent_durations(session: Session, since: datetime) -> dict[str, list[float]]:
+    """language -> run times in seconds (claim to finish) of the jobs done since `since`."""
+    rows = session.execute(
+        select(Job.target_lang, Job.started_at, Job.finished_at).where(
+            Job.state == "done", Job.finished_at >= since, Job.started_at.is_not(None)
+        )
+    ).tuples()
+    out: dict[str, list[float]] = {}
+    for lang, started, finished in rows:
+        if started is not None and finished is not None:
+            out.setdefault(lang, []).append((finished - started).total_seconds())
+    return out
+
+
+def delivery_counts(session: Session) -> dict[tuple[str, str], int]:
+    """(target, state) -> notices."""
+    rows = session.execute(
+        select(Delivery.target, Delivery.state, func.count()).group_by(
+            Delivery.target, Delivery.state
+        )
+    ).tuples()
+    return {(target, state): count for target, state, count in rows}
