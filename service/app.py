@@ -125,5 +125,5 @@ def create_app_from_env() -> FastAPI:
     from service import logs
 
     settings = Settings()
-    logs.configure(settings.log_level.upper())
+    logs.configure(settings.log_level.upper(), settings.log_format)
     return create_app(settings)

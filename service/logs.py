@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from datetime import UTC, datetime
 from urllib.parse import unquote_plus
 
 # A query parameter: its name (after ?, & or ;) and its value. The name is compared after
@@ -23,16 +25,41 @@ def redact(text: str) -> str:
 
 
 class RedactTokens(logging.Filter):
+    """Redacts the formatted message, not its parts: a `?token=%s` with the token in the
+    arguments is only a secret once the two are put together (redacting the template alone
+    turned `%s` into `[redacted]` and broke the formatting)."""
+
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
-        if isinstance(record.msg, str):
-            record.msg = redact(record.msg)
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a malformed call: leave it to logging's own report
+            return True
+        record.msg, record.args = redact(message), None
         return True
 
 
-def configure(level: str = "INFO") -> None:
+class JsonLines(logging.Formatter):
+    """One JSON object per record, for log collectors (Loki, Elasticsearch, CloudWatch): what a
+    collector indexes (time, level, logger) as fields, the message already redacted."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            line["exception"] = redact(self.formatException(record.exc_info))
+        return json.dumps(line, ensure_ascii=False)
+
+
+def configure(level: str = "INFO", format: str = "text") -> None:
+    """Root logging at `level`, as `text` lines or `json` objects, tokens redacted either way."""
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if format == "json":
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonLines())
     redactor = RedactTokens()
     for name in ("", "uvicorn", "uvicorn.access", "uvicorn.error"):
         logger = logging.getLogger(name)

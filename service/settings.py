@@ -141,6 +141,11 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info", description="Log level of `serve` and `worker` (their --log-level wins)."
     )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="`json`: one JSON object per log line (time, level, logger, message, "
+        "exception), for log collectors; `text`: one readable line.",
+    )
     review_max_flagged_share: float = Field(
         default=0.2,
         ge=0,

@@ -59,7 +59,7 @@ def serve(
 
     settings = _public_url(settings_or_exit(), host, port)
     level = (log_level or settings.log_level).lower()
-    logs.configure(level.upper())
+    logs.configure(level.upper(), settings.log_format)
     # One fact per line, never soft-wrapped: operators grep and copy these.
     console.print(f"kakehashi {version('kakehashi')}: data in {settings.data_dir}", soft_wrap=True)
     console.print(f"listening on http://{host}:{port}", soft_wrap=True)
@@ -169,7 +169,7 @@ def worker(
     from service.worker import WorkerPool
 
     settings = settings_or_exit()
-    logs.configure((log_level or settings.log_level).upper())
+    logs.configure((log_level or settings.log_level).upper(), settings.log_format)
     runtime = Runtime.start(settings)
     pool = WorkerPool(runtime, threads)
     stop = threading.Event()
