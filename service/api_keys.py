@@ -9,10 +9,12 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from glossaries import forbidden_character
@@ -64,29 +66,101 @@ def create_key(
         raise KeyProblem("a key needs a name of 1 to 200 characters")
     if forbidden_character(name):
         raise KeyProblem(f"the name holds {forbidden_character(name)}, a control character")
-    languages = [lang.strip() for lang in languages or ()]
-    for lang in languages:
-        if not _LANGUAGE.match(lang):
-            raise KeyProblem(f"{lang!r} is not a language code such as en or pt-BR")
-    sections = [section.strip() for section in sections or ()]
-    for section in sections:
-        if not section or len(section) > 100 or forbidden_character(section):
-            raise KeyProblem(
-                f"{section!r} is not a section: 1 to 100 characters, no control characters"
-            )
-    token = f"kh_{role[:3]}_{secrets.token_urlsafe(32)}"
+    languages, sections = _scope(languages, sections)
+    token = _new_token(role)
     row = ApiKey(
         name=name,
         role=role,
         token_hash=hash_token(token),
         token_prefix=token[:10],
-        languages=list(languages) if languages else None,
-        sections=list(sections) if sections else None,
+        languages=languages,
+        sections=sections,
         include_needs_review=include_needs_review,
     )
     session.add(row)
     session.flush()
     return row, token
+
+
+def _new_token(role: str) -> str:
+    return f"kh_{role[:3]}_{secrets.token_urlsafe(32)}"
+
+
+def _scope(
+    languages: Sequence[str] | None, sections: Sequence[str] | None
+) -> tuple[list[str] | None, list[str] | None]:
+    """A partner's scope, checked: (languages, sections), None meaning all."""
+    langs = [lang.strip() for lang in languages or ()]
+    for lang in langs:
+        if not _LANGUAGE.match(lang):
+            raise KeyProblem(f"{lang!r} is not a language code such as en or pt-BR")
+    secs = [section.strip() for section in sections or ()]
+    for section in secs:
+        if not section or len(section) > 100 or forbidden_character(section):
+            raise KeyProblem(
+                f"{section!r} is not a section: 1 to 100 characters, no control characters"
+            )
+    return langs or None, secs or None
+
+
+def _live_key(session: Session, key_id: int) -> ApiKey:
+    row = session.get(ApiKey, key_id)
+    if row is None:
+        raise KeyProblem(f"no key with id {key_id}")
+    if row.revoked_at is not None:
+        raise KeyProblem(f"key {key_id} is revoked; create a new one")
+    return row
+
+
+def rotate_key(session: Session, key_id: int) -> tuple[ApiKey, str]:
+    """A new token for the same key (id, name, role, scope, its signed links' identity); the
+    old token stops working when this commits. Returns the row and the new token."""
+    row = _live_key(session, key_id)
+    token = _new_token(row.role)
+    row.token_hash, row.token_prefix = hash_token(token), token[:10]
+    return row, token
+
+
+def rescope_key(
+    session: Session,
+    key_id: int,
+    *,
+    languages: Sequence[str] | None,
+    sections: Sequence[str] | None,
+    include_needs_review: bool,
+) -> ApiKey:
+    """Change what a partner key may read (None: every language or section)."""
+    row = _live_key(session, key_id)
+    if row.role != "partner":
+        raise KeyProblem(f"key {key_id} is a {row.role} key; only partner keys have a scope")
+    row.languages, row.sections = _scope(languages, sections)
+    row.include_needs_review = include_needs_review
+    return row
+
+
+# A key's last use is written at most this often per process: it tells an operator whether a
+# key is still in use (days, not seconds), and must not turn every read into a write.
+LAST_USE_RESOLUTION = timedelta(minutes=10)
+_last_touched: dict[int, datetime] = {}
+_touch_lock = threading.Lock()
+
+
+def touch(session: Session, key_id: int) -> None:
+    """Record that a key was used now (coarsely: see LAST_USE_RESOLUTION)."""
+    now = utcnow()
+    with _touch_lock:
+        seen = _last_touched.get(key_id)
+        if seen is not None and now - seen < LAST_USE_RESOLUTION:
+            return
+        _last_touched[key_id] = now
+    session.execute(
+        update(ApiKey)
+        .where(
+            ApiKey.id == key_id,
+            (ApiKey.last_used_at.is_(None)) | (ApiKey.last_used_at < now - LAST_USE_RESOLUTION),
+        )
+        .values(last_used_at=now)
+    )
 
 
 def list_keys(session: Session) -> list[ApiKey]:
@@ -106,7 +180,10 @@ def authenticate(session: Session, token: str) -> Principal | None:
     if not token or len(token) > 200:
         return None
     row = session.scalars(select(ApiKey).where(ApiKey.token_hash == hash_token(token))).first()
-    return _principal(row)
+    principal = _principal(row)
+    if principal is not None:
+        touch(session, principal.key_id)
+    return principal
 
 
 def principal_by_id(session: Session, key_id: int) -> Principal | None:
