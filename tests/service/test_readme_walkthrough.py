@@ -18,7 +18,7 @@ README = Path(__file__).parents[2] / "README.md"
 def walkthrough() -> str:
     section = README.read_text().split("### First article, step by step", 1)[1]
     blocks = section.split("```sh\n")[1:]
-    script = next(b.split("```", 1)[0] for b in blocks if b.startswith(". .venv/bin/activate"))
+    script = next(b.split("```", 1)[0] for b in blocks if b.startswith(". .venv-serve/bin/activate"))
     return script
 
 
@@ -39,7 +39,7 @@ def test_walkthrough_runs_as_written(
     log = tmp_path / "serve.log"
     work = tmp_path / "work"
     work.mkdir()
-    (work / ".venv").symlink_to(Path(sys.prefix))  # the walkthrough activates ./.venv
+    (work / ".venv-serve").symlink_to(Path(sys.prefix))  # the walkthrough activates it
     with running(["serve", "--port", str(port)], env, log) as serve:
         wait_until(answers(f"http://127.0.0.1:{port}/healthz"), "serve up", serve, log)
         done = subprocess.run(
