@@ -18,7 +18,8 @@ README = Path(__file__).parents[2] / "README.md"
 def walkthrough() -> str:
     section = README.read_text().split("### First article, step by step", 1)[1]
     blocks = section.split("```sh\n")[1:]
-    script = next(b.split("```", 1)[0] for b in blocks if b.startswith(". .venv-serve/bin/activate"))
+    activate = ". .venv-serve/bin/activate"
+    script = next(b.split("```", 1)[0] for b in blocks if b.startswith(activate))
     return script
 
 
