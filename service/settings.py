@@ -21,11 +21,22 @@ def _default_data_dir() -> Path:
     return Path.home() / ".local" / "share" / "kakehashi"
 
 
+def _secrets_dir() -> Path | None:
+    run = Path("/run/secrets")
+    return run if run.is_dir() else None
+
+
 class Settings(BaseSettings):
     """Every setting of kakehashi. Each is read from `KAKEHASHI_<NAME>` or a `.env` file."""
 
+    # secrets_dir: a container's secret files (`/run/secrets/kakehashi_database_password`) are
+    # read like variables, so a password need not sit in every container's environment.
     model_config = SettingsConfigDict(
-        env_prefix="KAKEHASHI_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="KAKEHASHI_",
+        env_file=".env",
+        extra="ignore",
+        frozen=True,
+        secrets_dir=_secrets_dir(),
     )
 
     data_dir: Path = Field(
@@ -35,6 +46,18 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL of the store of record; unset: SQLite file in the data dir.",
+    )
+    database_password: SecretStr | None = Field(
+        default=None,
+        description="Password for database_url, given apart from it (any characters, no "
+        "escaping: `@ : /` would break a URL); also read from the secret file "
+        "/run/secrets/kakehashi_database_password.",
+    )
+    port: int = Field(
+        default=8000,
+        ge=1,
+        le=65535,
+        description="Port `serve` listens on (its --port wins) and the healthcheck probes.",
     )
     sqlite_busy_timeout: float = Field(
         default=30.0,
@@ -253,7 +276,14 @@ class Settings(BaseSettings):
 
     @property
     def resolved_database_url(self) -> str:
-        return self.database_url or f"sqlite:///{self.data_dir / 'kakehashi.sqlite3'}"
+        if self.database_url is None:
+            return f"sqlite:///{self.data_dir / 'kakehashi.sqlite3'}"
+        if self.database_password is None:
+            return self.database_url
+        from sqlalchemy.engine import make_url  # SQLAlchemy quotes what a URL cannot hold
+
+        url = make_url(self.database_url).set(password=self.database_password.get_secret_value())
+        return url.render_as_string(hide_password=False)
 
     @property
     def extra_model_dirs(self) -> tuple[Path, ...]:

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from service.cli._app import app, console, fail, settings_or_exit
+from service.cli._app import app, console, err, fail, settings_or_exit
 from service.settings import Settings
 
 if TYPE_CHECKING:
     pass
+    from sqlalchemy import Engine
 
 
 def _public_url(settings: Settings, host: str, port: int) -> Settings:
@@ -38,7 +39,9 @@ MAX_HEAD_BYTES = 16 * 1024
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[
+        int | None, typer.Option(help="Port to listen on (default KAKEHASHI_PORT, 8000).")
+    ] = None,
     workers: Annotated[
         int,
         typer.Option(
@@ -57,7 +60,9 @@ def serve(
     from service import logs
     from service.app import create_app
 
-    settings = _public_url(settings_or_exit(), host, port)
+    settings = settings_or_exit()
+    port = port or settings.port
+    settings = _public_url(settings, host, port)
     level = (log_level or settings.log_level).lower()
     logs.configure(level.upper(), settings.log_format)
     # One fact per line, never soft-wrapped: operators grep and copy these.
@@ -124,7 +129,16 @@ def _serve_processes(settings: Settings, host: str, port: int, workers: int, lev
 
 
 @app.command()
-def migrate() -> None:
+def migrate(
+    wait: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="Seconds to keep retrying while the database refuses connections (a "
+            "database container still starting); 0: fail at once.",
+        ),
+    ] = 0.0,
+) -> None:
     """Migrate the store of record to the newest schema and load the shipped glossary once.
 
     Safe to run at any time and from several processes at once (they take turns on a lock);
@@ -136,6 +150,7 @@ def migrate() -> None:
     settings = settings_or_exit()
     engine = db.make_engine(settings.resolved_database_url)
     try:
+        _wait_for_database(engine, wait)
         seeded = prepare_store(engine)
         with engine.connect() as connection:
             from alembic.migration import MigrationContext
@@ -177,16 +192,48 @@ def worker(
         signal.signal(sig, lambda *_: stop.set())
     pool.start()
     console.print(f"kakehashi worker: {threads} threads; Ctrl-C to stop")
+    dead = 0
     try:
-        while not stop.wait(HEARTBEAT_SECONDS if heartbeat_file else None):
-            if heartbeat_file is not None and pool.healthy():
-                heartbeat_file.touch()
+        while not stop.wait(HEARTBEAT_SECONDS):
+            if pool.healthy():
+                dead = 0
+                if heartbeat_file is not None:
+                    heartbeat_file.touch()
+                continue
+            dead += 1
+            if dead >= DEAD_POOL_CHECKS:
+                err.print("kakehashi worker: its threads died; exiting so it is restarted")
+                raise typer.Exit(1)
     finally:
         pool.stop()
         runtime.close()
 
 
 HEARTBEAT_SECONDS = 5.0
+DEAD_POOL_CHECKS = 3
+"""A worker whose threads stay dead for this many heartbeats exits (status 1), so its
+supervisor (compose's restart policy, systemd) starts a new one instead of leaving an
+unhealthy process up."""
+
+
+def _wait_for_database(engine: Engine, seconds: float) -> None:
+    """Connect, retrying with backoff for up to `seconds` while the server is not there yet."""
+    import time
+
+    from sqlalchemy.exc import OperationalError
+
+    deadline = time.monotonic() + seconds
+    delay = 0.5
+    while True:
+        try:
+            with engine.connect():
+                return
+        except OperationalError as exc:
+            if time.monotonic() + delay > deadline:
+                raise fail(f"the database does not answer: {exc.orig}") from exc
+            err.print(f"waiting for the database ({exc.orig}); retrying in {delay:.1f} s")
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 @app.command()
@@ -199,27 +246,15 @@ def healthcheck(
     ] = None,
     max_age: Annotated[float, typer.Option(help="Seconds a heartbeat may be old.", min=1)] = 30.0,
 ) -> None:
-    """Exit 0 when the API answers (--url) or a worker's heartbeat is fresh (--heartbeat-file);
-    for container healthchecks."""
-    import time
-    import urllib.error
-    import urllib.request
+    """Exit 0 when the API answers (--url) or a worker's heartbeat is fresh (--heartbeat-file).
+    Containers use the cheaper `python -m service.probe`, which checks the same."""
+    from service.probe import check_heartbeat, check_http
 
     if url is None and heartbeat_file is None:
         raise fail("give --url or --heartbeat-file", 2)
-    if heartbeat_file is not None:
-        try:
-            age = time.time() - heartbeat_file.stat().st_mtime
-        except OSError as exc:
-            raise fail(f"no heartbeat at {heartbeat_file}: {exc.strerror}") from exc
-        if age > max_age:
-            raise fail(f"heartbeat {heartbeat_file} is {age:.0f} s old (limit {max_age:.0f} s)")
-    if url is not None:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as answer:
-                status = answer.status
-        except (urllib.error.URLError, OSError) as exc:
-            raise fail(f"{url}: {exc}") from exc
-        if status != 200:
-            raise fail(f"{url} answered {status}")
+    problem = check_heartbeat(heartbeat_file, max_age) if heartbeat_file is not None else None
+    if problem is None and url is not None:
+        problem = check_http(url)
+    if problem is not None:
+        raise fail(problem)
     console.print("healthy")
