@@ -139,20 +139,22 @@ def rescope_key(
 
 
 # A key's last use is written at most this often per process: it tells an operator whether a
-# key is still in use (days, not seconds), and must not turn every read into a write.
+# key is still in use (days, not seconds), and must not turn every read into a write. The
+# process's memory of it is keyed by the token's hash, not the key's id: ids repeat across
+# databases (a restored backup, each test's store) and a rotated key must be touched anew.
 LAST_USE_RESOLUTION = timedelta(minutes=10)
-_last_touched: dict[int, datetime] = {}
+_last_touched: dict[str, datetime] = {}
 _touch_lock = threading.Lock()
 
 
-def touch(session: Session, key_id: int) -> None:
+def touch(session: Session, key_id: int, token_hash: str) -> None:
     """Record that a key was used now (coarsely: see LAST_USE_RESOLUTION)."""
     now = utcnow()
     with _touch_lock:
-        seen = _last_touched.get(key_id)
+        seen = _last_touched.get(token_hash)
         if seen is not None and now - seen < LAST_USE_RESOLUTION:
             return
-        _last_touched[key_id] = now
+        _last_touched[token_hash] = now
     session.execute(
         update(ApiKey)
         .where(
@@ -181,8 +183,8 @@ def authenticate(session: Session, token: str) -> Principal | None:
         return None
     row = session.scalars(select(ApiKey).where(ApiKey.token_hash == hash_token(token))).first()
     principal = _principal(row)
-    if principal is not None:
-        touch(session, principal.key_id)
+    if principal is not None and row is not None:
+        touch(session, principal.key_id, row.token_hash)
     return principal
 
 

@@ -17,7 +17,9 @@ JobId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 JobState = Literal["queued", "running", "done", "waiting-for-model", "failed", "cancelled"]
 
 
-@router.get("", response_model=JobPage)
+@router.get(
+    "", response_model=JobPage, responses={400: {"description": "`before` names no job"}}
+)
 def list_jobs(
     session: SessionDep,
     _: Admin,
@@ -40,7 +42,12 @@ def get_job(session: SessionDep, principal: Reader, job_id: JobId) -> JobOut:
     return article_views.get_job(session, job_id, principal)
 
 
-@router.post("/{job_id}/retry", response_model=JobOut, status_code=202)
+@router.post(
+    "/{job_id}/retry",
+    response_model=JobOut,
+    status_code=202,
+    responses={409: {"description": "the job has not failed"}},
+)
 def retry_job(session: SessionDep, _: Admin, runtime: RuntimeDep, job_id: JobId) -> JobOut:
     """Queue a failed job again (admin): a new job for the same revision and language; the
     failed one stays as the record. 409 when the job is not failed or the article retracted."""
