@@ -164,8 +164,18 @@ def _render(
     return cached
 
 
+def _opaque(tag: str) -> str:
+    tag = tag.strip()
+    return tag[2:] if tag[:2] in ("W/", "w/") else tag
+
+
 def _etag_matches(header: str, etag: str) -> bool:
-    return header.strip() == "*" or etag in [tag.strip() for tag in header.split(",")]
+    """If-None-Match's weak comparison (RFC 9110 §13.1.2): `W/"x"` matches `"x"`; a proxy that
+    gzips (nginx) weakens the ETag it passes on, and every poll would be a full download."""
+    if header.strip() == "*":
+        return True
+    ours = _opaque(etag)
+    return any(_opaque(tag) == ours for tag in header.split(","))
 
 
 def _not_modified_since(header: str | None, last_modified: str) -> bool:
