@@ -1,0 +1,58 @@
+"""Floods cost the attacker, not the partners (issue 19, items 2 and 7): on the feed hot path
+failed authentications are counted per address and answered 429 without touching the database,
+a valid key is never locked out by others' failures, and per-key limits apply to feeds too
+(counted in the process, without a Redis round trip)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.feed_serving import PrincipalCache, principal_lookup
+from service.runtime import Runtime
+from service.settings import Settings
+from tests.service.conftest import auth
+from tests.service.test_feed_hot_path import _call, _endpoint
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={
+            "rate_limit_per_key": "6/minute",
+            "rate_limit_per_ip": "100/minute",
+            "rate_limit_failed_auth_per_ip": "3/minute",
+        }
+    )
+
+
+def test_a_flood_of_bad_tokens_costs_no_lookup_and_never_locks_out_a_valid_key(
+    client: TestClient, runtime: Runtime, tokens: dict[str, str]
+) -> None:
+    lookups: list[str] = []
+    real = principal_lookup(runtime.sessions)
+
+    def counted(token: str) -> Any:
+        lookups.append(token)
+        return real(token)
+
+    runtime.__dict__["principals"] = PrincipalCache(counted)
+    hot, app = _endpoint(runtime)
+    statuses = [_call(hot, app, "/feeds/ja.json", f"token=guess-{n}")[0] for n in range(8)]
+    assert statuses == [401] * 3 + [429] * 5
+    assert len(lookups) == 3  # the refused ones never reached the database
+    status, headers, _ = _call(hot, app, "/feeds/ja.json", "token=guess-9")
+    assert status == 429 and int(headers[b"retry-after"]) > 0
+    # The partner behind the same address is let through (to the route: its feed is cold).
+    assert _call(hot, app, "/feeds/ja.json", f"token={tokens['partner']}")[0] == 599
+    # Another address is not affected by this one's failures.
+    assert _call(hot, app, "/feeds/ja.json", "token=guess-x", address="10.0.0.2")[0] == 401
+
+
+def test_feeds_have_per_key_limits(client: TestClient, tokens: dict[str, str]) -> None:
+    token = tokens["partner"]
+    statuses = [client.get("/feeds/ja.json", params={"token": token}).status_code for _ in range(7)]
+    assert statuses == [200] * 6 + [429]
+    assert client.get("/feeds/ja.json", headers=auth(tokens["admin"])).status_code == 200
