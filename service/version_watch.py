@@ -122,8 +122,8 @@ class VersionWatcher:
 
     def _listen(self) -> None:
         raw = self._engine.raw_connection()
-        raw.detach()  # LISTEN state must not go back to the pool
         driver: Any = raw.driver_connection
+        raw.detach()  # LISTEN state must not go back to the pool
         try:
             driver.autocommit = True
             driver.execute(f"LISTEN {CHANNEL}")
