@@ -90,7 +90,9 @@ class FeedEndpoint:
         address = scope["client"][0] if scope.get("client") else "unknown"
         principal, read_at = await self._principal(runtime, memo, address)
         if principal is None:
-            runtime.local_limits.failed_auth.hit(address)
+            blocked = runtime.local_limits.failed_auth.hit(address)
+            if blocked is not None:  # a remembered bad token is a failed attempt too
+                raise _too_many_failures(blocked)
             await _send(send, 401, _UNKNOWN_HEADERS, _UNKNOWN_BODY)
             return
         limits = runtime.local_limits
@@ -142,10 +144,7 @@ class FeedEndpoint:
         if hit is None:
             blocked = runtime.local_limits.failed_auth.retry_after(address)
             if blocked is not None and not await _may_be_valid(runtime, memo.token_hash):
-                raise TooManyRequests(
-                    f"too many failed authentications from this address; try again in {blocked} s",
-                    blocked,
-                )
+                raise _too_many_failures(blocked)
             hit = await run_in_threadpool(
                 runtime.principals.load, memo.request.token, memo.token_hash
             )
@@ -181,6 +180,13 @@ class FeedEndpoint:
                 self._encoded.clear()
             found = self._encoded[(feed.etag, fmt)] = (plain, full)
         return found
+
+
+def _too_many_failures(retry_after: int) -> TooManyRequests:
+    return TooManyRequests(
+        f"too many failed authentications from this address; try again in {retry_after} s",
+        retry_after,
+    )
 
 
 async def _may_be_valid(runtime: Runtime, token_hash: str) -> bool:

@@ -56,3 +56,30 @@ def test_feeds_have_per_key_limits(client: TestClient, tokens: dict[str, str]) -
     statuses = [client.get("/feeds/ja.json", params={"token": token}).status_code for _ in range(7)]
     assert statuses == [200] * 6 + [429]
     assert client.get("/feeds/ja.json", headers=auth(tokens["admin"])).status_code == 200
+
+
+def _flood_then_try(client: TestClient, flood_from: str, then_from: str) -> int:
+    for n in range(4):
+        client.get(f"/feeds/ja.json?token=bad-{n}", headers={"X-Forwarded-For": flood_from})
+    return client.get(
+        "/feeds/ja.json?token=bad-x", headers={"X-Forwarded-For": then_from}
+    ).status_code
+
+
+def test_forwarded_addresses_count_only_behind_a_trusted_proxy(runtime: Runtime) -> None:
+    """KAKEHASHI_TRUSTED_PROXIES: behind a named proxy each client is counted on its own; by
+    default X-Forwarded-For is ignored (a client cannot dodge its limit by inventing one)."""
+    from service.app import create_app
+
+    with TestClient(create_app(runtime=runtime)) as client:
+        assert _flood_then_try(client, "192.0.2.1", "192.0.2.2") == 429  # one peer: one count
+    trusted = runtime.settings.model_copy(update={"trusted_proxies": ("testclient",)})
+    runtime.__dict__.pop("local_limits")
+    with TestClient(create_app(trusted, runtime=runtime)) as client:
+        assert _flood_then_try(client, "192.0.2.3", "192.0.2.4") == 401
+        assert _flood_then_try(client, "192.0.2.5", "192.0.2.5") == 429
+
+
+def test_trusted_proxies_are_a_comma_separated_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAKEHASHI_TRUSTED_PROXIES", "10.0.0.1, 172.16.0.0/12")
+    assert Settings(_env_file=None).trusted_proxies == ("10.0.0.1", "172.16.0.0/12")  # type: ignore[call-arg]
