@@ -13,7 +13,6 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from service import feed_endpoint
 from service.http_errors import install_handlers
 from service.middleware import BodySizeLimit
 from service.openapi import install_docs
@@ -21,6 +20,7 @@ from service.routes import (
     articles,
     deliveries,
     editor,
+    feed_endpoint,
     feeds,
     glossaries,
     health,

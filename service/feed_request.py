@@ -1,6 +1,7 @@
-"""What a feed request asks for, read once: the one parser of `/feeds/{lang}.{fmt}` that the hot
-path (`service.feed_endpoint`) and the route (`service.routes.feeds`) share, so the two can never
-disagree on a token, a limit or a category bound; and the validators a feed answer carries.
+"""What a feed request asks for, read once: the one parser of `/feeds/{lang}.{fmt}` that the
+hot path (`service.routes.feed_endpoint`) and the route (`service.routes.feeds`) share, so the
+two can never disagree on a token, a limit or a category bound; and the validators a feed
+answer carries.
 
 No database, no Redis, no I/O. Refusals are domain errors with their precise status
 (`service.http_errors`): 401 for a missing or badly sent token, 422 for a bound broken.

@@ -1,6 +1,6 @@
 """/feeds/{lang}.{fmt}: RSS 2.0, Atom and JSON Feed per language, scoped per partner key.
 
-The endpoint mounted in front of this route (`service.feed_endpoint`) parses the request,
+The endpoint mounted in front of this route (`service.routes.feed_endpoint`) parses the request,
 authenticates it within the abuse limits and answers what the process holds (a current feed,
 its 304, an unknown token's 401). What it cannot answer reaches `get_feed` with that work done:
 the route reads the version from the database, looks in Redis, renders on a miss, and fills the
@@ -20,9 +20,9 @@ from service.cache import CachedFeed
 from service.db import session_scope
 from service.deps import RuntimeDep
 from service.errors import Unauthorized
-from service.feed_endpoint import STATE_KEY, Resolved
 from service.feed_query import FeedQuery
 from service.feed_request import DEFAULT_LIMIT, MAX_CATEGORY, MAX_CURSOR, MAX_LIMIT
+from service.routes.feed_endpoint import STATE_KEY, Resolved
 from service.runtime import Runtime
 
 router = APIRouter(tags=["feeds"])

@@ -11,13 +11,14 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from service import feed_endpoint, version_watch
+from service import version_watch
 from service.api_keys import revoke_key
 from service.db import session_scope
 from service.errors import DomainError
-from service.feed_endpoint import FeedEndpoint
 from service.feed_serving import PRINCIPAL_TTL, PrincipalCache, principal_lookup
 from service.http_errors import headers_of, status_of
+from service.routes import feed_endpoint
+from service.routes.feed_endpoint import FeedEndpoint
 from service.runtime import Runtime
 from tests.service.conftest import article, auth
 from tests.service.test_feeds_api import translate_directly
