@@ -69,10 +69,24 @@ def _which(name: str) -> str | None:
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        port: int = s.getsockname()[1]
-    return port
+    """A free port: the first free one of BENCH_PORTS (e.g. 18300-18399, on a machine whose
+    users keep to port ranges), else one the system picks."""
+    low, _, high = os.environ.get("BENCH_PORTS", "").partition("-")
+    candidates = range(int(low), int(high) + 1) if low and high else [0]
+    for candidate in candidates:
+        with socket.socket() as s:
+            try:
+                s.bind((HOST, candidate))
+            except OSError:
+                continue
+            port: int = s.getsockname()[1]
+            if port not in _taken:
+                _taken.add(port)
+                return port
+    raise SystemExit(f"no free port in BENCH_PORTS={os.environ.get('BENCH_PORTS')}")
+
+
+_taken: set[int] = set()  # handed out in this run (a server may not have bound it yet)
 
 
 def seed(url: str, articles: int) -> str:
