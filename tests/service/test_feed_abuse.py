@@ -83,3 +83,17 @@ def test_forwarded_addresses_count_only_behind_a_trusted_proxy(runtime: Runtime)
 def test_trusted_proxies_are_a_comma_separated_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KAKEHASHI_TRUSTED_PROXIES", "10.0.0.1, 172.16.0.0/12")
     assert Settings(_env_file=None).trusted_proxies == ("10.0.0.1", "172.16.0.0/12")  # type: ignore[call-arg]
+
+
+def test_the_window_counter_slides_without_sleeping() -> None:
+    from service.auth_guard import WindowCounter
+
+    now = [630.0]  # the middle of a minute
+    counter = WindowCounter("4/minute", clock=lambda: now[0])
+    assert [counter.hit("a") for _ in range(5)] == [None] * 4 + [30]
+    assert counter.hit("b") is None  # one identifier's hits never count for another
+    now[0] += 60  # half of the last minute still overlaps the window: 2 of its 4 hits count
+    assert counter.hit("a") is None and counter.hit("a") is None
+    assert counter.hit("a") == 30
+    now[0] += 120  # both minutes gone
+    assert [counter.hit("a") for _ in range(4)] == [None] * 4
