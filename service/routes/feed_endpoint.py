@@ -81,6 +81,20 @@ class FeedEndpoint:
         self._encoded: dict[tuple[str, str], tuple[_Headers, _Headers]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self._answer(scope, receive, send)
+        except TooManyRequests as exc:  # raised before anything was sent (see _answer)
+            # Answered here, not by the app's handlers: a flood is mostly these, and the
+            # exception-to-JSON path costs several times the refusal itself.
+            body = json.dumps({"error": {"code": exc.code, "message": exc.message}}).encode()
+            headers = [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", str(exc.retry_after).encode()),
+            ]
+            await _send(send, 429, headers, body)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
         runtime: Runtime = scope["app"].state.runtime
         found: dict[bytes, bytes] = {}
         for name, value in scope["headers"]:
