@@ -91,7 +91,7 @@ def partner_phase(
     """The partner's wrk run, with the flood's wrk beside it when `flood` (its URL) is set."""
     flooding = None
     if flood is not None:
-        script = Path(tempfile.mkdtemp(prefix="kakehashi-abuse-")) / "flood.lua"
+        script = args.root / "flood.lua"  # removed with the run's temporary folder
         script.write_text(FLOOD_LUA, encoding="utf-8")
         flooding = _wrk(wrk, flood, args.flood_connections, args.duration + 2, script)
     partner = _wrk(wrk, url, args.partner_connections, args.duration)
@@ -115,7 +115,7 @@ def main() -> int:
         print("bench/abuse: wrk not installed (Debian: apt-get install -y wrk); skipped")
         return 0
     with ExitStack() as stack:
-        root = Path(tempfile.mkdtemp(prefix="kakehashi-abuse-"))
+        root = args.root = Path(tempfile.mkdtemp(prefix="kakehashi-abuse-"))
         stack.callback(shutil.rmtree, root, True)
         data_dir = root / "data"
         data_dir.mkdir()
