@@ -361,7 +361,11 @@ def build_feed(
         language=query.lang,
         self_url=self_url,
         home_url=base + "/",
-        updated=max((item.updated for item in items), default=EPOCH),
+        # A retraction is a change of the feed's content too (RFC 9110 §8.8.2; RSS 2.0's
+        # lastBuildDate): a poller sending only If-Modified-Since must see the removal.
+        updated=max(
+            (*(item.updated for item in items), *(t.when for t in tombstones)), default=EPOCH
+        ),
         items=items,
         description=(
             f"Japanese journalism, machine-translated into {name}"

@@ -272,7 +272,10 @@ class PublishedTranslation(Base):
     translation finishes clean or is approved; removed on retraction."""
 
     __tablename__ = "published_translations"
-    __table_args__ = (Index("ix_published_lang_updated", "lang", "updated_at"),)
+    __table_args__ = (
+        Index("ix_published_feed", "lang", "updated_at", "article_id"),
+        Index("ix_published_translation", "translation_id", unique=True),
+    )
 
     article_id: Mapped[str] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
