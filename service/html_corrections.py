@@ -1,9 +1,9 @@
 """Editors' corrections of an HTML body's sentences, applied with the markup kept.
 
 A sentence of an HTML body is plain text in the report, but in the stored body its words sit
-in text nodes around links and emphasis. The correction is applied as a character diff
-(difflib) of the old sentence against the new one onto those text nodes: unchanged characters
-keep their element, deleted ones leave it, inserted ones join the element of their neighbour.
+in text nodes around links and emphasis. The correction is applied as a word diff
+(difflib) of the old sentence against the new one onto those text nodes: unchanged words
+keep their element, deleted ones leave it, inserted ones join the element they replace or follow.
 So a corrected sentence keeps its `<a href>` and `<em>` wherever the editor kept their words.
 Hand-written because no library maps a text diff onto lxml's text/tail slots; the walk is the
 same one translators/markup.py serialises with.
@@ -11,6 +11,7 @@ same one translators/markup.py serialises with.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -52,13 +53,30 @@ def _slots(root: etree._Element) -> list[_Slot]:
     return out
 
 
+_WORDS = re.compile(r"\s+|\w+|[^\w\s]")
+
+
+def _offsets(words: list[str]) -> list[int]:
+    """The character offset of each word, and the total length at the end."""
+    out = [0]
+    for word in words:
+        out.append(out[-1] + len(word))
+    return out
+
+
 def _apply(slots: list[_Slot], where: list[tuple[int, int]], at: int, old: str, new: str) -> None:
     """Replace `old`, found at text position `at`, by `new` (right to left, so that the
     positions still to edit stay valid)."""
-    ops = SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
-    for tag, i1, i2, j1, j2 in reversed(ops):
+    # Word by word, not character by character: a replaced word is replaced where it stood
+    # (inside its link), not spliced from letters the two words happen to share.
+    a_words, b_words = _WORDS.findall(old), _WORDS.findall(new)
+    a_at = _offsets(a_words)
+    b_at = _offsets(b_words)
+    ops = SequenceMatcher(None, a_words, b_words, autojunk=False).get_opcodes()
+    for tag, w1, w2, v1, v2 in reversed(ops):
         if tag == "equal":
             continue
+        i1, i2, j1, j2 = a_at[w1], a_at[w2], b_at[v1], b_at[v2]
         a1, a2 = at + i1, at + i2
         for pos in range(a2 - 1, a1 - 1, -1):  # delete one character at a time, right first
             slot, offset = where[pos]

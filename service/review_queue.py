@@ -253,11 +253,10 @@ def facets(session: Session, lang: str | None = None) -> Facets:
     """How many translations await review, per language, and per reason and category (within
     `lang` when given): the desk's filter choices with their counts."""
     base = awaiting().with_only_columns(ReviewQueueRow.translation_id)
-    langs = dict(
-        session.execute(
-            base.with_only_columns(ReviewQueueRow.lang, func.count()).group_by(ReviewQueueRow.lang)
-        ).tuples()
+    by_lang = base.with_only_columns(ReviewQueueRow.lang, func.count()).group_by(
+        ReviewQueueRow.lang
     )
+    langs = {lang: count for lang, count in session.execute(by_lang).tuples()}
     scoped = _filtered(base, Filters(lang=lang)).subquery()
     tags = session.execute(
         select(ReviewTagRow.tag, func.count())
