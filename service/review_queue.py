@@ -107,6 +107,7 @@ class ReviewItem:
     flagged: list[int]
     route: list[str]
     etag: str
+    url: str
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,7 @@ def item(t: Translation, r: Revision, pivot: list[str] | None = None) -> ReviewI
         flagged=[s["index"] for s in segments if s.get("flags")],
         route=list(t.route),
         etag=review_etag(t),
+        url=r.url,
     )
 
 

@@ -443,6 +443,7 @@ class ReviewItemOut(BaseModel):
     segments: list[ReviewSegment]
     route: list[str] = []
     etag: str = Field(description="send it as If-Match to approve or reject")
+    url: str = ""  # the article on the newsroom's site
 
 
 class ReviewPageOut(BaseModel):
