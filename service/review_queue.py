@@ -17,11 +17,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import Connection, Select, delete, event, exists, func, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    delete,
+    event,
+    exists,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.orm import Session, UOWTransaction
 
 from service.errors import Malformed
-from service.revisions import IS_CURRENT
 from service.tables import Article, ReviewQueueRow, ReviewTagRow, Revision, Translation
 
 PARTS = ("title", "summary", "body")
@@ -140,16 +149,39 @@ def _decode(cursor: str) -> tuple[datetime, int]:
     return when, ident
 
 
-def awaiting() -> Select[Translation, Revision]:
-    """Queued translations of current revisions of published articles."""
-    return (
-        select(Translation, Revision)
-        .select_from(ReviewQueueRow)
-        .join(Translation, Translation.id == ReviewQueueRow.translation_id)
+def _live() -> ColumnElement[bool]:
+    """The queued translation is of the current revision of a published article. An EXISTS
+    per queue row, so that the queue's own index drives the page: as a join, PostgreSQL
+    misjudges the correlated article/revision keys (one row expected for 10,000) and sorts
+    every waiting translation for each page (bench/review_queue.py)."""
+    return exists(
+        select(Translation.id)
         .join(Revision, Revision.id == Translation.revision_id)
-        .join(Article, Article.id == Translation.article_id)
-        .where(IS_CURRENT, Article.status == "published")
+        .join(Article, Article.id == ReviewQueueRow.article_id)
+        .where(
+            Translation.id == ReviewQueueRow.translation_id,
+            Revision.number == Article.current_revision,
+            Article.status == "published",
+        )
     )
+
+
+def awaiting() -> Select[int]:
+    """The ids of queued translations of current revisions of published articles."""
+    return select(ReviewQueueRow.translation_id).where(_live())
+
+
+def _rows(session: Session, ids: list[int]) -> list[tuple[Translation, Revision]]:
+    """The translations (with their revisions) of `ids`, in that order."""
+    found = {
+        t.id: (t, r)
+        for t, r in session.execute(
+            select(Translation, Revision)
+            .join(Revision, Revision.id == Translation.revision_id)
+            .where(Translation.id.in_(ids))
+        ).tuples()
+    }
+    return [found[i] for i in ids if i in found]
 
 
 def _tagged(tag: str) -> Any:
@@ -222,9 +254,9 @@ def page(
             | ((ReviewQueueRow.updated_at == when) & (ReviewQueueRow.translation_id > ident))
         )
     stmt = stmt.order_by(ReviewQueueRow.updated_at, ReviewQueueRow.translation_id)
-    rows = list(session.execute(stmt.limit(limit + 1)).tuples())
-    more = len(rows) > limit
-    rows = rows[:limit]
+    ids = list(session.scalars(stmt.limit(limit + 1)))
+    more = len(ids) > limit
+    rows = _rows(session, ids[:limit])
     pivots = _pivots(session, rows)
     items = [item(t, r, pivots.get(t.id)) for t, r in rows]
     last = rows[-1][0] if rows else None
@@ -233,10 +265,13 @@ def page(
 
 
 def one(session: Session, article_id: str, lang: str) -> tuple[Translation, Revision] | None:
-    found = session.execute(
-        awaiting().where(Translation.article_id == article_id, Translation.lang == lang)
-    ).first()
-    return found.tuple() if found is not None else None
+    ids = list(
+        session.scalars(
+            awaiting().where(ReviewQueueRow.article_id == article_id, ReviewQueueRow.lang == lang)
+        )
+    )
+    rows = _rows(session, ids[:1])
+    return rows[0] if rows else None
 
 
 def one_item(session: Session, t: Translation, r: Revision) -> ReviewItem:
@@ -254,17 +289,20 @@ class Facets:
 def facets(session: Session, lang: str | None = None) -> Facets:
     """How many translations await review, per language, and per reason and category (within
     `lang` when given): the desk's filter choices with their counts."""
-    base = awaiting().with_only_columns(ReviewQueueRow.translation_id)
+    base = awaiting()
     by_lang = base.with_only_columns(ReviewQueueRow.lang, func.count()).group_by(
         ReviewQueueRow.lang
     )
     langs = {lang: count for lang, count in session.execute(by_lang).tuples()}
-    scoped = _filtered(base, Filters(lang=lang)).subquery()
-    tags = session.execute(
+    by_tag = (
         select(ReviewTagRow.tag, func.count())
-        .join(scoped, scoped.c.translation_id == ReviewTagRow.translation_id)
+        .join(ReviewQueueRow, ReviewQueueRow.translation_id == ReviewTagRow.translation_id)
+        .where(_live())
         .group_by(ReviewTagRow.tag)
-    ).tuples()
+    )
+    if lang is not None:
+        by_tag = by_tag.where(ReviewQueueRow.lang == lang)
+    tags = session.execute(by_tag).tuples()
     reasons: dict[str, int] = {}
     categories: dict[str, int] = {}
     for tag, count in tags:

@@ -15,6 +15,8 @@ import { decided, move, review } from "./review.js";
 
 const MSG = "review-msg";
 const DRAFT = "kakehashi.review.draft:";
+// An element of the detail pane, which this module builds (not one of index.html's).
+const part = (id) => document.getElementById("review-detail").querySelector(`#${id}`);
 const draftKey = (item) => `${DRAFT}${item.article_id}:${item.lang}`;
 const itemPath = (item, ...rest) =>
   ["v1/reviews", encodeURIComponent(item.article_id), encodeURIComponent(item.lang), ...rest].join("/");
@@ -197,7 +199,7 @@ export function openDetail(item, keep) {
 }
 
 function showDraftNote(item, older) {
-  const note = $("review-draft");
+  const note = part("review-draft");
   note.hidden = false;
   note.append(
     el("p", { text: t(older ? "review.draftOlder" : "review.draftRestored", { n: corrections().length }) }),
@@ -243,18 +245,18 @@ function dialog() {
 }
 
 function openDialog(count) {
-  const box = $("review-dialog");
-  $("review-dialog-text").textContent = t("review.askText", { n: count });
+  const box = part("review-dialog");
+  part("review-dialog-text").textContent = t("review.askText", { n: count });
   box.hidden = false;
   box.addEventListener("keydown", (event) => {
     if (event.key === "Escape") closeDialog(true);
   });
-  $("dialog-save").focus();
+  part("dialog-save").focus();
 }
 
 function closeDialog(refocus) {
-  $("review-dialog").hidden = true;
-  if (refocus) $("approve-as-is").focus();
+  part("review-dialog").hidden = true;
+  if (refocus) part("approve-as-is").focus();
   return false;
 }
 
@@ -321,7 +323,7 @@ async function failed(err, item, typed, context) {
     showError(again, t("review.conflictReadFailed"), MSG);
     return;
   }
-  const box = $("review-conflict");
+  const box = part("review-conflict");
   clear(box).hidden = false;
   box.setAttribute("role", "alert");
   const keep = Object.fromEntries(typed.map((c) => [c.index, c.translation]));
