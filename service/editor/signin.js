@@ -65,7 +65,7 @@ export async function signIn(token) {
   }
   sessionStorage.setItem(TOKEN_KEY, token);
   clearMessages();
-  $("who").textContent = `${me.name} (${me.role})`;
+  $("who").textContent = `${me.name} (${t(`role.${me.role}`)})`;
   for (const id of ["deliveries", "partner"]) document.querySelector(`.tab[data-tab="${id}"]`).hidden = me.role !== "admin";
   showLogin(false);
   loadTargets();

@@ -256,6 +256,10 @@ def test_the_page_is_in_japanese_for_a_japanese_browser_with_a_switch_in_the_hea
         meta = page.locator("#review-detail .review-meta").inner_text()
         assert re.search(r"\d{4}/\d{1,2}/\d{1,2}", meta), meta
         assert "AM" not in meta and "PM" not in meta
+        screenshot(page, "desk-review-ja-1280")
+        page.set_viewport_size({"width": 390, "height": 900})
+        screenshot(page, "desk-review-ja-390")
+        page.set_viewport_size({"width": 1280, "height": 860})
         # The switch in the header: English at once, and remembered.
         page.select_option("#locale-select", "en")
         expect(page.locator("#review-title")).to_have_text("Translations awaiting review")
