@@ -4,12 +4,14 @@ job, HTML body sentences are corrected with their markup kept, the filters come 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from service import review_queue
 from service.html_corrections import SentenceNotFound, correct_html
 from service.runtime import Runtime
 from service.tables import Job, ReviewQueueRow, ReviewTagRow
@@ -161,3 +163,49 @@ def test_correct_html_maps_the_edit_onto_the_text_nodes() -> None:
     assert '<a href="/x">' in out and "expired" in out and "passed" not in out
     with pytest.raises(SentenceNotFound):
         correct_html(html, ["Not in it."], {0: "x"})
+
+
+def test_a_pivoted_translation_shows_the_step_between(
+    client: TestClient, tokens: dict[str, str], runtime: Runtime, waiting: None
+) -> None:
+    """A French translation made through English carries each sentence's English step (the
+    same revision's English translation), so the editor sees where an error came from."""
+    from service.db import session_scope
+    from service.jobs import StoredText, record_translation
+    from service.tables import Revision, Translation, utcnow
+
+    with session_scope(runtime.sessions) as session:
+        english = session.scalars(
+            select(Translation).where(Translation.article_id == "d-1", Translation.lang == "en")
+        ).one()
+        revision = session.get(Revision, english.revision_id)
+        assert revision is not None
+        report = json.loads(json.dumps(english.report))
+        for part in ("title", "summary", "body"):
+            for segment in report[part]["segments"]:
+                segment["translation"] = "FR " + segment["translation"]
+        record_translation(
+            session,
+            runtime.settings.target_languages,
+            StoredText(
+                article_id="d-1",
+                revision_id=revision.id,
+                lang="fr",
+                title="FR " + english.title,
+                summary=None,
+                body="FR",
+                body_format="text",
+                report=report,
+                needs_review=True,
+                route=["ja", "en", "fr"],
+                model="test@1",
+            ),
+            utcnow(),
+        )
+        expected = [s["translation"] for s in review_queue.flat_segments(english.report)]
+    [item] = queue(client, tokens["editor"], lang="fr")["items"]
+    assert item["route"] == ["ja", "en", "fr"]
+    assert [s["pivot"] for s in item["segments"]] == expected
+    assert all(s["translation"].startswith("FR ") for s in item["segments"])
+    direct = first(client, tokens["editor"])
+    assert all(s["pivot"] is None for s in direct["segments"])
