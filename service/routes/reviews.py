@@ -6,6 +6,7 @@ other silently."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict
 from typing import Annotated, Any
 
@@ -26,6 +27,7 @@ from service.schemas import (
 from service.settings import LANGUAGE_PATTERN
 from service.tables import Article
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/reviews", tags=["reviews"])
 ArticlePath = Path(pattern=ARTICLE_ID_PATTERN, description="the CMS's article id")
 LangPath = Path(pattern=LANGUAGE_PATTERN)
@@ -172,7 +174,9 @@ def retranslate(
             f"no {lang} translation of article {article_id} awaits review",
             code="nothing_to_review",
         )
-    jobs = term_index.requeue(session, [article_id], [lang], f"re-translation ({editor.name})")
+    # Job.reason holds 20 characters: who asked goes to the log.
+    jobs = term_index.requeue(session, [article_id], [lang], "editor-retranslate")
+    log.info("re-translation of %s (%s) asked by %s: %s", article_id, lang, editor.name, jobs)
     db.after_commit(session, lambda: outbox.dispatch(runtime, jobs))
     return RetranslateOut(jobs=jobs)
 
