@@ -34,27 +34,23 @@ def _backfill() -> None:
     bind = op.get_bind()
     rows = bind.execute(
         sa.text(
-            "SELECT t.id, t.article_id, t.lang, t.updated_at, t.report, r.categories "
+            "SELECT t.id, t.report, r.categories "
             "FROM translations t JOIN revisions r ON r.id = t.revision_id "
             "WHERE t.needs_review"
         )
     ).all()
-    queue = sa.table(
-        "review_queue",
-        sa.column("translation_id", sa.Integer()),
-        sa.column("article_id", sa.String()),
-        sa.column("lang", sa.String()),
-        sa.column("updated_at", WHEN),
-    )
     tags = sa.table("review_tags", sa.column("tag", sa.String()), sa.column("translation_id"))
-    for ident, article_id, lang, updated_at, report, categories in rows:
+    for ident, report, categories in rows:
         report = _loaded(report) or {}
         if report.get("rejected"):
             continue
+        # Copied in SQL: SQLite hands the stored date back as text, which a DateTime bind refuses.
         bind.execute(
-            queue.insert().values(
-                translation_id=ident, article_id=article_id, lang=lang, updated_at=updated_at
-            )
+            sa.text(
+                "INSERT INTO review_queue (translation_id, article_id, lang, updated_at)"
+                " SELECT id, article_id, lang, updated_at FROM translations WHERE id = :id"
+            ),
+            {"id": ident},
         )
         values = {f"reason:{r}" for r in report.get("review_reasons", [])}
         values |= {f"category:{c}" for c in _loaded(categories) or []}
