@@ -209,3 +209,50 @@ def test_a_pivoted_translation_shows_the_step_between(
     assert all(s["translation"].startswith("FR ") for s in item["segments"])
     direct = first(client, tokens["editor"])
     assert all(s["pivot"] is None for s in direct["segments"])
+
+
+def test_memory_entries_are_searched_edited_and_deleted_by_id(
+    client: TestClient, tokens: dict[str, str], waiting: None
+) -> None:
+    editor = auth(tokens["editor"])
+    item = first(client, tokens["editor"])
+    target = item["segments"][item["flagged"][0]]
+    done = client.post(
+        "/v1/reviews/d-1/en/approve",
+        json={"segments": [{"index": target["index"], "translation": "Remembered."}]},
+        headers={**editor, "If-Match": item["etag"]},
+    )
+    assert done.status_code == 200
+    [entry] = client.get("/v1/memory", params={"q": "Remembered"}, headers=editor).json()
+    assert client.get("/v1/memory", params={"q": "nothing like it"}, headers=editor).json() == []
+    changed = client.patch(
+        f"/v1/memory/{entry['id']}", json={"translation": "Better."}, headers=editor
+    )
+    assert changed.status_code == 200 and changed.json()["translation"] == "Better."
+    assert client.patch(f"/v1/memory/{entry['id']}", json={}, headers=editor).status_code == 422
+    assert (
+        client.patch("/v1/memory/0", json={"translation": "x"}, headers=editor).status_code == 422
+    )
+    missing = client.patch("/v1/memory/999999", json={"translation": "x"}, headers=editor)
+    assert missing.status_code == 404
+    assert client.delete(f"/v1/memory/{entry['id']}", headers=editor).status_code == 204
+    assert client.delete(f"/v1/memory/{entry['id']}", headers=editor).status_code == 404
+    assert client.get("/v1/memory", headers=editor).json() == []
+
+
+def test_an_admin_sees_what_a_partner_key_would_get(
+    client: TestClient, tokens: dict[str, str], waiting: None
+) -> None:
+    admin = auth(tokens["admin"])
+    assert client.get("/v1/partner-view", headers=auth(tokens["editor"])).status_code == 403
+    keys = {k["name"]: k for k in client.get("/v1/partner-view", headers=admin).json()}
+    drafts = next(k for k in keys.values() if k["include_needs_review"])
+    feed = client.get(f"/v1/partner-view/{drafts['id']}/en", headers=admin).json()
+    assert len(feed["items"]) == 2 and not feed["more"]
+    assert all(i["needs_review"] for i in feed["items"])
+    plain = next(k for k in keys.values() if not k["include_needs_review"] and not k["languages"])
+    assert client.get(f"/v1/partner-view/{plain['id']}/en", headers=admin).json()["items"] == []
+    french = next(k for k in keys.values() if k["languages"] == ["fr"])
+    assert client.get(f"/v1/partner-view/{french['id']}/en", headers=admin).status_code == 404
+    assert client.get("/v1/partner-view/999999/en", headers=admin).status_code == 404
+    assert client.get("/v1/partner-view/1/e!", headers=admin).status_code == 422
