@@ -10,6 +10,7 @@ categories, overlapping; a revised article; a retracted one; an approved correct
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -46,7 +47,7 @@ FR_TABLE = (
     "<tr><td colspan='2'>Total 2 300</td></tr></tbody></table>"
 )
 
-ARTICLES = {
+ARTICLES: dict[str, dict[str, Any]] = {
     "c-table": {"body": TABLE_HTML, "format": "html", "categories": ["security", "budget"]},
     "c-economy": {"body": ECONOMY_HTML, "format": "html", "categories": ["economy"]},
     "c-revised": {"categories": ["security", "politics"]},
@@ -131,9 +132,7 @@ def seed(client: TestClient, runtime: Runtime) -> Corpus:
     publisher = auth(corpus.tokens["publisher"])
     editor = auth(corpus.tokens["editor"])
     for number, (article_id, overrides) in enumerate(ARTICLES.items()):
-        body = article(
-            article_id, published_at=f"2026-01-2{number}T06:00:00+09:00", **overrides
-        )
+        body = article(article_id, published_at=f"2026-01-2{number}T06:00:00+09:00", **overrides)
         response = client.post("/v1/articles", json=body, headers=publisher)
         assert response.status_code == 202, response.text
         corpus.articles[article_id] = body
