@@ -13,7 +13,7 @@ from lxml import etree
 from feeds._content import alternates, body_html, language_name
 from feeds._date import rfc3339
 from feeds._xml import child, serialize
-from feeds.model import FeedItem
+from feeds.model import FeedItem, Link
 
 __all__ = ["FeedLink", "render_directory", "render_item_page", "render_landing", "render_opml"]
 
@@ -48,9 +48,12 @@ def render_item_page(item: FeedItem, *, home_url: str) -> bytes:
     """An item as a web page: its language on `<html lang>`, its other language versions as
     `<link rel="alternate" hreflang>` and as links, the machine-translation notice first."""
     links = alternates(item)
-    head = "".join(
+    # The page names itself canonical and lists itself among its languages: hreflang sets are
+    # read as a whole, and one without the page's own language is ignored (and vnu-style
+    # checkers flag it).
+    head = f'<link rel="canonical" href="{escape(item.url)}">\n' + "".join(
         f'<link rel="alternate" hreflang="{escape(link.lang)}" href="{escape(link.href)}">\n'
-        for link in links
+        for link in (Link(href=item.url, lang=item.language), *links)
     )
     others = " · ".join(
         f'<a hreflang="{escape(link.lang)}" lang="{escape(link.lang)}" '

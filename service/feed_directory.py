@@ -14,6 +14,11 @@ from service.feed_query import LANG_NAMES
 from service.settings import Settings
 from service.tables import ArticleCategory
 
+# The one format an OPML file subscribes to. Atom: every reader reads it (newsboat reads no JSON
+# Feed), it carries tombstones, and one format per language means a reader that imports the
+# file gets each article once per language, not once per format.
+OPML_FORMAT = "atom"
+
 
 def feed_links(
     session: Session, settings: Settings, principal: Principal, token: str | None
@@ -51,3 +56,12 @@ def feed_links(
                     )
                 )
     return out
+
+
+def opml_links(links: list[feeds.FeedLink], *, categories: bool) -> list[feeds.FeedLink]:
+    """The feeds an OPML file subscribes a reader to: one per language (Atom), and its category
+    feeds only when asked for (their items have guids of their own, see `feed_query.item_id`,
+    so overlapping subscriptions do not take items from each other)."""
+    return [
+        link for link in links if link.fmt == OPML_FORMAT and (categories or link.category is None)
+    ]

@@ -71,13 +71,21 @@ def directory(request: Request, runtime: RuntimeDep) -> Response:
     response_class=Response,
     openapi_extra={"security": [{"bearer": []}, {"token": []}]},
 )
-def opml(request: Request, runtime: RuntimeDep) -> Response:
-    """The same feeds as an OPML file, for a feed reader to subscribe to all at once."""
+def opml(
+    request: Request,
+    runtime: RuntimeDep,
+    categories: Annotated[
+        bool, Query(description="Also subscribe to every category feed (one per language else)")
+    ] = False,
+) -> Response:
+    """An OPML file for a feed reader to subscribe to this key's feeds at once: one Atom feed
+    per language, and with `categories=true` each category's feed too."""
     principal = require_role(principal_of(request, runtime, query_token=True), "partner")
     with session_scope(runtime.sessions) as session:
         links = feed_directory.feed_links(
             session, runtime.settings, principal, _query_token(request)
         )
+    links = feed_directory.opml_links(links, categories=categories)
     body = feeds.render_opml(f"{runtime.settings.feed_title} feeds", links)
     return Response(
         body,

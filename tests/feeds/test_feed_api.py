@@ -13,6 +13,7 @@ EXPECTED = [
     "Tombstone",
     "clean_text",
     "compute_etag",
+    "lead_image",
     "paragraphs_to_html",
     "render",
     "render_directory",
