@@ -42,7 +42,7 @@ from sqlalchemy.engine import make_url
 import feeds
 from service import db, feed_query
 from service.api_keys import Principal
-from service.page_links import LinkSigner, expiry
+from service.page_links import LinkSigner
 from service.settings import Settings
 from service.tables import Article, ArticleCategory, Revision, Translation
 
@@ -145,7 +145,7 @@ def _median_ms(work: Callable[[], object], repeat: int) -> float:
 def measure(engine: Engine, settings: Settings, size: int, repeat: int) -> dict[str, float]:
     sessions = db.make_sessionmaker(engine)
     partner = _partner()
-    links = LinkSigner(b"bench", settings.public_url, partner.key_id, expiry(time.time()))
+    links = LinkSigner(b"bench", settings.public_url, partner.key_id)
 
     def miss(principal: Principal, **query: object) -> Callable[[], bytes]:
         fields: dict[str, object] = {"lang": "en", "fmt": "json", "category": None, "limit": 50}

@@ -3,7 +3,15 @@
 from feeds.etag import compute_etag
 from feeds.html import clean_text, lead_image, paragraphs_to_html, sanitize_html
 from feeds.model import Feed, FeedItem, Link, Tombstone
-from feeds.pages import FeedLink, render_directory, render_item_page, render_landing, render_opml
+from feeds.pages import (
+    FeedLink,
+    render_directory,
+    render_item_page,
+    render_landing,
+    render_notice,
+    render_opml,
+)
+from feeds.preview import render_preview
 from feeds.render import FORMATS, MEDIA_TYPES, Renderer, render
 
 __all__ = [
@@ -23,6 +31,8 @@ __all__ = [
     "render_directory",
     "render_item_page",
     "render_landing",
+    "render_notice",
     "render_opml",
+    "render_preview",
     "sanitize_html",
 ]

@@ -18,13 +18,16 @@ from service.tables import ArticleCategory
 # Feed), it carries tombstones, and one format per language means a reader that imports the
 # file gets each article once per language, not once per format.
 OPML_FORMAT = "atom"
+# Per feed: its readable HTML preview (`/feeds/{lang}.html`, for people), then the formats.
+FORMATS = ("html", "atom", "rss", "json")
 
 
 def feed_links(
     session: Session, settings: Settings, principal: Principal, token: str | None
 ) -> list[feeds.FeedLink]:
-    """Every feed this key may read: per language and format, and per category (`?category=`);
-    with `token`, each URL carries it (for readers that can only put a token in the URL)."""
+    """Every feed this key may read: per language and format (its HTML preview first), and per
+    category (`?category=`); with `token`, each URL carries it (for readers that can only put a
+    token in the URL)."""
     base = settings.public_url.rstrip("/")
     langs = [
         lang for lang in ("ja", *settings.target_languages) if principal.may_read_language(lang)
@@ -41,7 +44,7 @@ def feed_links(
     for lang in langs:
         name = LANG_NAMES.get(lang, lang)
         for category in (None, *categories):
-            for fmt in ("atom", "rss", "json"):
+            for fmt in FORMATS:
                 params = {"category": category} if category else {}
                 if token is not None:
                     params["token"] = token

@@ -238,8 +238,8 @@ class FeedHotPath:
         self, runtime: Runtime, path: str, scope: Scope, authorization: bytes | None
     ) -> _Resolved | None:
         match = _FEED_PATH.fullmatch(path)
-        if match is None:
-            return None
+        if match is None or match.group(2) not in feed_render.FORMATS:
+            return None  # not a feed (e.g. the /feeds/{lang}.html preview): the app answers
         params = dict(parse_qsl(scope["query_string"].decode("latin-1")))
         token: str | None
         query_token: str | None

@@ -19,7 +19,9 @@ EXPECTED = [
     "render_directory",
     "render_item_page",
     "render_landing",
+    "render_notice",
     "render_opml",
+    "render_preview",
     "sanitize_html",
 ]
 
