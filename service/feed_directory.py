@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 import feeds
 from service.api_keys import Principal
-from service.feed_query import LANG_NAMES
+from service.feed_identity import LANG_NAMES
 from service.settings import Settings
 from service.tables import ArticleCategory
 
@@ -63,7 +63,7 @@ def feed_links(
 
 def opml_links(links: list[feeds.FeedLink], *, categories: bool) -> list[feeds.FeedLink]:
     """The feeds an OPML file subscribes a reader to: one per language (Atom), and its category
-    feeds only when asked for (their items have guids of their own, see `feed_query.item_id`,
+    feeds only when asked for (their items have guids of their own, see `feed_identity.item_id`,
     so overlapping subscriptions do not take items from each other)."""
     return [
         link for link in links if link.fmt == OPML_FORMAT and (categories or link.category is None)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from sqlalchemy import (
     ColumnElement,
@@ -29,6 +29,7 @@ import feeds
 from service.api_keys import Principal
 from service.cache import CachedFeed
 from service.errors import Malformed
+from service.feed_identity import LANG_NAMES, feed_identity, item_id
 from service.page_links import LinkSigner
 from service.revisions import IS_CURRENT
 from service.settings import Settings
@@ -41,15 +42,6 @@ from service.tables import (
 )
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-LANG_NAMES = {
-    "ja": "Japanese",
-    "en": "English",
-    "zh": "Chinese",
-    "ko": "Korean",
-    "fr": "French",
-    "de": "German",
-    "es": "Spanish",
-}
 
 
 @dataclass(frozen=True)
@@ -325,29 +317,6 @@ def _tombstones(
         for article_id, when in rows
         if when is not None
     )
-
-
-def item_id(article_id: str, lang: str, category: str | None = None) -> str:
-    """An item's guid: the same across revisions of the article and across formats.
-
-    A category feed gives its items guids of its own. Strictly, RFC 4287 would keep an entry's
-    id wherever it appears, but readers key their caches on the guid alone (newsboat moves an
-    item to whichever feed it last saw it in), so two subscribed feeds that share an article
-    would steal it from each other; here the reader wins (issue 20, finding 10).
-    """
-    base = f"urn:kakehashi:article:{article_id}:{lang}"
-    return base if category is None else f"{base}:category:{quote(category, safe='')}"
-
-
-def feed_identity(settings: Settings, lang: str, category: str | None) -> tuple[str, str, str]:
-    """(id, title, self URL) of a language's feed or of one of its category feeds, so that
-    readers tell them apart (RFC 4287 4.2.6, 4.2.7.2): the self URL carries the category, never
-    a token or a page cursor."""
-    base = settings.public_url.rstrip("/")
-    name = LANG_NAMES.get(lang, lang)
-    query = f"?{urlencode({'category': category})}" if category else ""
-    title = f"{settings.feed_title} ({name})" + (f" · {category}" if category else "")
-    return f"{base}/feeds/{lang}{query}", title, f"{base}/feeds/{lang}.{{fmt}}{query}"
 
 
 def build_feed(

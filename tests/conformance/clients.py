@@ -87,6 +87,7 @@ def newsboat(urls: list[str], workdir: Path) -> dict[str, NewsboatFeed]:
         text=True,
         timeout=180,
         env=env,
+        stdin=subprocess.DEVNULL,  # CI has no standard input; newsboat must not wait on one
         check=False,
     )
     assert run.returncode == 0, run.stdout + run.stderr
@@ -111,6 +112,7 @@ def newsboat_import(opml: Path, workdir: Path) -> list[str]:
         text=True,
         timeout=60,
         env=env,
+        stdin=subprocess.DEVNULL,
         check=False,
     )
     assert run.returncode == 0, run.stdout + run.stderr
