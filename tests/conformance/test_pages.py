@@ -49,6 +49,11 @@ def test_item_pages_pass_vnu_with_canonical_and_hreflang(service: Service, tmp_p
         assert set(hreflangs) == {"ja", "en", "fr"}, (link, hreflangs)
         files.append(tmp_path / f"item-{number}.html")
         files[-1].write_bytes(response.content)
+    for article_id in ("c-table", "c-economy"):  # originals, opened with the token
+        original = service.get(f"/articles/{article_id}/ja")
+        assert original.status_code == 200, original.text
+        files.append(tmp_path / f"original-{article_id}.html")
+        files[-1].write_bytes(original.content)
     assert vnu(files) == []
 
 
