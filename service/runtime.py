@@ -7,7 +7,6 @@ here is created at import time.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -175,12 +174,9 @@ class Runtime:
             return page_links.load_secret(session)
 
     def link_signer(self, key_id: int) -> page_links.LinkSigner:
-        """Signs the page links of one key's feeds, valid for about a month from today."""
+        """Signs the page links of one key's feeds (permanent: they live as long as the key)."""
         return page_links.LinkSigner(
-            secret=self.link_secret,
-            base_url=self.settings.public_url.rstrip("/"),
-            key_id=key_id,
-            expires=page_links.expiry(time.time()),
+            secret=self.link_secret, base_url=self.settings.public_url.rstrip("/"), key_id=key_id
         )
 
     def feeds_changed(self, *langs: str) -> None:

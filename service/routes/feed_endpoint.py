@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Match, Route
 from starlette.types import Receive, Scope, Send
 
 import feeds as feed_render
@@ -215,6 +215,17 @@ async def _send(send: Send, status: int, headers: _Headers, body: bytes) -> None
     await send({"type": "http.response.body", "body": body})
 
 
+class _FeedRoute(Route):
+    """Matches feed formats only: `/feeds/{lang}.html` (a feed's preview for people) and any
+    other suffix fall through to the app's routes."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        if match is not Match.NONE and child["path_params"].get("fmt") not in feed_render.FORMATS:
+            return Match.NONE, {}
+        return match, child
+
+
 def mount(app: FastAPI, feed_routes: APIRouter) -> FeedEndpoint:
     """Put the endpoint in front of the feed route (first in the app's router, so it matches
     first); `feed_routes` is the router holding the route, whose GET and HEAD it hands to."""
@@ -226,6 +237,6 @@ def mount(app: FastAPI, feed_routes: APIRouter) -> FeedEndpoint:
     }
     endpoint = FeedEndpoint(routes)
     app.router.routes.insert(
-        0, Route(PATH, endpoint, methods=sorted(routes), include_in_schema=False)
+        0, _FeedRoute(PATH, endpoint, methods=sorted(routes), include_in_schema=False)
     )
     return endpoint

@@ -63,6 +63,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "GET /feeds/{lang}.{fmt}": PARTNERS | {"admin-in-query"},
     "GET /feeds/": PARTNERS | {"admin-in-query"},
     "GET /feeds/opml": PARTNERS | {"admin-in-query"},
+    "GET /feeds/{lang}.html": PARTNERS | {"admin-in-query"},  # a feed's readable preview
     # An item's page: a signed link, or a partner's token (header or query, like its feed).
     "GET /articles/{article_id}/{lang}": PARTNERS | {"admin-in-query"},
     "GET /v1/articles": PUBLISHERS,
