@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from translators.pipeline import (
-    Route,
     SentenceCache,
     TranslationMemory,
     TranslationResult,
@@ -85,7 +84,7 @@ def translate_article(
     body: str,
     body_format: BodyFormat,
     *,
-    engine: Engine | Route,
+    engine: Engine,
     matcher: Matcher | None = None,
     cache: SentenceCache | None = None,
     policy: ReviewPolicy = DEFAULT_POLICY,

@@ -8,6 +8,7 @@ import pytest
 from glossaries import Entry, Matcher
 from translators import protect
 from translators.ctranslate import CTranslate2Engine
+from translators.engine import EngineBase
 from translators.markup import translate_html
 from translators.package import InstalledPackage, install, plan_route
 from translators.pipeline import translate_texts
@@ -23,7 +24,7 @@ ENTRIES = [
 ]
 
 
-class Fake:
+class Fake(EngineBase):
     def __init__(self, source: str, target: str, fn: Callable[[str], str]) -> None:
         self.source, self.target, self.package, self.version = (
             source,
