@@ -118,3 +118,15 @@ def test_random_model_output_needs_review(tiny_engine: CTranslate2Engine) -> Non
     assert result.needs_review
     assert "truncated" in result.review_reasons
     assert result.to_dict()["needs_review"] is True
+
+
+def test_truncation_is_read_only_from_an_engine_that_declares_it() -> None:
+    class Undeclared(Truncating):
+        @property
+        def capabilities(self) -> Capabilities:
+            return Capabilities()
+
+    [declared] = translate_texts(["長い文です。"], engine=Truncating())
+    [undeclared] = translate_texts(["長い文です。"], engine=Undeclared())
+    assert "truncated" in declared.segments[0].flags
+    assert "truncated" not in undeclared.segments[0].flags
