@@ -92,6 +92,14 @@ class Report:
         found: PartReport = getattr(self, name)
         return found
 
+    def texts(self) -> tuple[str, str | None, str]:
+        """(title, summary or None, text body) as :func:`translators.article.translate_article`
+        joins them: the title's paragraphs by a space, the others' by blank lines. An HTML
+        body's text is its markup, which the report does not hold: keep the stored one."""
+        title = " ".join(p for p in self.title.result.paragraphs() if p)
+        summary = "\n\n".join(p for p in self.summary.result.paragraphs() if p)
+        return title, summary or None, "\n\n".join(p for p in self.body.result.paragraphs() if p)
+
     def flat(self) -> list[tuple[int, Part, Segment]]:
         """Every segment, title then summary then body, numbered from 0 (the review desk's
         segment index)."""

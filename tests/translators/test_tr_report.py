@@ -114,8 +114,9 @@ def test_a_stored_version_1_report_reads_and_writes_back_the_same() -> None:
 
 
 def test_the_article_stores_the_encoded_report() -> None:
-    article = translate_article("見出し", None, "本文。", "text", engine=Upper())
+    article = translate_article("見出し", None, "本文。\n\n二段落目。", "text", engine=Upper())
     assert article.report() == encode(Report.of(article))
+    assert Report.of(article).texts() == (article.title, article.summary, article.body)
 
 
 @pytest.mark.parametrize("bad", [{"version": 3}, {"version": "2"}])
