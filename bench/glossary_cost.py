@@ -16,8 +16,8 @@ dependency for one table).
 
 Model: ``realistic`` is bench/throughput.py's 6+6-layer d512 random package; ``small`` a
 3+3-layer d256 one, ``tiny`` the tests' 2+2-layer d64 one (the less compute per token, the
-more the pipeline's own cost weighs: their ratios are the harder ones). Random weights decode to their cap, so the engine time is an upper
-bound of a real model's.
+more the pipeline's own cost weighs: their ratios are the harder ones). Random weights
+decode to their cap, so the engine time is an upper bound of a real model's.
 """
 
 from __future__ import annotations
