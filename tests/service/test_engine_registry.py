@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -110,3 +111,29 @@ def test_the_generator_provider_serves_every_listed_target(
 def test_an_unknown_engine_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="engine"):
         Settings(data_dir=tmp_path, engine="vllm")  # type: ignore[arg-type]
+
+
+def test_models_list_shows_the_configured_kind(tmp_path: Path, toy_decoder: Path) -> None:
+    from typer.testing import CliRunner
+
+    from service.cli import app
+
+    models = tmp_path / "models"
+    shutil.copytree(toy_decoder, models / toy_decoder.name)
+    env = {
+        "KAKEHASHI_DATA_DIR": str(tmp_path),
+        "KAKEHASHI_MODELS_DIR": str(models),
+        "KAKEHASHI_ARGOS_PACKAGES_DIR": str(tmp_path / "no-argos"),
+    }
+    runner = CliRunner()
+    argos = runner.invoke(app, ["models", "list", "--json"], env=env)
+    assert argos.exit_code == 0 and json.loads(argos.stdout) == []
+    listed = runner.invoke(
+        app, ["models", "list", "--json"], env={**env, "KAKEHASHI_ENGINE": "generator"}
+    )
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.stdout)
+    assert [(r["code"], r["target"]) for r in rows] == [
+        ("generate-toy-decoder", "en"),
+        ("generate-toy-decoder", "fr"),
+    ]
