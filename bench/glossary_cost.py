@@ -62,6 +62,17 @@ def small_package(cache_dir: Path, wmt: Path) -> InstalledPackage:
     return package
 
 
+class CountingEngine(CTranslate2Engine):
+    """The engine, counting the tokens it decodes (what the time is mostly made of)."""
+
+    decoded = 0
+
+    def translate_tokens_detailed(self, tokens: list[list[str]]) -> list[tuple[list[str], bool]]:
+        out = super().translate_tokens_detailed(tokens)
+        self.decoded += sum(len(pieces) for pieces, _ in out)
+        return out
+
+
 def tiny_package(cache_dir: Path, wmt: Path) -> InstalledPackage:
     models = cache_dir / "models-tiny"
     return find(models, "ja", "en") or install(build_package(cache_dir / "archives-tiny"), models)
@@ -94,7 +105,7 @@ def main() -> int:
         print(f"skipped: shared evaluation data not found under {shared_dir()}")
         return 0
     make = {"realistic": bench_package, "small": small_package, "tiny": tiny_package}[args.size]
-    engine = CTranslate2Engine(
+    engine = CountingEngine(
         make(args.cache_dir, wmt), beam_size=BEAM, inter_threads=1, intra_threads=args.intra
     )
     dictionary = Dictionary(
@@ -117,7 +128,9 @@ def main() -> int:
 
     print(f"warm-up round ({args.size} model, intra {args.intra}, beam {BEAM}) ...", flush=True)
     plain()
+    plain_tokens, engine.decoded = engine.decoded, 0
     results = enforced()
+    enforced_tokens = engine.decoded
     reports = [t for r in results for s in r.segments for t in s.terms]
     present = sum(t.present for t in reports)
     sentences = sum(len(r.segments) for r in results)
@@ -126,6 +139,12 @@ def main() -> int:
         f"{sum(map(len, (d.entries for d in docs)))} glossary entries, {len(reports)} terms "
         f"enforced ({present} present, {sum('term-missing' in r.review_reasons for r in results)}"
         " results term-missing)",
+        flush=True,
+    )
+    print(
+        f"tokens decoded: plain {plain_tokens}, with glossary {enforced_tokens} "
+        f"(x{enforced_tokens / max(1, plain_tokens):.3f}; random weights: lengths are the "
+        "model's, not a translation's)",
         flush=True,
     )
     if args.profile:
