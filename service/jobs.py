@@ -26,7 +26,6 @@ from service.redis_keys import TRANSLATE_ACTOR, TRANSLATE_QUEUE
 from service.tables import Article, Job, Revision, Translation, utcnow
 from translators.article import ArticleTranslation, BodyFormat, translate_article
 from translators.engine import Engine
-from translators.route import Route
 
 if TYPE_CHECKING:
     from glossaries import Matcher
@@ -438,6 +437,5 @@ def _notify_failed(runtime: Runtime, job_id: str, error: str) -> None:
             db.after_commit(session, runtime.notifier.wake)
 
 
-def _model_name(engine: Engine | Route) -> str:
-    steps = engine.engines if isinstance(engine, Route) else (engine,)
-    return " + ".join(f"{e.package}@{e.version}" for e in steps)
+def _model_name(engine: Engine) -> str:
+    return " + ".join(f"{e.package}@{e.version}" for e in engine.steps)

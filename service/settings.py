@@ -167,6 +167,17 @@ class Settings(BaseSettings):
         "(0: off; pays with many more worker threads than cores).",
     )
     beam_size: int = Field(default=2, ge=1, le=16, description="Beam size for translation.")
+    engine: Literal["argos", "generator"] = Field(
+        default="argos",
+        description="Engine provider: argos (argos-format packages on CTranslate2) or "
+        "generator (a decoder-only model on CTranslate2's Generator, prompted with the terms).",
+    )
+    max_loaded_models: int = Field(
+        default=0,
+        ge=0,
+        description="Most models one process keeps loaded; the least recently used is "
+        "unloaded to load another (0: no limit).",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info", description="Log level of `serve` and `worker` (their --log-level wins)."
     )
