@@ -228,6 +228,13 @@ def bring_up(topology: Topology) -> None:
         step(f"{name} healthy after {waited:.0f} s")
     if http("GET", "/healthz")[0] != 200:
         raise Failed(f"/healthz does not answer on port {API_PORT}")
+    # compose.yaml names its own check; the image's (what `docker run` uses) must follow the
+    # port too: run it in the api container, whose KAKEHASHI_PORT is not the default.
+    test = json.loads(inspect(IMAGE, "{{json .Config.Healthcheck.Test}}"))
+    if test[0] != "CMD" or "service.probe" not in test:
+        raise Failed(f"the image's HEALTHCHECK is not the probe: {test}")
+    run("docker", "exec", api, *test[1:])
+    step(f"the image's own healthcheck passes on port {API_PORT}: {' '.join(test[1:])}")
 
 
 def install_model_and_keys(topology: Topology) -> dict[str, str]:
