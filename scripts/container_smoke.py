@@ -190,9 +190,8 @@ def check_compose_files() -> None:
 
     services = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]
     test = services["postgres"]["healthcheck"]["test"]
-    if "pg_isready" not in test or test[test.index("-h") + 1 : test.index("-h") + 2] != [
-        "127.0.0.1"
-    ]:
+    tcp = "-h" in test and test[test.index("-h") + 1 :][:1] == ["127.0.0.1"]
+    if "pg_isready" not in test or not tcp:
         raise Failed(f"compose.yaml: postgres must be checked over TCP (-h 127.0.0.1): {test}")
     migrate = services["migrate"]
     if "--wait" not in migrate["command"] or migrate.get("healthcheck") != {"disable": True}:
