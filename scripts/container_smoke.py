@@ -212,7 +212,11 @@ def bring_up(topology: Topology) -> None:
         lambda: inspect(migrate, "{{.State.Status}} {{.State.ExitCode}}") == "exited 0",
         180,
     )
-    step(f"migrate exited 0 after {waited:.0f} s")
+    restarts = inspect(migrate, "{{.RestartCount}}")
+    step(f"migrate exited 0 after {waited:.0f} s ({restarts} restarts)")
+    networks = set(run("docker", "network", "ls", "--format", "{{.Name}}").split())
+    if networks - {"host", "none"}:
+        raise Failed(f"a network was created: {sorted(networks - {'host', 'none'})}")
     (api,) = topology.containers("api")
     workers = topology.containers("worker")
     if len(workers) != 2:
