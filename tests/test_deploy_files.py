@@ -97,3 +97,9 @@ def test_the_image_installs_the_lock_before_the_source() -> None:
     assert re.search(r"^USER kakehashi$", text, re.M) and re.search(r"^WORKDIR /", text, re.M)
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".git", ".venv*", ".env", "data", "models", "bench"} <= set(ignored)
+
+
+def test_ci_runs_the_container_stage() -> None:
+    assert "scripts/container-check" in (ROOT / ".ci" / "run").read_text()
+    check = (ROOT / "scripts" / "container-check").read_text()
+    assert "--bridge=none" in check and "docker build --network host" in check
