@@ -280,6 +280,7 @@ def feed_and_failover(topology: Topology, tokens: dict[str, str]) -> str:
     doomed, other = topology.containers("worker")
     # Only the doomed worker takes jobs while the other is frozen: every running job is its.
     run("docker", "pause", other)
+    run("docker", "update", "--restart", "no", doomed)  # it stays dead: the other must finish
     for n in range(ARTICLES):
         status, _ = http("POST", "/v1/articles", tokens["publisher"], article(n))
         if status != 202:
@@ -293,8 +294,7 @@ def feed_and_failover(topology: Topology, tokens: dict[str, str]) -> str:
         return bool(running)
 
     wait_for("a job running on the first worker", some_running, 120)
-    run("docker", "update", "--restart", "no", doomed)  # it stays dead: the other must finish
-    run("docker", "kill", doomed)
+    run("docker", "kill", doomed)  # at once: a job seen running is still running
     jobs = {job: http("GET", f"/v1/jobs/{job}", tokens["admin"])[1] or {} for job in running}
     victims = [job for job, seen in jobs.items() if seen.get("state") == "running"]
     if not victims:
