@@ -43,9 +43,7 @@ def test_undetectable_text_is_an_error_on_its_line() -> None:
 
 
 def test_deepl_entries_use_target_lang() -> None:
-    result = parse(
-        '停戦\tceasefire\n引用\t"Quote" marks\n', format="deepl-tsv", target_lang="EN"
-    )
+    result = parse('停戦\tceasefire\n引用\t"Quote" marks\n', format="deepl-tsv", target_lang="EN")
     # Issue 20.3: DeepL's TSV has no quoting; a quote is part of the term.
     assert [(e.source, dict(e.targets)) for e in result.entries] == [
         ("停戦", {"en": "ceasefire"}),
