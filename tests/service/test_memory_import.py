@@ -16,7 +16,9 @@ PO2TMX = b"""<?xml version="1.0" encoding="UTF-8"?>
   <body>
     <tu srclang="ja">
       <tuv xml:lang="ja"><seg>\xe5\x81\x9c\xe6\x88\xa6\xe3\x80\x82</seg></tuv>
-      <tuv xml:lang="en"><seg>A <bpt i="1">&lt;b&gt;</bpt>ceasefire<ept i="1">&lt;/b&gt;</ept>.</seg></tuv>
+      <tuv xml:lang="en">
+        <seg>A <bpt i="1">&lt;b&gt;</bpt>ceasefire<ept i="1">&lt;/b&gt;</ept>.</seg>
+      </tuv>
     </tu>
   </body>
 </tmx>"""
