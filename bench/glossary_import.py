@@ -98,7 +98,8 @@ def percentiles(values: list[float]) -> str:
 
 
 def rss_mb(process: psutil.Process) -> float:
-    return sum(p.memory_info().rss for p in [process, *process.children(recursive=True)]) / 2**20
+    total: int = sum(p.memory_info().rss for p in [process, *process.children(recursive=True)])
+    return total / 2**20
 
 
 def post_file(port: int, token: str, query: str, body: bytes) -> tuple[int, int, float]:
