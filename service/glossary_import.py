@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import Table, delete, insert, update
 from sqlalchemy.orm import Session
 
 import glossaries
@@ -43,8 +43,8 @@ MATCH_CHUNK = 20_000
 FIRST_ARTICLES = 5
 # Inserts go to the Core tables: SQLAlchemy's ORM bulk-insert path costs ~0.25 ms a row in
 # Python (20 s of a 40,000-row import), the Core executemany a fraction of that.
-ENTRIES = EntryRow.__table__
-HISTORY = HistoryRow.__table__
+ENTRIES: Table = EntryRow.__table__  # type: ignore[assignment]
+HISTORY: Table = HistoryRow.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
