@@ -89,8 +89,7 @@ def test_docs_shows_every_operation_and_webhook_offline(server: _Server) -> None
         for method in item
         if method in METHODS
     }
-    hooks = {(m.upper(), name) for name, item in schema["webhooks"].items() for m in item}
-    assert {name for _, name in hooks} == {"needs_review", "done", "failed"}
+    hooks = {(m.upper(), name) for name, item in schema.get("webhooks", {}).items() for m in item}
     outside: list[str] = []
     with sync_playwright() as driver:
         browser = driver.chromium.launch(
@@ -106,7 +105,8 @@ def test_docs_shows_every_operation_and_webhook_offline(server: _Server) -> None
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(f"{server.url}/docs")
-            page.wait_for_selector(".opblock", timeout=30_000)
+            page.wait_for_selector(".opblock, .errors-wrapper", timeout=30_000)
+            # Swagger UI 4 showed "Unable to render this definition" for OpenAPI 3.1.
             assert page.locator(".errors-wrapper").count() == 0, page.inner_text("body")[:500]
             shown = page.eval_on_selector_all(
                 ".opblock .opblock-summary",
@@ -123,5 +123,6 @@ def test_docs_shows_every_operation_and_webhook_offline(server: _Server) -> None
     seen = {(method, path.replace("\u200b", "")) for method, path in shown}
     assert wanted <= seen, sorted(wanted - seen)
     assert hooks <= seen, sorted(hooks - seen)
+    assert {name for _, name in hooks} == {"needs_review", "done", "failed"}
     assert errors == []
     assert outside == []
