@@ -223,6 +223,11 @@ def test_glossary_import_export_list(env: dict[str, str], tmp_path: Path) -> Non
     assert "targets.en: (none) → 'nuclear deterrence'" in " ".join(dry.stdout.split())
     done = _import_deepl(env, good)
     assert done.exit_code == 0 and "2 added" in done.stdout
+    no_lang = runner.invoke(
+        app, ["glossary", "import", str(good), "-g", "desk", "--format", "deepl-tsv"], env=env
+    )
+    assert no_lang.exit_code == 2 and "--target-lang" in no_lang.output
+    assert "parameter" not in no_lang.output  # the CLI's flag, not the API's parameter
     exported = runner.invoke(
         app,
         ["glossary", "export", "-g", "desk", "--format", "deepl-tsv", "--target-lang", "en"],
