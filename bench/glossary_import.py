@@ -40,11 +40,11 @@ def write_file(path: Path, rows: int) -> int:
     return path.stat().st_size
 
 
-def editor_token(data_dir: Path) -> str:
+def editor_token(url: str) -> str:
     from service import db
     from service.api_keys import create_key
 
-    engine = db.make_engine(f"sqlite:///{data_dir / 'kakehashi.sqlite3'}")
+    engine = db.make_engine(url)
     with db.session_scope(db.make_sessionmaker(engine)) as session:
         _, token = create_key(session, name="bench editor", role="editor")
     engine.dispose()
@@ -154,14 +154,15 @@ def main() -> int:
             stack.callback(shutil.rmtree, root, True)
         data_dir = root / "data"
         data_dir.mkdir()
-        partner = seed(data_dir, args.articles)
-        editor = editor_token(data_dir)
+        url = f"sqlite:///{data_dir / 'kakehashi.sqlite3'}"
+        partner = seed(url, args.articles)
+        editor = editor_token(url)
         size = write_file(root / "big.tsv", args.rows)
         print(f"file: {args.rows:,} rows, {size:,} bytes")
         port = args.port or _free_port()
         cmd = [str(kakehashi), "serve", "--host", HOST, "--port", str(port), "--workers", "1"]
         process = stack.enter_context(
-            running(cmd, env=_serve_env(data_dir), cwd=root, log=root / "kakehashi.log")
+            running(cmd, env=_serve_env(data_dir, url), cwd=root, log=root / "kakehashi.log")
         )
         _wait_http(port, "/healthz", process, 90, root / "kakehashi.log")
         server = psutil.Process(process.pid)

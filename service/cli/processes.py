@@ -77,6 +77,7 @@ def serve(
             log_level=level,
             timeout_keep_alive=KEEP_ALIVE_SECONDS,
             h11_max_incomplete_event_size=MAX_HEAD_BYTES,
+            proxy_headers=False,  # the app applies KAKEHASHI_TRUSTED_PROXIES itself
         )
         return
     _serve_processes(settings, host, port, workers, level)
@@ -122,6 +123,7 @@ def _serve_processes(settings: Settings, host: str, port: int, workers: int, lev
             log_level=level,
             timeout_keep_alive=KEEP_ALIVE_SECONDS,
             h11_max_incomplete_event_size=MAX_HEAD_BYTES,
+            proxy_headers=False,  # the app applies KAKEHASHI_TRUSTED_PROXIES itself
         )
     finally:
         if embedded is not None:
