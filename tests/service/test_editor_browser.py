@@ -525,8 +525,12 @@ def test_import_checks_the_file_first_and_applies_only_a_clean_one(
     page.click("#i-check")
     out = page.locator("#import-out")
     expect(out).to_contain_text("1 added, 1 changed, 0 removed, 0 unchanged")
-    expect(out.locator(".import-group.added li")).to_have_text(["架け橋外交"])
-    expect(out.locator(".import-group.changed li")).to_have_text(["マスカロフカ"])
+    # Each entry is its term and, since the service answers them, its fields before → after.
+    expect(out.locator(".import-group.added li > span")).to_have_text(["架け橋外交"])
+    expect(out.locator(".import-group.changed li > span")).to_have_text(["マスカロフカ"])
+    expect(out.locator(".import-group.changed table.diff th[scope=row]")).to_have_text(
+        ["targets.en"]
+    )
     expect(page.locator("#i-apply")).to_be_enabled()
     assert version(api) == before  # a dry run changes nothing
     # Changing an option after the check asks for a new check.
