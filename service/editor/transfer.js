@@ -7,6 +7,19 @@ import { refreshOpenEntry } from "./entry.js";
 import { t } from "./i18n.js";
 
 const MSG = "import-msg";
+
+// The whole import's counts: the lists hold one page of entries (a large file answers with
+// `counts` and the first page, not every name); an older answer without counts is counted.
+function counted(outcome) {
+  const c = outcome.counts;
+  if (c) return { added: c.added, changed: c.changed, removed: c.removed, unchanged: c.unchanged };
+  return {
+    added: outcome.added.length,
+    changed: outcome.changed.length,
+    removed: outcome.removed.length,
+    unchanged: outcome.unchanged,
+  };
+}
 let checked = null; // the options of the last clean dry run: Apply sends exactly these
 
 function options() {
@@ -85,7 +98,7 @@ function renderOutcome(outcome) {
       "p",
       { class: "import-summary" },
       el("strong", { text: `${verb}: ` }),
-      t("transfer.counts", { added: outcome.added.length, changed: outcome.changed.length, removed: outcome.removed.length, unchanged: outcome.unchanged }),
+      t("transfer.counts", counted(outcome)),
       el("span", { class: "muted small", text: " " + t("transfer.formatIs", { format: outcome.format }) }),
       outcome.applied ? " · " + t("common.jobs", { n: outcome.jobs }) : ".",
     ),
@@ -131,7 +144,8 @@ export async function checkImport() {
   try {
     const outcome = await upload(chosen, true);
     renderOutcome(outcome);
-    const changes = outcome.added.length + outcome.changed.length + outcome.removed.length;
+    const n = counted(outcome);
+    const changes = n.added + n.changed + n.removed;
     if (changes) {
       checked = chosen;
       $("i-apply").disabled = false;
@@ -159,7 +173,7 @@ export async function applyImport() {
     const outcome = await upload(chosen, false);
     checked = null;
     renderOutcome(outcome);
-    say(t("transfer.done", { file: chosen.file.name, glossary: state.glossary, added: outcome.added.length, changed: outcome.changed.length, removed: outcome.removed.length }), MSG);
+    say(t("transfer.done", { file: chosen.file.name, glossary: state.glossary, ...counted(outcome) }), MSG);
     await actions.changed();
     await refreshOpenEntry();
   } catch (err) {
