@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from service.allow import AllowOptions
 from service.http_errors import install_handlers
 from service.middleware import BodySizeLimit
 from service.openapi import install_docs
@@ -95,6 +96,7 @@ def create_app(
         overrides=[(glossaries.IMPORT_PATH, import_limit)],
         read_timeout=settings.body_read_timeout,
     )
+    app.add_middleware(AllowOptions)
     app.add_middleware(feeds.FeedHotPath)  # outermost: a cached feed skips everything else
     install_handlers(app)
     install_docs(app)
