@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import threading
+import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import dramatiq
 from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from service import db, feed_versions, notices, reviews
@@ -81,6 +83,35 @@ def translate_message(job_id: str) -> dramatiq.Message[None]:
         kwargs={},
         options={},
     )
+
+
+class DatabaseAway(RetryableJobError):
+    """The database could not be reached for the claim, even after retrying for a while: the
+    broker sends the message again later (the job row is untouched, still claimable)."""
+
+
+# A PostgreSQL restart takes a few seconds; waiting this long in the worker thread (0.25 s,
+# doubling, at most 2 s a wait: about 15 s in all) rides it out without a trip through the
+# broker's back-off. Past it, the message is retried by the broker, never dropped.
+CLAIM_RETRY_SECONDS = 15.0
+
+
+def claim(runtime: Runtime, job_id: str) -> int | None:
+    """`_claim`, retried while the database is briefly away (a restart, a dropped connection):
+    the claim is one conditional UPDATE, so trying again is safe."""
+    deadline = time.monotonic() + CLAIM_RETRY_SECONDS
+    delay = 0.25
+    while True:
+        try:
+            return _claim(runtime, job_id)
+        except SQLAlchemyError as exc:
+            if not db.unavailable(exc):
+                raise
+            if time.monotonic() + delay > deadline:
+                raise DatabaseAway(f"database unavailable while claiming: {exc}") from exc
+            log.warning("job %s: database unavailable (%s); retrying in %.2f s", job_id, exc, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
 
 def _claim(runtime: Runtime, job_id: str) -> int | None:
@@ -182,7 +213,7 @@ def _finish(
 
 
 def run_job(runtime: Runtime, job_id: str) -> None:
-    attempt = _claim(runtime, job_id)
+    attempt = claim(runtime, job_id)
     if attempt is None:
         log.info("job %s is not claimable (done, cancelled or taken); skipping", job_id)
         return

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 
 import dramatiq
+from sqlalchemy.exc import SQLAlchemyError
 
+from service import db
 from service.jobs import RetryableJobError, run_job
 from service.outbox import Sweeper
 from service.redis_keys import TRANSLATE_ACTOR, TRANSLATE_QUEUE
@@ -21,6 +23,20 @@ IDLE_POLL_MS = 40
 
 JOB_TIME_LIMIT_SECONDS = 900
 """A job still running after this long is interrupted (and retried like a failure)."""
+
+
+TRANSIENT_RETRIES = 30
+"""Broker retries of a message that failed on an unavailable database (at most a minute apart:
+about half an hour) before it is left to the outbox sweeper."""
+
+
+def retryable(retries: int, exc: BaseException) -> bool:
+    """Whether the broker sends a failed message again: a job's own failure (it counts its
+    attempts itself), or the database being away around it (a claim or a finish that could
+    not be written) - never "Retries exceeded" for a PostgreSQL restart."""
+    if isinstance(exc, RetryableJobError):
+        return True
+    return isinstance(exc, SQLAlchemyError) and db.unavailable(exc) and retries < TRANSIENT_RETRIES
 
 
 def declare_actor(runtime: Runtime) -> None:
@@ -42,7 +58,7 @@ def declare_actor(runtime: Runtime) -> None:
             "max_backoff": 60_000,
             # The lease is renewed while a job runs, so it no longer bounds a job's time.
             "time_limit": max(runtime.settings.job_lease_seconds, JOB_TIME_LIMIT_SECONDS) * 1000,
-            "retry_when": lambda _retries, exc: isinstance(exc, RetryableJobError),
+            "retry_when": retryable,
         },
     )
 
@@ -68,7 +84,10 @@ class WorkerPool:
             )
             self._worker.start()
             log.info("started %d worker threads", self.threads)
-        self.sweeper.sweep()
+        try:
+            self.sweeper.sweep()
+        except SQLAlchemyError as exc:  # the database is away: the sweeper's thread tries again
+            log.warning("first outbox sweep failed: %s", exc)
         self.sweeper.start()
 
     def healthy(self) -> bool:
