@@ -26,6 +26,25 @@ RETRY_AFTER_SECONDS = 5
 """What a client is told to wait when the database is locked or unreachable (503)."""
 
 
+FULL_RETRY_AFTER_SECONDS = 60
+"""A full disk needs an operator, not a moment: clients are told to wait longer."""
+
+# SQLite's SQLITE_FULL message and PostgreSQL's disk_full SQLSTATE (class 53, insufficient
+# resources; 53300, too many connections, is `db.unavailable`).
+_FULL_MESSAGES = ("database or disk is full", "no space left on device")
+_FULL_STATES = ("53100",)
+
+
+def disk_full(exc: sa_exc.SQLAlchemyError) -> bool:
+    """Whether a database error says its disk (or SQLite's page limit) is full."""
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    state = getattr(exc.orig, "sqlstate", None)
+    if state is not None and str(state) in _FULL_STATES:
+        return True
+    return any(text in str(exc.orig).lower() for text in _FULL_MESSAGES)
+
+
 class ApiError(Exception):
     def __init__(
         self,
@@ -134,6 +153,15 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(sa_exc.SQLAlchemyError)
     async def _database(request: Request, exc: sa_exc.SQLAlchemyError) -> JSONResponse:
         # The session scope rolled back: a request answered with an error stored nothing.
+        if disk_full(exc):
+            log.error("database disk full on %s %s: %s", request.method, request.url.path, exc)
+            return error_response(
+                503,
+                "storage_full",
+                "the database's disk is full (SQLite: database or disk is full); nothing was "
+                "stored: an operator must free space, then try again",
+                headers={"Retry-After": str(FULL_RETRY_AFTER_SECONDS)},
+            )
         if db.unavailable(exc):
             log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
             return error_response(
