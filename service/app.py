@@ -70,6 +70,7 @@ def create_app(
         pool = WorkerPool(rt, threads) if own or worker_threads else None
         if pool is not None:
             pool.start()
+        app.state.pool = pool  # /healthz fails when its threads die
         try:
             yield
         finally:

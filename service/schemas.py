@@ -252,7 +252,10 @@ class TranslateIn(BaseModel):
 
 
 class HealthOut(BaseModel):
-    status: str
+    status: Literal["ok", "failing"]
+    problems: list[str] = Field(
+        default_factory=list, description="why the process cannot do its job (503)"
+    )
 
 
 class ReadyOut(BaseModel):

@@ -199,6 +199,12 @@ class Settings(BaseSettings):
         le=3600,
         description="Wait before a notice's second attempt; doubles with each further one.",
     )
+    health_redis_grace_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds Redis may stay unreachable before /healthz fails (503), so an "
+        "orchestrator restarts the process.",
+    )
 
     @field_validator("review_webhook_url", "cms_webhook_url")
     @classmethod
