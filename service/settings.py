@@ -118,6 +118,12 @@ class Settings(BaseSettings):
     translate_max_chars: int = Field(
         default=5000, gt=0, description="Longest text `POST /v1/translate` takes (else 413)."
     )
+    translate_time_budget_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds `POST /v1/translate` may translate, checked between engine calls "
+        "(else 413 over_time_budget).",
+    )
     worker_threads: int = Field(
         default=2, ge=0, description="Worker threads inside `kakehashi serve` (0: none)."
     )
@@ -131,6 +137,12 @@ class Settings(BaseSettings):
         "stopped renewing it (died) is run again once it runs out.",
     )
     max_attempts: int = Field(default=3, ge=1, description="Attempts before a job is failed.")
+    job_time_budget_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description="Seconds one translation job may take; checked between engine calls (a "
+        "few seconds each), past it the job fails saying so and its worker thread is free.",
+    )
     cache_ttl_seconds: int = Field(
         default=30 * 86400, gt=0, description="Lifetime of a cached translated sentence."
     )
