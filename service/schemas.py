@@ -229,6 +229,10 @@ class DeliveryOut(BaseModel):
     payload: dict[str, Any]
 
 
+class ResendOut(BaseModel):
+    resent: list[int] = Field(description="the notices queued to be sent again")
+
+
 class IngestOut(BaseModel):
     article: ArticleOut
     created_revision: bool

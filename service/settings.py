@@ -203,7 +203,14 @@ class Settings(BaseSettings):
         "secret. Unsigned when neither is set.",
     )
     notice_max_attempts: int = Field(
-        default=8, ge=1, le=50, description="Attempts to deliver a notice before it is failed."
+        default=8,
+        ge=1,
+        le=50,
+        description="Attempts to deliver a notice before it is a dead letter (state failed, "
+        "listed and re-sent by an admin).",
+    )
+    delivery_retention_days: int = Field(
+        default=30, ge=1, description="Days a delivered notice is kept in the delivery log."
     )
     notice_backoff_seconds: float = Field(
         default=2.0,

@@ -73,6 +73,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "GET /v1/memory/export": EDITORS,
     "POST /v1/memory/import": EDITORS,
     "GET /v1/deliveries": frozenset({"admin"}),
+    "POST /v1/deliveries/resend": frozenset({"admin"}),
+    "POST /v1/deliveries/{delivery_id}/resend": frozenset({"admin"}),
     "GET /v1/jobs": frozenset({"admin"}),
     "POST /v1/jobs/{job_id}/retry": frozenset({"admin"}),
     "GET /healthz": EVERYONE,
@@ -144,6 +146,7 @@ def _call(client: TestClient, method: str, path: str, world: dict[str, Any], cal
         # Deleting a glossary that does not exist: an allowed caller gets 404, not a deletion.
         "name": "no-such-glossary" if path == "/v1/glossaries/{name}" else "security",
         "entry_id": world["entry"],
+        "delivery_id": 999,  # an allowed caller gets 404
     }
     url = path.format(**values)
     headers, params = _headers(caller, world["tokens"])
