@@ -126,7 +126,9 @@ def create_app_from_env() -> FastAPI:
     """The app of one process of `kakehashi serve --workers N`: settings and log level from the
     environment (the parent process wrote the resolved values there)."""
     from service import logs
+    from service.slow_clients import HeadTimeoutProtocol
 
     settings = Settings()
     logs.configure(settings.log_level.upper(), settings.log_format)
+    HeadTimeoutProtocol.head_timeout = settings.header_timeout  # this process's connections
     return create_app(settings)

@@ -115,6 +115,12 @@ class Settings(BaseSettings):
     body_read_timeout: float = Field(
         default=30.0, gt=0, description="Seconds a client may take to send a request body."
     )
+    header_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a client may take to send a request's line and headers; a slower "
+        "connection is closed (slowloris).",
+    )
     translate_max_chars: int = Field(
         default=5000, gt=0, description="Longest text `POST /v1/translate` takes (else 413)."
     )
