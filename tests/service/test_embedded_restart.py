@@ -82,6 +82,7 @@ def test_a_worker_follows_the_embedded_redis_across_a_graceful_api_restart(
             with running(serve, env, tmp_path / "api2.log") as api2:
                 wait_until(answers(f"{base}/healthz"), "api up again", api2, tmp_path / "api2.log")
                 restarted = time.monotonic()
+                assert (data / "redis" / "redis.sock").is_socket()  # the stable path
                 ids = {f"after-{n}" for n in range(10)} | {f"before-{n}" for n in range(5)}
                 _post(base, token, sorted(i for i in ids if i.startswith("after")))
                 while open_jobs := _open_jobs(database_url, ids):
@@ -98,7 +99,6 @@ def test_a_worker_follows_the_embedded_redis_across_a_graceful_api_restart(
         f"restart; SIGTERM stopped it in {worker_stop:.1f} s"
     )
     assert worker_stop < 10
-    assert (data / "redis" / "redis.sock").is_socket()  # the stable path
 
 
 def _socket(data: Path) -> str:
