@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select, update
 
 from service.db import session_scope
-from service.job_claims import translate_message
+from service.job_claims import QUEUED, RUNNING, WAITING, translate_message
 from service.tables import Job, Revision, utcnow
 from translators.engine import Engine, Translated, translate_detailed
 from translators.route import Route
@@ -123,7 +123,8 @@ class BulkSlots:
 
 
 def source_chars(runtime: Runtime, job_id: str) -> int:
-    """The length of the text a job translates (0 when the job or its revision is gone)."""
+    """The length of the text a job translates; 0 when the job is gone or no longer open (a
+    duplicate message of a finished job is not deferred, it is dropped by its claim)."""
     length = (
         func.length(Revision.title)
         + func.length(Revision.body)
@@ -131,7 +132,9 @@ def source_chars(runtime: Runtime, job_id: str) -> int:
     )
     with session_scope(runtime.sessions) as session:
         size = session.scalar(
-            select(length).join(Job, Job.revision_id == Revision.id).where(Job.id == job_id)
+            select(length)
+            .join(Job, Job.revision_id == Revision.id)
+            .where(Job.id == job_id, Job.state.in_((QUEUED, RUNNING, WAITING)))
         )
     return int(size or 0)
 
