@@ -50,6 +50,9 @@ class FeedItem:
     machine_translated_from: str | None = "ja"
     extension: Mapping[str, object] = field(default_factory=dict, hash=False)
     needs_review: bool = False  # the text awaits an editor's review (marked in every format)
+    # The lead image (an https URL; see `feeds.html.lead_image`): Atom enclosure, RSS media
+    # content, JSON Feed `image`.
+    image: str | None = None
 
     def __post_init__(self) -> None:
         _require_aware(self.published, "FeedItem.published")

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from service.allow import AllowOptions
 from service.http_errors import install_handlers
@@ -20,6 +21,7 @@ from service.routes import (
     articles,
     deliveries,
     editor,
+    feed_endpoint,
     feeds,
     glossaries,
     health,
@@ -28,6 +30,7 @@ from service.routes import (
     memory,
     metrics,
     pages,
+    partner_view,
     reviews,
     translate,
     whoami,
@@ -66,6 +69,7 @@ def create_app(
         own = runtime is None
         rt = runtime or Runtime.start(settings)
         app.state.runtime = rt
+        rt.feed_versions  # noqa: B018  # start watching the feed versions before any request
         threads = settings.worker_threads if worker_threads is None else worker_threads
         pool = WorkerPool(rt, threads) if own or worker_threads else None
         if pool is not None:
@@ -98,7 +102,10 @@ def create_app(
         read_timeout=settings.body_read_timeout,
     )
     app.add_middleware(AllowOptions)
-    app.add_middleware(feeds.FeedHotPath)  # outermost: a cached feed skips everything else
+    if settings.trusted_proxies:
+        # The client address (abuse limits, logs) from X-Forwarded-For, only when the peer is
+        # a proxy the operator named; uvicorn's own copy of this is switched off in `serve`.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     install_handlers(app)
     install_docs(app)
     routers = (
@@ -107,6 +114,7 @@ def create_app(
         reviews,
         memory,
         deliveries,
+        partner_view,
         glossaries,
         impact,
         whoami,
@@ -119,6 +127,7 @@ def create_app(
     )
     for module in routers:
         app.include_router(module.router)
+    feed_endpoint.mount(app, feeds.router)  # the feed hot path, in front of the feed route
     return app
 
 

@@ -474,6 +474,8 @@ class ReviewSegment(BaseModel):
     flags: list[str]
     strategy: str = ""
     terms: list[dict[str, Any]] = []
+    # A pivoted translation's sentence in the language between (ja→en→fr: the English).
+    pivot: str | None = None
 
 
 class ReviewItemOut(BaseModel):
@@ -488,6 +490,9 @@ class ReviewItemOut(BaseModel):
     updated_at: datetime
     flagged: list[int]
     segments: list[ReviewSegment]
+    route: list[str] = []
+    etag: str = Field(description="send it as If-Match to approve or reject")
+    url: str = ""  # the article on the newsroom's site
 
 
 class ReviewPageOut(BaseModel):

@@ -112,6 +112,12 @@ class Settings(BaseSettings):
         default="30/minute",
         description="Failed authentications one client address may make before it is refused.",
     )
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="Comma-separated addresses or networks (CIDR) of proxies whose "
+        "X-Forwarded-For names the client (abuse limits count that address); none by default, "
+        "`*` for any.",
+    )
     body_read_timeout: float = Field(
         default=30.0, gt=0, description="Seconds a client may take to send a request body."
     )
@@ -237,6 +243,13 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError(f"a notice URL must be an http(s) URL: {value!r}")
         return value or None
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @field_validator("target_languages", mode="before")
     @classmethod

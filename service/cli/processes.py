@@ -79,6 +79,7 @@ def serve(
             log_level=level,
             timeout_keep_alive=KEEP_ALIVE_SECONDS,
             h11_max_incomplete_event_size=MAX_HEAD_BYTES,
+            proxy_headers=False,  # the app applies KAKEHASHI_TRUSTED_PROXIES itself
             http=HeadTimeoutProtocol,
         )
         return
@@ -126,6 +127,7 @@ def _serve_processes(settings: Settings, host: str, port: int, workers: int, lev
             log_level=level,
             timeout_keep_alive=KEEP_ALIVE_SECONDS,
             h11_max_incomplete_event_size=MAX_HEAD_BYTES,
+            proxy_headers=False,  # the app applies KAKEHASHI_TRUSTED_PROXIES itself
             http=HeadTimeoutProtocol,
         )
     finally:

@@ -740,8 +740,8 @@ def test_the_review_view_corrects_a_sentence_and_approves(
     signed_in(page, server, tokens["editor"])
     page.click('.tab[data-tab="review"]')
     expect(page.locator("#review-count")).to_contain_text("1 translation awaiting review")
-    page.locator("#reviews-body button.open-review").first.click()
-    rows = page.locator("table.review-table tbody tr")
+    page.locator("#reviews-list button.queue-item").first.click()
+    rows = page.locator("#review-detail li.sentence")
     expect(rows.first).to_be_visible()
     target = rows.filter(has_text="瀬戸際外交が続いている。")
     # The glossary term is marked in the Japanese, with its rendering as a hint.
@@ -749,7 +749,7 @@ def test_the_review_view_corrects_a_sentence_and_approves(
     expect(mark).to_have_text("瀬戸際外交")
     expect(mark).to_have_attribute("title", "→ brinkmanship")
     # Markup in the source stays text.
-    expect(page.locator("table.review-table b")).to_have_count(0)
+    expect(page.locator("#review-detail li.sentence b")).to_have_count(0)
     # Nothing changed: "with corrections" refuses and sends nothing.
     page.click("#approve-corrected")
     expect(page.locator("#review-msg")).to_contain_text("no sentence was changed")
