@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from service.allow import AllowOptions
 from service.http_errors import install_handlers
 from service.middleware import BodySizeLimit
 from service.openapi import install_docs
@@ -73,6 +74,7 @@ def create_app(
         pool = WorkerPool(rt, threads) if own or worker_threads else None
         if pool is not None:
             pool.start()
+        app.state.pool = pool  # /healthz fails when its threads die
         try:
             yield
         finally:
@@ -99,6 +101,7 @@ def create_app(
         overrides=[(glossaries.IMPORT_PATH, import_limit)],
         read_timeout=settings.body_read_timeout,
     )
+    app.add_middleware(AllowOptions)
     if settings.trusted_proxies:
         # The client address (abuse limits, logs) from X-Forwarded-For, only when the peer is
         # a proxy the operator named; uvicorn's own copy of this is switched off in `serve`.
@@ -132,7 +135,9 @@ def create_app_from_env() -> FastAPI:
     """The app of one process of `kakehashi serve --workers N`: settings and log level from the
     environment (the parent process wrote the resolved values there)."""
     from service import logs
+    from service.slow_clients import HeadTimeoutProtocol
 
     settings = Settings()
     logs.configure(settings.log_level.upper(), settings.log_format)
+    HeadTimeoutProtocol.head_timeout = settings.header_timeout  # this process's connections
     return create_app(settings)

@@ -22,6 +22,7 @@ from service.cache import FeedCache, RedisSentenceCache
 from service.embedded_redis import EmbeddedRedis
 from service.engines import EngineRegistry
 from service.feed_serving import LocalFeeds, PrincipalCache, known_keys_loader, principal_lookup
+from service.liveness import RedisWatch
 from service.memory_store import DatabaseMemory
 from service.migrate import prepare_store
 from service.notices import Notifier
@@ -121,6 +122,11 @@ class Runtime:
             per_ip=self.settings.rate_limit_per_ip,
             failed_auth_per_ip=self.settings.rate_limit_failed_auth_per_ip,
         )
+
+    @cached_property
+    def redis_watch(self) -> RedisWatch:
+        """Since when Redis has been failing /healthz's checks (see `service.liveness`)."""
+        return RedisWatch(self.redis, self.settings.health_redis_grace_seconds)
 
     @cached_property
     def sentence_cache(self) -> RedisSentenceCache:

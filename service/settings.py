@@ -121,8 +121,20 @@ class Settings(BaseSettings):
     body_read_timeout: float = Field(
         default=30.0, gt=0, description="Seconds a client may take to send a request body."
     )
+    header_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a client may take to send a request's line and headers; a slower "
+        "connection is closed (slowloris).",
+    )
     translate_max_chars: int = Field(
         default=5000, gt=0, description="Longest text `POST /v1/translate` takes (else 413)."
+    )
+    translate_time_budget_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds `POST /v1/translate` may translate, checked between engine calls "
+        "(else 413 over_time_budget).",
     )
     worker_threads: int = Field(
         default=2, ge=0, description="Worker threads inside `kakehashi serve` (0: none)."
@@ -137,6 +149,12 @@ class Settings(BaseSettings):
         "stopped renewing it (died) is run again once it runs out.",
     )
     max_attempts: int = Field(default=3, ge=1, description="Attempts before a job is failed.")
+    job_time_budget_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description="Seconds one translation job may take; checked between engine calls (a "
+        "few seconds each), past it the job fails saying so and its worker thread is free.",
+    )
     cache_ttl_seconds: int = Field(
         default=30 * 86400, gt=0, description="Lifetime of a cached translated sentence."
     )
@@ -208,13 +226,26 @@ class Settings(BaseSettings):
         "secret. Unsigned when neither is set.",
     )
     notice_max_attempts: int = Field(
-        default=8, ge=1, le=50, description="Attempts to deliver a notice before it is failed."
+        default=8,
+        ge=1,
+        le=50,
+        description="Attempts to deliver a notice before it is a dead letter (state failed, "
+        "listed and re-sent by an admin).",
+    )
+    delivery_retention_days: int = Field(
+        default=30, ge=1, description="Days a delivered notice is kept in the delivery log."
     )
     notice_backoff_seconds: float = Field(
         default=2.0,
         gt=0,
         le=3600,
         description="Wait before a notice's second attempt; doubles with each further one.",
+    )
+    health_redis_grace_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds Redis may stay unreachable before /healthz fails (503), so an "
+        "orchestrator restarts the process.",
     )
 
     @field_validator("review_webhook_url", "cms_webhook_url")

@@ -12,7 +12,6 @@ from service.deps import Publisher, Reader, RuntimeDep, SessionDep, Signed
 from service.errors import Invalid
 from service.schemas import (
     ARTICLE_ID_PATTERN,
-    ArticleContent,
     ArticleIn,
     ArticleOut,
     ArticlePage,
@@ -41,7 +40,7 @@ def create_article(
     body: ArticleIn, runtime: RuntimeDep, _: Publisher, response: Response
 ) -> IngestOut:
     """Publish an article: one translation job per configured target language."""
-    content = ArticleContent.model_validate(body.model_dump(exclude={"id"}))
+    content = body.content()
     out = publishing.publish(runtime, body.id, content, put=False)
     if out.duplicate:
         response.status_code = 200
@@ -68,7 +67,7 @@ def replace_article(
         raise Invalid(
             f"the body's id {body.id!r} is not the path's {article_id!r}", code="id_mismatch"
         )
-    content = ArticleContent.model_validate(body.model_dump(exclude={"id"}))
+    content = body.content()
     out = publishing.publish(runtime, article_id, content, put=True)
     if out.duplicate:
         response.status_code = 200

@@ -82,6 +82,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "GET /v1/memory/export": EDITORS,
     "POST /v1/memory/import": EDITORS,
     "GET /v1/deliveries": frozenset({"admin"}),
+    "POST /v1/deliveries/resend": frozenset({"admin"}),
+    "POST /v1/deliveries/{delivery_id}/resend": frozenset({"admin"}),
     "GET /v1/jobs": frozenset({"admin"}),
     "POST /v1/jobs/{job_id}/retry": frozenset({"admin"}),
     "GET /healthz": EVERYONE,
@@ -154,6 +156,7 @@ def _call(client: TestClient, method: str, path: str, world: dict[str, Any], cal
         "name": "no-such-glossary" if path == "/v1/glossaries/{name}" else "security",
         "entry_id": world["entry"],
         "key_id": 1,
+        "delivery_id": 999,  # an allowed caller gets 404
     }
     url = path.format(**values)
     headers, params = _headers(caller, world["tokens"])
