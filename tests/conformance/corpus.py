@@ -148,10 +148,12 @@ def seed(client: TestClient, runtime: Runtime) -> Corpus:
     # one of them with its first segment corrected.
     for article_id in corpus.articles:
         correction = {"segments": [{"index": 0, "translation": "Defence budget, corrected"}]}
-        response = client.post(
+        item = client.get(f"/v1/reviews/{article_id}/en", headers=editor)
+        assert item.status_code == 200, item.text
+        response = client.post(  # as the desk does: the ETag of the translation reviewed
             f"/v1/reviews/{article_id}/en/approve",
             json=correction if article_id == corpus.corrected else None,
-            headers=editor,
+            headers={**editor, "If-Match": item.headers["etag"]},
         )
         assert response.status_code == 200, response.text
     for article_id, overrides in ARTICLES.items():
