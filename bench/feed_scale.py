@@ -44,10 +44,11 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 import feeds
-from service import db, feed_query
-from service.api_keys import Principal
-from service.page_links import LinkSigner
+from service.access.api_keys import Principal
 from service.settings import Settings
+from service.store import db
+from service.syndication import query as feed_query
+from service.syndication.page_links import LinkSigner
 
 WRITE_PATH = 500  # articles written through the write path before the bulk copies
 

@@ -1,10 +1,11 @@
 """Seeding for the feed benches through the store's own write path, and the checks that make a
 bench refuse to report a figure measured on the wrong workload.
 
-`write_path` stores each article and its translation exactly as the service does: the article
-through `service.ingest.create` (as `POST /v1/articles`), the translation through the worker's
-own steps (`service.jobs._store`: `record_translation`, then `reviews.publish` when it needs no
-review, so default partners see it in `published_translations`). 100k articles that way would
+`write_path` stores each article and its translation exactly as the service does: the
+article through `service.articles.ingest.create` (as `POST /v1/articles`), the translation
+through the worker's own steps (`service.jobs.translate_job._store`: `record_translation`,
+then `reviews.publish` when it needs no review, so default partners see it in
+`published_translations`). 100k articles that way would
 take many minutes, so `bulk` copies the rows the write path wrote for a sample, many times over,
 with Core bulk inserts; `same_shape` proves the copies look like the write path's rows (the
 same columns filled, a published snapshot for every clean translation).
@@ -24,10 +25,12 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from service import db, ingest, reviews
-from service.jobs import DONE, StoredText, record_translation
+from service.articles import ingest
+from service.jobs.translate_job import DONE, StoredText, record_translation
+from service.review import desk as reviews
 from service.schemas import ArticleContent
-from service.tables import (
+from service.store import db
+from service.store.tables import (
     Article,
     ArticleCategory,
     Job,
@@ -93,7 +96,7 @@ def write_one(session: Session, n: int, lang: str, *, needs_review: bool = False
             Translation.revision_id == made.revision.id, Translation.lang == lang
         )
     ).one()
-    if row.current and not needs_review:  # as service.jobs._store publishes it
+    if row.current and not needs_review:  # as service.jobs.translate_job._store publishes it
         reviews.publish(session, row, made.revision.number, now=now)
 
 

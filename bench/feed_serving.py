@@ -92,8 +92,8 @@ _taken: set[int] = set()  # handed out in this run (a server may not have bound 
 def seed(url: str, articles: int) -> str:
     """`articles` articles and their translations through the write path, and a partner key;
     returns the partner token."""
-    from service import db
-    from service.api_keys import create_key
+    from service.access.api_keys import create_key
+    from service.store import db
 
     engine = db.make_engine(url)
     db.migrate(engine)

@@ -41,8 +41,8 @@ def write_file(path: Path, rows: int) -> int:
 
 
 def editor_token(url: str) -> str:
-    from service import db
-    from service.api_keys import create_key
+    from service.access.api_keys import create_key
+    from service.store import db
 
     engine = db.make_engine(url)
     with db.session_scope(db.make_sessionmaker(engine)) as session:

@@ -33,10 +33,10 @@ from terminology import shared_dir
 from throughput import bench_package
 from typer.testing import CliRunner
 
-from service.app import create_app
 from service.cli import app as cli_app
-from service.engines import intra_threads
+from service.jobs.engines import intra_threads
 from service.settings import Settings
+from service.web.app import create_app
 from translators.ctranslate import CTranslate2Engine
 from translators.normalize import normalize
 from translators.package import InstalledPackage, find, install

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from service import db
-from service.memory_store import DatabaseMemory, source_hash, terms_key
-from service.tables import MemoryRow, utcnow
+from service.review.memory import DatabaseMemory, source_hash, terms_key
+from service.store import db
+from service.store.tables import MemoryRow, utcnow
 from translators.ctranslate import CTranslate2Engine
 from translators.package import install
 from translators.pipeline import translate_texts

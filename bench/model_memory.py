@@ -35,7 +35,7 @@ def rss():
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
-from service.engines import EngineRegistry
+from service.jobs.engines import EngineRegistry
 from service.settings import Settings
 models, text = sys.argv[1], sys.argv[5]
 count, limit, threads = (int(a) for a in sys.argv[2:5])

@@ -6,7 +6,7 @@ Starts a runtime on a temporary data dir (embedded Redis, or KAKEHASHI_REDIS_URL
 probe actor on the translate queue and runs a WorkerPool on it, as `kakehashi serve` does. Each
 sample waits ``--idle`` seconds (so the consumer has backed off as far as it goes), sends one
 message carrying its send time, and records when the actor starts. Measured twice in one run,
-alternating: with the pool's idle poll cap (service.worker.IDLE_POLL_MS) and with Dramatiq's
+alternating: with the pool's idle poll cap (service.jobs.worker.IDLE_POLL_MS) and with Dramatiq's
 1000 ms worker timeout used before (the baseline). Prints median, p90 and max in ms.
 """
 
@@ -22,11 +22,11 @@ from pathlib import Path
 
 import dramatiq
 
-from service import worker as worker_module
-from service.redis_keys import TRANSLATE_QUEUE
+from service.jobs import worker as worker_module
+from service.jobs.worker import WorkerPool
 from service.runtime import Runtime
 from service.settings import Settings
-from service.worker import WorkerPool
+from service.store.redis_keys import TRANSLATE_QUEUE
 
 
 class _Probe:

@@ -9,10 +9,10 @@ does): twice --waiting articles, each with one revision and its English translat
 a 12-sentence report; every other translation needs review (so --waiting wait), with reasons
 spread so that one reason is rare (1 in 100 waiting) and one common, over 8 categories. The
 bulk insert bypasses the ORM flush hook that keeps `review_queue` / `review_tags` in step, so
-the seeding writes those rows the way the hook does (service.review_queue.sync).
+the seeding writes those rows the way the hook does (service.review.queue.sync).
 
 Measured, median of --repeat runs after one warm-up, one 20-item page as GET /v1/reviews
-builds it (service.review_queue.page in a session): the first page, a language, a common and
+builds it (service.review.queue.page in a session): the first page, a language, a common and
 a rare reason, a category, a page 50 pages deep through the cursor, and the facet counts;
 and, as the in-run baseline, the rare-reason page as the queue did it before (rows streamed in
 date order and filtered in Python).
@@ -32,9 +32,10 @@ from typing import Any
 from feed_scale import fresh_database
 from sqlalchemy import Engine, insert, select, text
 
-from service import db, review_queue
-from service.revisions import IS_CURRENT
-from service.tables import (
+from service.articles.revisions import IS_CURRENT
+from service.review import queue as review_queue
+from service.store import db
+from service.store.tables import (
     Article,
     ReviewQueueRow,
     ReviewTagRow,
@@ -126,7 +127,7 @@ def seed(engine: Engine, total: int) -> None:
                     "current": True,
                 }
             )
-            if waiting:  # what service.review_queue.sync writes for it
+            if waiting:  # what service.review.queue.sync writes for it
                 rows["q"].append(
                     {
                         "translation_id": n + 1,

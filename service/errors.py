@@ -1,6 +1,6 @@
 """Domain errors: what went wrong, in words and a stable code, never an HTTP status.
 
-Domain modules raise these; `service.http_errors` maps each class to a status in one place and
+Domain modules raise these; `service.web.http_errors` maps each class to a status in one place and
 the CLI maps them to exit codes in one helper (`service.cli._domain_fail`).
 """
 

@@ -12,8 +12,8 @@ import logging
 
 from sqlalchemy import Engine
 
-from service import db
-from service.glossary_store import seed_shipped
+from service.glossary.store import seed_shipped
+from service.store import db
 
 log = logging.getLogger(__name__)
 

@@ -16,27 +16,33 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from feeds import FORMATS
-from service import db, page_links
-from service.auth_guard import KnownKeys, LocalLimits
-from service.cache import FeedCache, RedisSentenceCache
-from service.embedded_redis import EmbeddedRedis
-from service.engines import EngineRegistry
-from service.feed_serving import LocalFeeds, PrincipalCache, known_keys_loader, principal_lookup
-from service.liveness import RedisWatch
-from service.memory_store import DatabaseMemory
+from service.access.auth_guard import KnownKeys, LocalLimits
+from service.access.rate_limits import RateLimits
+from service.glossary.term_index import MatcherCache
+from service.jobs.engines import EngineRegistry
+from service.jobs.liveness import RedisWatch
+from service.jobs.notices import Notifier
 from service.migrate import prepare_store
-from service.notices import Notifier
-from service.rate_limits import RateLimits
-from service.redis_keys import (
+from service.review.memory import DatabaseMemory
+from service.settings import Settings
+from service.store import db
+from service.store.cache import FeedCache, RedisSentenceCache
+from service.store.embedded_redis import EmbeddedRedis
+from service.store.redis_keys import (
     DRAMATIQ_NAMESPACE,
     SENTENCE_CACHE_HITS,
     SENTENCE_CACHE_MISSES,
     stats_key,
 )
-from service.settings import Settings
-from service.term_index import MatcherCache
-from service.version_watch import VersionWatcher
-from service.websub import WebSubPublisher
+from service.syndication import page_links
+from service.syndication.serving import (
+    LocalFeeds,
+    PrincipalCache,
+    known_keys_loader,
+    principal_lookup,
+)
+from service.syndication.version_watch import VersionWatcher
+from service.syndication.websub import WebSubPublisher
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +52,7 @@ log = logging.getLogger(__name__)
 # minutes (issue 11). A live worker stalled this long gets a duplicate message: harmless, as a
 # job is claimed once and a running job's lease is renewed.
 BROKER_HEARTBEAT_TIMEOUT_MS = 15_000
-# Per million broker commands: an idle worker polls every 40 ms (service.worker.IDLE_POLL_MS,
+# Per million broker commands: an idle worker polls every 40 ms (service.jobs.worker.IDLE_POLL_MS,
 # ~25 commands/s), so one in a hundred runs maintenance about every 4 s.
 BROKER_MAINTENANCE_CHANCE = 10_000
 
@@ -125,7 +131,7 @@ class Runtime:
 
     @cached_property
     def redis_watch(self) -> RedisWatch:
-        """Since when Redis has been failing /healthz's checks (see `service.liveness`)."""
+        """Since when Redis has been failing /healthz's checks (see `service.jobs.liveness`)."""
         return RedisWatch(self.redis, self.settings.health_redis_grace_seconds)
 
     @cached_property
@@ -153,7 +159,8 @@ class Runtime:
     @cached_property
     def feed_versions(self) -> VersionWatcher:
         """The current feed version per language, pushed into the process (a thread of its
-        own, started at first use; see `service.version_watch` for the staleness bound)."""
+        own, started at first use; see `service.syndication.version_watch` for the staleness
+        bound)."""
         watcher = VersionWatcher(self.db_engine)
         watcher.start()
         return watcher
@@ -187,7 +194,8 @@ class Runtime:
 
     def feeds_changed(self, *langs: str) -> None:
         """Tell the WebSub hubs these languages' feeds changed (called after the commit that
-        bumped their versions: cached feeds need no dropping, see `service.feed_versions`)."""
+        bumped their versions: cached feeds need no dropping, see
+        `service.syndication.versions`)."""
         base = self.settings.public_url.rstrip("/")
         self.websub.notify(f"{base}/feeds/{lang}.{fmt}" for lang in langs for fmt in FORMATS)
 

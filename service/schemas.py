@@ -10,7 +10,7 @@ from glossaries import Entry, forbidden_character
 from service.settings import LANGUAGE_PATTERN
 
 if TYPE_CHECKING:
-    from service.tables import EntryRow, GlossaryRow
+    from service.store.tables import EntryRow, GlossaryRow
 
 from pydantic import (
     AfterValidator,

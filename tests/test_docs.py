@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -55,15 +56,25 @@ def test_readme_points_newcomers_at_what_exists() -> None:
         assert f"kakehashi {command}" in cli_section, command
 
 
-def test_every_service_module_is_in_the_architecture_table() -> None:
+def test_every_service_package_is_in_the_architecture_table() -> None:
+    """The README names each package of service/ (and each top-level module) once, and each
+    package's __init__ says in a few lines what it holds."""
     section = README.read_text().split("### Inside `service/`", 1)[1].split("\n## ", 1)[0]
-    documented = re.findall(r"^\| `(service/[a-z_/]+\.py)` \| \S", section, re.M)
-    root = README.parent
-    modules = sorted(
-        str(p.relative_to(root))
-        for folder in ("service", "service/routes", "service/cli")
-        for p in root.glob(f"{folder}/*.py")
-        if p.name != "__init__.py" or folder == "service/cli"
+    rows = re.findall(r"^\| (`service/[^|]+) \| \S", section, re.M)
+    documented: list[str] = []
+    for row in rows:
+        first, *rest = re.findall(r"`([^`]+)`", row)
+        folder = first.rsplit("/", 1)[0] if first.endswith(".py") else "service"
+        documented += [first] + [f"{folder}/{name}" for name in rest]
+    root = README.parent / "service"
+    actual = sorted(
+        [f"service/{p.name}/" for p in root.iterdir() if (p / "__init__.py").is_file()]
+        + [f"service/{p.name}" for p in root.glob("*.py") if p.name != "__init__.py"]
     )
-    assert sorted(documented) == modules
+    assert sorted(documented) == actual
     assert len(documented) == len(set(documented))
+    for package in root.iterdir():
+        init = package / "__init__.py"
+        if init.is_file() and package.name != "cli":
+            doc = ast.get_docstring(ast.parse(init.read_text()))
+            assert doc and len(doc.splitlines()) <= 3, package.name

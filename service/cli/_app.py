@@ -91,8 +91,8 @@ def domain_fail(exc: DomainError) -> typer.Exit:
 def store_session(settings: Settings) -> Iterator[Session]:
     """One transaction on the store of record (migrated and seeded first, see
     `migrate.prepare_store`), committed on success; the engine is disposed either way."""
-    from service import db
     from service.migrate import prepare_store
+    from service.store import db
 
     engine = db.make_engine(settings.resolved_database_url)
     try:

@@ -17,7 +17,7 @@ def backup_command(
     folder: Annotated[Path, typer.Argument(help="A new or empty folder for the backup.")],
 ) -> None:
     """Copy the SQLite store while the service runs (consistent), with the models list."""
-    from service.backup import backup
+    from service.store.backup import backup
 
     try:
         report = backup(settings_or_exit(), folder)
@@ -34,7 +34,7 @@ def restore_command(
     folder: Annotated[Path, typer.Argument(help="A folder written by kakehashi backup.")],
 ) -> None:
     """Restore a backup into the configured (empty) data dir; then reinstall its models."""
-    from service.backup import restore
+    from service.store.backup import restore
 
     try:
         report = restore(settings_or_exit(), folder)

@@ -27,7 +27,7 @@ def deliveries_list(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """Notices, newest first: where, what, attempts and the last answer or error."""
-    from service import notices
+    from service.jobs import notices
 
     if state not in (None, notices.PENDING, notices.DELIVERED, notices.GAVE_UP):
         raise fail(f"--state is pending, delivered or failed, not {state!r}", 2)
@@ -63,8 +63,8 @@ def deliveries_resend(
 ) -> None:
     """Send notices again from their first attempt. The running service's sender picks them up
     within seconds, so this works with the service up or down."""
-    from service import notices
-    from service.tables import utcnow
+    from service.jobs import notices
+    from service.store.tables import utcnow
 
     if bool(ids) == all_failed:
         raise fail("give notice ids or --all-failed", 2)

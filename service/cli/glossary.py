@@ -15,7 +15,7 @@ from service.cli._app import console, domain_fail, err, fail, settings_or_exit, 
 from service.errors import DomainError, NotFound
 
 if TYPE_CHECKING:
-    from service.glossary_import import ImportOutcome
+    from service.glossary.import_file import ImportOutcome
 
 SHOWN = 20  # entries of each list printed
 glossary_app = typer.Typer(help="Glossaries of the newsroom's terms.", no_args_is_help=True)
@@ -24,7 +24,7 @@ glossary_app = typer.Typer(help="Glossaries of the newsroom's terms.", no_args_i
 @glossary_app.command("list")
 def glossary_list() -> None:
     """List the glossaries with their entry counts and versions."""
-    from service import glossary_store
+    from service.glossary import store as glossary_store
 
     table = Table("name", "entries", "version", "categories", "description")
     with store_session(settings_or_exit()) as session:
@@ -58,9 +58,9 @@ def glossary_import(
     create: Annotated[bool, typer.Option(help="Create the glossary if it does not exist.")] = False,
 ) -> None:
     """Import entries; every line is checked first and nothing is applied if one is invalid."""
-    from service import glossary_store
-    from service.glossary_edits import Editing
-    from service.glossary_import import import_entries
+    from service.glossary import store as glossary_store
+    from service.glossary.edits import Editing
+    from service.glossary.import_file import import_entries
 
     settings = settings_or_exit()
     editing = Editing(actor="cli", targets=settings.target_languages)  # the sweep sends the jobs
@@ -155,7 +155,7 @@ def glossary_export(
     ] = None,
 ) -> None:
     """Export a glossary as TSV/CSV."""
-    from service import glossary_store
+    from service.glossary import store as glossary_store
 
     try:
         with store_session(settings_or_exit()) as session:

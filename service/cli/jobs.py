@@ -29,7 +29,7 @@ def jobs_list(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """Jobs, newest change first, with their error when they failed."""
-    from service import job_admin
+    from service.jobs import admin as job_admin
 
     try:
         with store_session(settings_or_exit()) as session:
@@ -62,7 +62,7 @@ def jobs_retry(
 ) -> None:
     """Queue failed jobs again. The new jobs are sent by the outbox of the running service or
     worker (its next sweep), so this works with the service up or down."""
-    from service import job_admin
+    from service.jobs import admin as job_admin
 
     try:
         with store_session(settings_or_exit()) as session:

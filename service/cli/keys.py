@@ -12,7 +12,7 @@ from rich.table import Table
 from service.cli._app import console, err, fail, settings_or_exit, store_session
 
 if TYPE_CHECKING:
-    from service.tables import ApiKey
+    from service.store.tables import ApiKey
 
 keys_app = typer.Typer(
     help="Create, list, rotate, re-scope and revoke API keys.", no_args_is_help=True
@@ -37,7 +37,7 @@ def keys_create(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """Create a key and print its token once; only a hash is stored."""
-    from service.api_keys import ROLES, KeyProblem, create_key
+    from service.access.api_keys import ROLES, KeyProblem, create_key
 
     settings = settings_or_exit()
     if role not in ROLES:
@@ -82,7 +82,7 @@ def keys_list(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """List keys (never their tokens), with their scope and when each was last used."""
-    from service.api_keys import list_keys
+    from service.access.api_keys import list_keys
 
     with store_session(settings_or_exit()) as session:
         keys = list_keys(session)
@@ -132,7 +132,7 @@ def keys_rotate(
     key_id: Annotated[int, typer.Argument(help="The key's id (see keys list).")],
 ) -> None:
     """Give a key a new token (same id, role and scope); the old token stops working at once."""
-    from service.api_keys import KeyProblem, rotate_key
+    from service.access.api_keys import KeyProblem, rotate_key
 
     try:
         with store_session(settings_or_exit()) as session:
@@ -163,7 +163,7 @@ def keys_scope(
     ] = False,
 ) -> None:
     """Set what a partner key may read; the new scope applies to its next request."""
-    from service.api_keys import KeyProblem, rescope_key
+    from service.access.api_keys import KeyProblem, rescope_key
 
     try:
         with store_session(settings_or_exit()) as session:
@@ -188,7 +188,7 @@ def keys_revoke(
     key_id: Annotated[int, typer.Argument(help="The key's id (see keys list).")],
 ) -> None:
     """Revoke a key; its token stops working at once."""
-    from service.api_keys import KeyProblem, revoke_key
+    from service.access.api_keys import KeyProblem, revoke_key
 
     try:
         with store_session(settings_or_exit()) as session:

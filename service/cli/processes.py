@@ -30,8 +30,8 @@ def _public_url(settings: Settings, host: str, port: int) -> Settings:
 
 # uvicorn's connection limits: an idle keep-alive connection is closed after 5 s and a request
 # head (line and headers) may not grow past 16 KiB; a head sent slowly is cut off after
-# KAKEHASHI_HEADER_TIMEOUT (service.slow_clients) and a body trickling in after
-# KAKEHASHI_BODY_READ_TIMEOUT (service.middleware).
+# KAKEHASHI_HEADER_TIMEOUT (service.web.slow_clients) and a body trickling in after
+# KAKEHASHI_BODY_READ_TIMEOUT (service.web.middleware).
 KEEP_ALIVE_SECONDS = 5
 MAX_HEAD_BYTES = 16 * 1024
 
@@ -58,8 +58,8 @@ def serve(
     import uvicorn
 
     from service import logs
-    from service.app import create_app
-    from service.slow_clients import HeadTimeoutProtocol
+    from service.web.app import create_app
+    from service.web.slow_clients import HeadTimeoutProtocol
 
     settings = settings_or_exit()
     port = port or settings.port
@@ -94,10 +94,10 @@ def _serve_processes(settings: Settings, host: str, port: int, workers: int, lev
 
     import uvicorn
 
-    from service import db
-    from service.embedded_redis import EmbeddedRedis
     from service.migrate import prepare_store
-    from service.slow_clients import HeadTimeoutProtocol
+    from service.store import db
+    from service.store.embedded_redis import EmbeddedRedis
+    from service.web.slow_clients import HeadTimeoutProtocol
 
     engine = db.make_engine(settings.resolved_database_url)
     try:
@@ -118,7 +118,7 @@ def _serve_processes(settings: Settings, host: str, port: int, workers: int, lev
     )
     try:
         uvicorn.run(
-            "service.app:create_app_from_env",
+            "service.web.app:create_app_from_env",
             factory=True,
             host=host,
             port=port,
@@ -151,8 +151,8 @@ def migrate(
     Safe to run at any time and from several processes at once (they take turns on a lock);
     `serve` and `worker` do the same on start, so this is for a one-shot deploy step.
     """
-    from service import db
     from service.migrate import prepare_store
+    from service.store import db
 
     settings = settings_or_exit()
     engine = db.make_engine(settings.resolved_database_url)
@@ -187,8 +187,8 @@ def worker(
 ) -> None:
     """Run translation workers alone, against the configured database and Redis."""
     from service import logs
+    from service.jobs.worker import WorkerPool
     from service.runtime import Runtime
-    from service.worker import WorkerPool
 
     settings = settings_or_exit()
     logs.configure((log_level or settings.log_level).upper(), settings.log_format)

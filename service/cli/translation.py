@@ -44,8 +44,8 @@ def translate(
     ] = False,
 ) -> None:
     """Translate a text now with the installed model and the glossaries."""
-    from service.engines import EngineRegistry
-    from service.term_index import MatcherCache
+    from service.glossary.term_index import MatcherCache
+    from service.jobs.engines import EngineRegistry
 
     settings = settings_or_exit()
     if source != "ja":
@@ -112,7 +112,7 @@ def _translate_with_progress(
 @app.command()
 def backfill() -> None:
     """Create jobs for every published article missing a translation in a configured language."""
-    from service import ingest
+    from service.articles import ingest
 
     settings = settings_or_exit()
     with store_session(settings) as session, Progress(console=err) as progress:

@@ -20,9 +20,9 @@ import redis
 import uvicorn
 from fastapi.testclient import TestClient
 
-from service.app import create_app
 from service.runtime import Runtime
 from service.settings import Settings
+from service.web.app import create_app
 from tests.conformance.corpus import Corpus, seed
 from tests.service.conftest import _fresh_database, redis_url, template_database
 from translators.package import install

@@ -15,12 +15,12 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from service import reviews
-from service.api_keys import create_key
-from service.db import session_scope
-from service.jobs import StoredText, record_translation, run_job
+from service.access.api_keys import create_key
+from service.jobs.translate_job import StoredText, record_translation, run_job
+from service.review import desk as reviews
 from service.runtime import Runtime
-from service.tables import Article, Job, Revision, Translation, utcnow
+from service.store.db import session_scope
+from service.store.tables import Article, Job, Revision, Translation, utcnow
 from tests.service.conftest import article, auth
 
 TABLE_HTML = (

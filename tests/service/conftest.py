@@ -20,13 +20,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from service import db
-from service.api_keys import create_key
-from service.app import create_app
-from service.db import session_scope
-from service.glossary_store import seed_shipped
+from service.access.api_keys import create_key
+from service.glossary.store import seed_shipped
 from service.runtime import Runtime
 from service.settings import Settings
+from service.store import db
+from service.store.db import session_scope
+from service.web.app import create_app
 from translators.package import install
 
 ENV_DB = "KAKEHASHI_DATABASE_URL"

@@ -11,10 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.types import Message, Receive, Scope, Send
 
-from service.app import create_app
-from service.middleware import BodySizeLimit
 from service.runtime import Runtime
 from service.settings import Settings
+from service.web.app import create_app
+from service.web.middleware import BodySizeLimit
 from tests.service.conftest import auth
 
 

@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from service.runtime import Runtime
-from service.tables import Article, Job, Revision
+from service.store.tables import Article, Job, Revision
 from tests.service.conftest import article, auth
 
 

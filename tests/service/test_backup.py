@@ -13,11 +13,11 @@ import redis
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
-from service.app import create_app
-from service.backup import backup, restore
 from service.errors import Conflict, Invalid
 from service.runtime import Runtime
 from service.settings import Settings
+from service.store.backup import backup, restore
+from service.web.app import create_app
 from tests.service.conftest import article, auth
 
 WRITES = 200  # at most (the writer stops sooner): one feed page holds them all

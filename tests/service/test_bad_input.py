@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from service.runtime import Runtime
-from service.tables import Article, Job, Revision
+from service.store.tables import Article, Job, Revision
 from tests.service.conftest import article, auth
 
 
@@ -140,8 +140,8 @@ def test_tokens_and_roles(client: TestClient, tokens: dict[str, str], runtime: R
 def test_revoked_token_stops_working(
     client: TestClient, tokens: dict[str, str], runtime: Runtime
 ) -> None:
-    from service.api_keys import authenticate, revoke_key
-    from service.db import session_scope
+    from service.access.api_keys import authenticate, revoke_key
+    from service.store.db import session_scope
 
     with session_scope(runtime.sessions) as session:
         principal = authenticate(session, tokens["publisher"])

@@ -18,11 +18,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from service.app import create_app
+from service.jobs.worker import WorkerPool
 from service.runtime import Runtime
 from service.settings import Settings
-from service.tables import Job
-from service.worker import WorkerPool
+from service.store.tables import Job
+from service.web.app import create_app
 from tests.service.conftest import article, auth
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]

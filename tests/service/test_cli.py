@@ -242,8 +242,9 @@ def test_glossary_import_export_list(env: dict[str, str], tmp_path: Path) -> Non
 
 
 def test_backfill_creates_only_missing_jobs(env: dict[str, str]) -> None:
-    from service import db, ingest
+    from service.articles import ingest
     from service.schemas import ArticleContent
+    from service.store import db
     from tests.service.conftest import article
 
     engine = db.make_engine(env["KAKEHASHI_DATABASE_URL"])

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from service import db
+from service.store import db
 
 
 def test_after_commit_runs_after_a_commit_and_never_after_a_rollback(tmp_path: Path) -> None:

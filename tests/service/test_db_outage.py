@@ -20,10 +20,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, select
 
-from service.app import create_app
+from service.jobs.worker import WorkerPool
 from service.runtime import Runtime
-from service.tables import Job
-from service.worker import WorkerPool
+from service.store.tables import Job
+from service.web.app import create_app
 from tests.service.conftest import article, auth
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]

@@ -15,14 +15,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from typer.testing import CliRunner
 
-from service import notices
-from service.api_keys import create_key
-from service.app import create_app
+from service.access.api_keys import create_key
 from service.cli import app as cli
-from service.db import session_scope
+from service.jobs import notices
 from service.runtime import Runtime
 from service.settings import Settings
-from service.tables import Delivery, utcnow
+from service.store.db import session_scope
+from service.store.tables import Delivery, utcnow
+from service.web.app import create_app
 from tests.service.conftest import article, auth
 from tests.service.test_notices import Receiver, run_queued, wait_for
 from translators.package import install

@@ -9,9 +9,9 @@ import lxml.html
 from fastapi.testclient import TestClient
 from lxml import etree
 
-from service.api_keys import create_key
-from service.db import session_scope
+from service.access.api_keys import create_key
 from service.runtime import Runtime
+from service.store.db import session_scope
 from tests.service.conftest import article, auth
 from tests.service.test_feeds_api import translate_directly
 

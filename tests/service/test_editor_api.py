@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from service.runtime import Runtime
-from service.tables import EntryRow, HistoryRow, Job
+from service.store.tables import EntryRow, HistoryRow, Job
 from tests.service.conftest import article, auth
 
 

@@ -33,8 +33,8 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from service.app import create_app
 from service.runtime import Runtime
+from service.web.app import create_app
 from tests.service.conftest import article, auth
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -720,8 +720,8 @@ def test_the_review_view_corrects_a_sentence_and_approves(
 ) -> None:
     from sqlalchemy import select
 
-    from service.jobs import run_job
-    from service.tables import Job
+    from service.jobs.translate_job import run_job
+    from service.store.tables import Job
 
     publisher = auth(tokens["publisher"])
     api.post("/v1/glossaries", json={"name": "desk"})

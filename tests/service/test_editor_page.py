@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from service.app import create_app
-from service.routes import editor
 from service.runtime import Runtime
+from service.web.app import create_app
+from service.web.routes import editor
 
 ASSET_DIR = Path(editor.__file__).resolve().parent.parent / "editor"
 MODULES = sorted(n for n in editor.ASSETS if n.endswith(".js"))

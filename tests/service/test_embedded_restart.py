@@ -18,8 +18,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from service import db
-from service.tables import Job
+from service.store import db
+from service.store.tables import Job
 from tests.service.conftest import article
 from tests.service.processes import answers, free_port, kakehashi_env, running, wait_until
 from tests.service.test_faults import publisher_token

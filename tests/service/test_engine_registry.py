@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from glossaries import Entry, Matcher
-from service.engines import EngineRegistry
+from service.jobs.engines import EngineRegistry
 from service.settings import Settings
 from translators.article import translate_article
 from translators.package import InstalledPackage, install

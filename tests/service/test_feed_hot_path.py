@@ -11,15 +11,15 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from service import version_watch
-from service.api_keys import revoke_key
-from service.db import session_scope
+from service.access.api_keys import revoke_key
 from service.errors import DomainError
-from service.feed_serving import PRINCIPAL_TTL, PrincipalCache, principal_lookup
-from service.http_errors import headers_of, status_of
-from service.routes import feed_endpoint
-from service.routes.feed_endpoint import FeedEndpoint
 from service.runtime import Runtime
+from service.store.db import session_scope
+from service.syndication import version_watch
+from service.syndication.serving import PRINCIPAL_TTL, PrincipalCache, principal_lookup
+from service.web.http_errors import headers_of, status_of
+from service.web.routes import feed_endpoint
+from service.web.routes.feed_endpoint import FeedEndpoint
 from tests.service.conftest import article, auth
 from tests.service.test_feeds_api import translate_directly
 
@@ -74,7 +74,7 @@ def _call(
 
     try:
         asyncio.run(hot(scope, receive, send))
-    except DomainError as exc:  # what the app's handlers would answer (service.http_errors)
+    except DomainError as exc:  # what the app's handlers would answer (service.web.http_errors)
         found = {k.lower().encode(): v.encode() for k, v in (headers_of(exc) or {}).items()}
         return status_of(exc), found, exc.message.encode()
     return sent[0]["status"], dict(sent[0]["headers"]), sent[1]["body"]

@@ -10,10 +10,10 @@ import feedparser
 import lxml.html
 from fastapi.testclient import TestClient
 
-from service import page_links
-from service.api_keys import revoke_key
-from service.db import session_scope
+from service.access.api_keys import revoke_key
 from service.runtime import Runtime
+from service.store.db import session_scope
+from service.syndication import page_links
 from tests.service.conftest import article, auth
 from tests.service.test_feeds_api import translate_directly
 

@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from service.app import create_app
 from service.runtime import Runtime
 from service.settings import Settings
+from service.web.app import create_app
 from tests.service.conftest import ENV_DB, auth
 
 

@@ -16,13 +16,13 @@ from fastapi.testclient import TestClient
 from lxml import etree
 from sqlalchemy import select
 
-from service import reviews
-from service.api_keys import create_key
-from service.db import session_scope
-from service.jobs import StoredText, record_translation
+from service.access.api_keys import create_key
+from service.jobs.translate_job import StoredText, record_translation
+from service.review import desk as reviews
 from service.runtime import Runtime
 from service.settings import Settings
-from service.tables import Article, Revision, Translation, utcnow
+from service.store.db import session_scope
+from service.store.tables import Article, Revision, Translation, utcnow
 from tests.service.conftest import article, auth
 
 SHARED = Path(os.environ.get("KAKEHASHI_SHARED_DIR", Path(__file__).parents[3] / "shared"))
@@ -300,7 +300,7 @@ def test_feed_changes_ping_the_websub_hubs(settings: Settings) -> None:
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
     from urllib.parse import parse_qs
 
-    from service.app import create_app
+    from service.web.app import create_app
 
     received: list[dict[str, list[str]]] = []
 

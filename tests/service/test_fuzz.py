@@ -17,10 +17,10 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error, status_code_conformance
 
-from service.api_keys import create_key
-from service.app import create_app
-from service.db import session_scope
+from service.access.api_keys import create_key
 from service.runtime import Runtime
+from service.store.db import session_scope
+from service.web.app import create_app
 from tests.service.conftest import article, auth
 
 EXAMPLES = 40

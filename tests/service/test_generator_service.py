@@ -11,13 +11,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from service.api_keys import create_key
-from service.app import create_app
-from service.db import session_scope
-from service.jobs import run_job
+from service.access.api_keys import create_key
+from service.jobs.translate_job import run_job
 from service.runtime import Runtime
 from service.settings import Settings
-from service.tables import Job, Translation
+from service.store.db import session_scope
+from service.store.tables import Job, Translation
+from service.web.app import create_app
 from tests.service.conftest import article, auth
 from translators.report import decode
 

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from service.runtime import Runtime
-from service.tables import EntryRow
+from service.store.tables import EntryRow
 from tests.service.conftest import article, auth
 
 ENTRY = {
@@ -237,7 +237,7 @@ def test_usage_and_suggestions(client: TestClient, tokens: dict[str, str]) -> No
 def test_category_change_and_deletion_retranslate_the_articles_concerned(
     client: TestClient, tokens: dict[str, str], runtime: Runtime
 ) -> None:
-    from service.tables import Job
+    from service.store.tables import Job
 
     editor = auth(tokens["editor"])
     _glossary(client, tokens)
@@ -277,7 +277,7 @@ def test_category_change_and_deletion_retranslate_the_articles_concerned(
 def test_deleting_a_glossary_keeps_its_history_and_frees_its_name(
     client: TestClient, tokens: dict[str, str], runtime: Runtime
 ) -> None:
-    from service.tables import HistoryRow
+    from service.store.tables import HistoryRow
 
     editor = auth(tokens["editor"])
     _glossary(client, tokens)

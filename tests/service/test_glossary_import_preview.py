@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from service.runtime import Runtime
-from service.tables import HistoryRow, Job
+from service.store.tables import HistoryRow, Job
 from tests.service.conftest import article, auth
 
 IMPORT = "/v1/glossaries/desk/import"

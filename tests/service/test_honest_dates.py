@@ -9,12 +9,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from glossaries import Entry
-from service import feed_versions
-from service.db import session_scope
-from service.glossary_edits import Editing, changed_languages
-from service.jobs import StoredText, record_translation
+from service.glossary.edits import Editing, changed_languages
+from service.jobs.translate_job import StoredText, record_translation
 from service.runtime import Runtime
-from service.tables import Article, Job, Revision, Translation, utcnow
+from service.store.db import session_scope
+from service.store.tables import Article, Job, Revision, Translation, utcnow
+from service.syndication import versions as feed_versions
 from tests.service.conftest import article, auth
 
 

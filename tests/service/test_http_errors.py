@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from service import errors
-from service.http_errors import headers_of, status_of
+from service.web.http_errors import headers_of, status_of
 
 
 def _kinds(cls: type[errors.DomainError]) -> list[type[errors.DomainError]]:

@@ -13,12 +13,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from service.app import create_app
 from service.cli import app as cli_app
-from service.jobs import run_job
+from service.jobs.translate_job import run_job
 from service.runtime import Runtime
 from service.settings import Settings
-from service.tables import Job, Translation
+from service.store.tables import Job, Translation
+from service.web.app import create_app
 from tests.service.conftest import article, auth
 
 

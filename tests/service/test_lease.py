@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from service import publishing
-from service.engines import EngineRegistry
-from service.jobs import run_job
-from service.outbox import Sweeper
+from service.articles import cms_calls as publishing
+from service.jobs.engines import EngineRegistry
+from service.jobs.outbox import Sweeper
+from service.jobs.translate_job import run_job
 from service.runtime import Runtime
 from service.schemas import ArticleContent
 from service.settings import Settings
-from service.tables import Job, Translation, utcnow
+from service.store.tables import Job, Translation, utcnow
 from tests.service.conftest import article
 from translators.engine import Capabilities, Engine, EngineBase, Hints, Translated
 from translators.package import install

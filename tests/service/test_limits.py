@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from service.app import create_app
 from service.runtime import Runtime
 from service.settings import Settings
+from service.web.app import create_app
 from tests.service.conftest import auth
 
 MB = 1_000_000

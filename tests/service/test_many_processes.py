@@ -22,9 +22,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from service import db
-from service.api_keys import create_key
-from service.tables import Article, Job, Revision, Translation
+from service.access.api_keys import create_key
+from service.store import db
+from service.store.tables import Article, Job, Revision, Translation
 from tests.service.conftest import article
 from tests.service.processes import free_port
 from tests.service.test_faults import cluster

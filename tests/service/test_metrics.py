@@ -7,9 +7,9 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
-from service.jobs import run_job
+from service.jobs.translate_job import run_job
 from service.runtime import Runtime
-from service.tables import Job
+from service.store.tables import Job
 from tests.service.conftest import article, auth
 
 

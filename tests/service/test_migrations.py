@@ -6,7 +6,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, text
 
-from service.db import MIGRATIONS
+from service.store.db import MIGRATIONS
 
 
 def _upgrade(url: str, target: str) -> None:

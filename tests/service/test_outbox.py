@@ -10,12 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from service.app import create_app
-from service.jobs import run_job
-from service.outbox import Sweeper
+from service.jobs.outbox import Sweeper
+from service.jobs.translate_job import run_job
 from service.runtime import Runtime
 from service.settings import Settings
-from service.tables import Job, Translation
+from service.store.tables import Job, Translation
+from service.web.app import create_app
 from tests.service.conftest import article, auth
 
 
@@ -60,7 +60,7 @@ def test_expired_lease_is_sent_again(
     """A worker that died mid-job leaves a running job whose lease runs out: it is re-sent."""
     from datetime import timedelta
 
-    from service.tables import utcnow
+    from service.store.tables import utcnow
 
     client.post("/v1/articles", json=article(), headers=auth(tokens["publisher"]))
     Sweeper(runtime).sweep()  # the first sweep on a fresh Redis writes its sentinel

@@ -10,11 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from service import reviews
-from service.db import session_scope
-from service.jobs import StoredText, record_translation
+from service.jobs.translate_job import StoredText, record_translation
+from service.review import desk as reviews
 from service.runtime import Runtime
-from service.tables import Article, EntryRow, GlossaryRow, Revision, Translation, utcnow
+from service.store.db import session_scope
+from service.store.tables import Article, EntryRow, GlossaryRow, Revision, Translation, utcnow
 from tests.service.conftest import article, auth
 
 HOSTILE_HTML = (

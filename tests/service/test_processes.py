@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from service.tables import EntryRow, GlossaryRow, HistoryRow
+from service.store.tables import EntryRow, GlossaryRow, HistoryRow
 from tests.service.processes import (
     KAKEHASHI,
     answers,

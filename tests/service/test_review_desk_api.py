@@ -11,10 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from service import review_queue
-from service.html_corrections import SentenceNotFound, correct_html
+from service.review import queue as review_queue
+from service.review.html_corrections import SentenceNotFound, correct_html
 from service.runtime import Runtime
-from service.tables import Job, ReviewQueueRow, ReviewTagRow
+from service.store.tables import Job, ReviewQueueRow, ReviewTagRow
 from tests.service.conftest import article, auth
 from tests.service.test_reviews_api import queue, run_queued
 
@@ -170,9 +170,9 @@ def test_a_pivoted_translation_shows_the_step_between(
 ) -> None:
     """A French translation made through English carries each sentence's English step (the
     same revision's English translation), so the editor sees where an error came from."""
-    from service.db import session_scope
-    from service.jobs import StoredText, record_translation
-    from service.tables import Revision, Translation, utcnow
+    from service.jobs.translate_job import StoredText, record_translation
+    from service.store.db import session_scope
+    from service.store.tables import Revision, Translation, utcnow
 
     with session_scope(runtime.sessions) as session:
         english = session.scalars(

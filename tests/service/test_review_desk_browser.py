@@ -23,9 +23,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from service.jobs import run_job
+from service.jobs.translate_job import run_job
 from service.runtime import Runtime
-from service.tables import Job, Translation
+from service.store.tables import Job, Translation
 from tests.service.conftest import article, auth
 from tests.service.test_editor_browser import (  # noqa: F401  (fixtures used by name)
     CHROMIUM,

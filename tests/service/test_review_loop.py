@@ -16,14 +16,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from service.api_keys import create_key
-from service.app import create_app
-from service.db import session_scope
-from service.jobs import run_job
-from service.redis_keys import SENTENCE_CACHE_PREFIX
+from service.access.api_keys import create_key
+from service.jobs.translate_job import run_job
 from service.runtime import Runtime
 from service.settings import Settings
-from service.tables import Job
+from service.store.db import session_scope
+from service.store.redis_keys import SENTENCE_CACHE_PREFIX
+from service.store.tables import Job
+from service.web.app import create_app
 from tests.service.conftest import _fresh_database, article, auth
 from tests.service.test_term_propagation import RecordingEngine, RecordingRegistry
 from translators.package import install

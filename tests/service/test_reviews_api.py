@@ -9,9 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from service.jobs import run_job
+from service.jobs.translate_job import run_job
 from service.runtime import Runtime
-from service.tables import Job, MemoryRow
+from service.store.tables import Job, MemoryRow
 from tests.service.conftest import article, auth
 
 

@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service import logs
-from service.api_keys import create_key, revoke_key
-from service.db import session_scope
+from service.access.api_keys import create_key, revoke_key
 from service.runtime import Runtime
 from service.settings import Settings
+from service.store.db import session_scope
 from tests.service.conftest import article, auth
 from tests.service.test_feeds_api import translate_directly
 

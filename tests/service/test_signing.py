@@ -10,12 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from service import signing
-from service.api_keys import create_key
-from service.app import create_app
-from service.db import session_scope
+from service.access import signing
+from service.access.api_keys import create_key
 from service.runtime import Runtime
 from service.settings import Settings
+from service.store.db import session_scope
+from service.web.app import create_app
 from tests.service.conftest import article, auth
 
 SECRET = "s" * 40

@@ -19,11 +19,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
-from service.app import create_app
 from service.cli import app as cli_app
-from service.db import MIGRATIONS
 from service.runtime import Runtime
 from service.settings import Settings
+from service.store.db import MIGRATIONS
+from service.web.app import create_app
 from tests.service.conftest import auth
 
 # The schema of the release before the newest migrations (0006: review memory and published

@@ -1,5 +1,6 @@
-"""The feed versions pushed into a process (service.version_watch) and their staleness bound:
-a change committed elsewhere reaches the watcher without anyone asking (NOTIFY on PostgreSQL,
+"""The feed versions pushed into a process (service.syndication.version_watch) and their
+staleness bound: a change committed elsewhere reaches the watcher without anyone asking
+(NOTIFY on PostgreSQL,
 a re-read on SQLite), a change committed here is known when its commit returns, and a watcher
 whose last good read is older than MAX_STALENESS answers nothing rather than an old version."""
 
@@ -11,8 +12,10 @@ import time
 import pytest
 from sqlalchemy import Engine
 
-from service import db, feed_versions, version_watch
 from service.settings import Settings
+from service.store import db
+from service.syndication import version_watch
+from service.syndication import versions as feed_versions
 from tests.service.conftest import ENV_DB
 
 

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from service.websub import WebSubPublisher, WebSubStats, public_topic
+from service.syndication.websub import WebSubPublisher, WebSubStats, public_topic
 
 EN_ATOM = "https://feeds.example.org/feeds/en.atom"
 EN_RSS = "https://feeds.example.org/feeds/en.rss"
@@ -165,7 +165,7 @@ def test_one_request_per_topic_and_per_hub(hub: Hub, other_hub: Hub, make_publis
 def test_query_and_token_never_reach_the_hub_or_the_log(
     hub: Hub, make_publisher: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="service.websub")
+    caplog.set_level(logging.DEBUG, logger="service.syndication.websub")
     hub.answer(503)
     publisher = make_publisher([hub.url])
     publisher.start()

@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from service.app import create_app
 from service.runtime import Runtime
-from service.tables import Translation
+from service.store.tables import Translation
+from service.web.app import create_app
 from tests.service.conftest import article, auth
 from translators.package import install
 from translators.toymodel import build_package

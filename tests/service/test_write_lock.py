@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from service.runtime import Runtime
 from service.settings import Settings
-from service.tables import Article, EntryRow, GlossaryRow
+from service.store.tables import Article, EntryRow, GlossaryRow
 from tests.service.conftest import article, auth
 
 ROWS = 20_000
@@ -142,7 +142,7 @@ def test_an_unreachable_database_answers_503(
     no PostgreSQL listens): requests answer 503 with Retry-After, not 500."""
     from sqlalchemy import create_engine
 
-    from service import db
+    from service.store import db
 
     working = runtime.sessions
     gone = create_engine("postgresql+psycopg://kakehashi:x@127.0.0.1:9/none")
