@@ -3,16 +3,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import feeds
+from service import embargo
 from service.api_keys import Principal
 from service.feed_query import LANG_NAMES
 from service.settings import Settings
-from service.tables import ArticleCategory
+from service.tables import Article, ArticleCategory, Revision
 
 
 def feed_links(
@@ -27,9 +29,15 @@ def feed_links(
     if principal.sections is not None and principal.role != "admin":
         categories = sorted(principal.sections)
     else:
+        # Not the sections of articles under embargo: a new one would tell of the copy.
         categories = list(
             session.scalars(
-                select(ArticleCategory.category).distinct().order_by(ArticleCategory.category)
+                select(ArticleCategory.category)
+                .join(Revision, Revision.id == ArticleCategory.revision_id)
+                .join(Article, Article.id == Revision.article_id)
+                .where(embargo.visible(datetime.now(UTC)))
+                .distinct()
+                .order_by(ArticleCategory.category)
             )
         )
     out = []

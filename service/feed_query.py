@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 import feeds
+from service import embargo
 from service.api_keys import Principal
 from service.cache import CachedFeed
 from service.errors import Malformed
@@ -175,13 +176,14 @@ def _page_keys(
 ) -> list[tuple[int, datetime, str]]:
     """(translation or revision id, updated, article id) of the page plus one: an index range
     scan in (updated_at, article_id) order that stops after `limit + 1` rows; no bodies."""
+    now = datetime.now(UTC)  # an article under embargo until then is not there yet
     order: tuple[_Column, _Column]
     stmt: _Keys
     if query.lang == "ja":
         stmt = (
             select(Revision.id, Article.updated_at, Article.id)
             .join(Revision, IS_CURRENT)
-            .where(Article.status == "published")
+            .where(Article.status == "published", embargo.visible(now))
         )
         stmt = _scoped(stmt, Revision.id, principal, query)
         order = (Article.updated_at, Article.id)
@@ -190,7 +192,7 @@ def _page_keys(
         stmt = (
             select(src.c.translation_id, src.c.updated_at, src.c.article_id)
             .join(Article, Article.id == src.c.article_id)
-            .where(Article.status == "published")
+            .where(Article.status == "published", embargo.visible(now))
         )
         stmt = _scoped(stmt, src.c.revision_id, principal, query)
         order = (src.c.updated_at, src.c.article_id)
@@ -306,7 +308,11 @@ def _alternates(
 def _tombstones(session: Session, lang: str, since: datetime) -> tuple[feeds.Tombstone, ...]:
     rows = session.execute(
         select(Article.id, Article.retracted_at)
-        .where(Article.status == "retracted", Article.retracted_at >= since)
+        .where(
+            Article.status == "retracted",
+            Article.retracted_at >= since,
+            ~embargo.retracted_unseen(),  # retracted before release: no trace
+        )
         .order_by(Article.retracted_at.desc(), Article.id)
         .limit(100)
     ).tuples()
@@ -427,11 +433,12 @@ def item_page_item(
     """The item a key's feed shows for this article in this language (None: it shows none),
     for the article's own page: the same visibility rules, text and links as in the feed."""
     query = FeedQuery(lang=lang, fmt="html", category=None, limit=1, before=None)
+    now = datetime.now(UTC)
     if lang == "ja":
         stmt: _Keys = (
             select(Revision.id, Article.updated_at, Article.id)
             .join(Revision, IS_CURRENT)
-            .where(Article.status == "published", Article.id == article_id)
+            .where(Article.status == "published", Article.id == article_id, embargo.visible(now))
         )
         stmt = _scoped(stmt, Revision.id, principal, query)
     else:
@@ -439,7 +446,11 @@ def item_page_item(
         stmt = (
             select(src.c.translation_id, src.c.updated_at, src.c.article_id)
             .join(Article, Article.id == src.c.article_id)
-            .where(Article.status == "published", src.c.article_id == article_id)
+            .where(
+                Article.status == "published",
+                src.c.article_id == article_id,
+                embargo.visible(now),
+            )
         )
         stmt = _scoped(stmt, src.c.revision_id, principal, query)
     keys = [(key, when, found) for key, when, found in session.execute(stmt).tuples()]

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from feeds import FORMATS
 from service import db, page_links
 from service.cache import FeedCache, RedisSentenceCache
+from service.embargo import Releaser
 from service.embedded_redis import EmbeddedRedis
 from service.engines import EngineRegistry
 from service.feed_serving import LocalFeeds, PrincipalCache, VersionReader, principal_lookup
@@ -131,6 +132,12 @@ class Runtime:
         return Notifier(self.sessions, self.settings)
 
     @cached_property
+    def releaser(self) -> Releaser:
+        """Releases embargoes on time (started beside the outbox sweeper; `wake` after a
+        commit that set one, so it sleeps until the new soonest)."""
+        return Releaser(self, poll=self.settings.sweep_interval)
+
+    @cached_property
     def memory(self) -> DatabaseMemory:
         return DatabaseMemory(self.sessions)
 
@@ -196,6 +203,8 @@ class Runtime:
             return
         self._closed = True
         self.websub.stop(timeout=5)
+        if "releaser" in self.__dict__:
+            self.releaser.stop()
         if "notifier" in self.__dict__:
             self.notifier.stop(timeout=5)
         self.engines.close()

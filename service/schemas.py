@@ -114,14 +114,33 @@ class ArticleContent(BaseModel):
     summary: Annotated[str, StringConstraints(max_length=20_000)] | None = None
 
 
+EmbargoTime = Annotated[
+    AwareDatetime | None,
+    BeforeValidator(lambda v: v if v is None else _iso_datetime(v)),
+    Field(
+        description="Nothing of the article reaches partners before this moment (an ISO 8601 "
+        "date-time with a UTC offset); translation and review start at once. On PUT: "
+        "left out, the embargo stays as it is; null lifts it; a new time moves it."
+    ),
+]
+
+
 class ArticleIn(ArticleContent):
     id: ArticleId
+    embargoed_until: EmbargoTime = None
+
+    def content(self) -> ArticleContent:
+        return ArticleContent.model_validate(self.model_dump(exclude={"id", "embargoed_until"}))
 
 
 class ArticleReplace(ArticleContent):
     """PUT's body: POST's body, whose `id` may be left out; when given it must be the path's."""
 
     id: ArticleId | None = None
+    embargoed_until: EmbargoTime = None
+
+    def content(self) -> ArticleContent:
+        return ArticleContent.model_validate(self.model_dump(exclude={"id", "embargoed_until"}))
 
 
 class JobOut(BaseModel):
@@ -166,6 +185,10 @@ class ArticleOut(BaseModel):
     retracted_at: datetime | None
     languages: dict[str, LanguageStatus]
     jobs: list[JobOut]
+    embargoed_until: datetime | None = None
+    embargo: Literal["withheld", "released"] | None = Field(
+        default=None, description="withheld: partners see nothing of it yet; null: no embargo"
+    )
 
 
 class ArticlePage(BaseModel):

@@ -70,6 +70,7 @@ class WorkerPool:
             log.info("started %d worker threads", self.threads)
         self.sweeper.sweep()
         self.sweeper.start()
+        self.runtime.releaser.start()
 
     def healthy(self) -> bool:
         """Every worker thread and the sweeper are alive (a heartbeat is only written then)."""
