@@ -271,6 +271,8 @@ def _translation_out(
         categories=list(revision.categories),
         updated_at=text.updated_at,
         report=translation.report,
+        correction=text.correction,
+        change="correction" if revision.change == "correction" else "update",
     )
 
 

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 import feeds
-from service import embargo
+from service import corrections, embargo
 from service.api_keys import Principal
 from service.cache import CachedFeed
 from service.errors import Malformed
@@ -112,6 +112,7 @@ class _Row:
     extension: dict[str, object]
     html: bool = False
     needs_review: bool = False
+    correction: str | None = None  # the revision's note in this language (service.corrections)
 
 
 def translation_source(include_needs_review: bool, lang: str | None = None) -> Subquery:
@@ -220,6 +221,7 @@ def _page_rows(
                 updated,
                 {"revision": r.number},
                 html=r.format == "html",
+                correction=r.correction,
             )
             for key, updated, article_id in keys
             for r in (revisions[key],)
@@ -256,6 +258,7 @@ def _page_rows(
                 {"route": t.route, "model": t.model, "revision": r.number},
                 html=p.format == "html",
                 needs_review=False,
+                correction=p.correction,
             )
         )
     return rows
@@ -285,6 +288,7 @@ def _current_rows(session: Session, ids: list[int]) -> list[_Row]:
                 {"route": t.route, "model": t.model, "revision": r.number},
                 html=t.format == "html",
                 needs_review=t.needs_review,
+                correction=t.correction,
             )
         )
     return rows
@@ -392,6 +396,11 @@ def _item(
         if row.html
         else feeds.paragraphs_to_html([p for p in row.body.split("\n\n") if p.strip()])
     )
+    categories = tuple(r.categories)
+    if row.correction:
+        content = corrections.note_html(row.correction, r.change, lang) + content
+        if r.change == "correction":
+            categories = (*categories, corrections.CATEGORY)
     return feeds.FeedItem(
         id=item_id(row.article_id, lang),
         url=r.url if lang == "ja" else links.url(row.article_id, lang),
@@ -401,7 +410,7 @@ def _item(
         updated=row.updated,
         language=lang,
         summary=row.summary,
-        categories=tuple(r.categories),
+        categories=categories,
         authors=(r.author,) if r.author else (),
         original_url=r.url,
         alternates=(
@@ -417,7 +426,7 @@ def _item(
             ),
         ),
         machine_translated_from="ja" if lang != "ja" else None,
-        extension=row.extension,
+        extension={**row.extension, **corrections.extension(row.correction, r.change)},
         needs_review=row.needs_review,
     )
 

@@ -22,6 +22,7 @@ from pydantic import (
     Field,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 
 _FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -94,7 +95,9 @@ class ArticleContent(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    @field_validator("title", "body", "summary", "author", "categories", mode="before")
+    @field_validator(
+        "title", "body", "summary", "author", "categories", "correction", mode="before"
+    )
     @classmethod
     def _clean(cls, value: object) -> object:
         return _strip_forbidden(value)
@@ -112,6 +115,22 @@ class ArticleContent(BaseModel):
     categories: Annotated[list[Category], Field(max_length=50)] = []
     author: Annotated[str, StringConstraints(max_length=500)] | None = None
     summary: Annotated[str, StringConstraints(max_length=20_000)] | None = None
+    correction: Annotated[str, StringConstraints(min_length=1, max_length=5000)] | None = Field(
+        default=None,
+        description="A note on this revision, translated with the article and shown with it: "
+        "a correction's note (`change: correction`) or an editor's note.",
+    )
+    change: Literal["update", "correction"] = Field(
+        default="update",
+        description="correction: marked as a correction in every feed (needs a `correction` "
+        "note) and the item's `updated` moves; update: an ordinary, quiet revision.",
+    )
+
+    @model_validator(mode="after")
+    def _correction_has_a_note(self) -> ArticleContent:
+        if self.change == "correction" and not self.correction:
+            raise ValueError("a correction needs its note in `correction`")
+        return self
 
 
 EmbargoTime = Annotated[
@@ -408,6 +427,8 @@ class TranslationOut(BaseModel):
     categories: list[str]
     updated_at: datetime
     report: dict[str, Any]
+    correction: str | None = Field(default=None, description="the revision's note, translated")
+    change: Literal["update", "correction"] = "update"
 
 
 class WhoAmIOut(BaseModel):
