@@ -23,6 +23,7 @@ from service.routes import (
     glossaries,
     health,
     impact,
+    items,
     jobs,
     memory,
     metrics,
@@ -100,6 +101,7 @@ def create_app(
     install_docs(app)
     routers = (
         articles,
+        items,
         jobs,
         reviews,
         memory,

@@ -428,6 +428,8 @@ def _item(
         machine_translated_from="ja" if lang != "ja" else None,
         extension={**row.extension, **corrections.extension(row.correction, r.change)},
         needs_review=row.needs_review,
+        source_id=row.article_id,
+        version=r.number,
     )
 
 
@@ -438,11 +440,13 @@ def item_page_item(
     article_id: str,
     lang: str,
     links: LinkSigner,
+    at: datetime | None = None,
 ) -> feeds.FeedItem | None:
     """The item a key's feed shows for this article in this language (None: it shows none),
-    for the article's own page: the same visibility rules, text and links as in the feed."""
+    for the article's own page: the same visibility rules, text and links as in the feed
+    (as of `at`, for editors looking at copy under embargo; default: now)."""
     query = FeedQuery(lang=lang, fmt="html", category=None, limit=1, before=None)
-    now = datetime.now(UTC)
+    now = at or datetime.now(UTC)
     if lang == "ja":
         stmt: _Keys = (
             select(Revision.id, Article.updated_at, Article.id)

@@ -88,7 +88,7 @@ def _query(
     """The query, once the key may read it; raises the precise refusal otherwise."""
     require_role(principal, "partner")
     if fmt not in feed_render.FORMATS:
-        raise NotFound(f"no feed format {fmt!r}; use rss, atom or json")
+        raise NotFound(f"no feed format {fmt!r}; use rss, atom, json, ninjs or ninjs2")
     if lang != "ja" and lang not in runtime.settings.target_languages:
         raise NotFound(f"no feed for language {lang!r}")
     if not principal.may_read_language(lang):
@@ -181,7 +181,7 @@ def _not_modified_since(header: str | None, last_modified: str) -> bool:
     return modified <= since
 
 
-_FEED_PATH = re.compile(r"/feeds/([A-Za-z0-9-]{1,35})\.([a-z]{1,8})")
+_FEED_PATH = re.compile(r"/feeds/([A-Za-z0-9-]{1,35})\.([a-z0-9]{1,8})")
 _UNKNOWN_TOKEN_BODY = json.dumps(
     {"error": {"code": Unauthorized.code, "message": UNKNOWN_TOKEN}}
 ).encode()
