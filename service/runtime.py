@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from feeds import FORMATS
-from service import db, page_links
+from service import db, page_links, push
 from service.cache import FeedCache, RedisSentenceCache
 from service.embargo import Releaser
 from service.embedded_redis import EmbeddedRedis
@@ -26,6 +26,7 @@ from service.feed_serving import LocalFeeds, PrincipalCache, VersionReader, prin
 from service.memory_store import DatabaseMemory
 from service.migrate import prepare_store
 from service.notices import Notifier
+from service.push import Pusher
 from service.rate_limits import RateLimits
 from service.redis_keys import (
     DRAMATIQ_NAMESPACE,
@@ -129,7 +130,13 @@ class Runtime:
     @cached_property
     def notifier(self) -> Notifier:
         """Sends the notices (review desk, CMS) in a thread of its own, after commits."""
-        return Notifier(self.sessions, self.settings)
+        return Notifier(self.sessions, self.settings, key_secret=push.key_secret(self))
+
+    @cached_property
+    def pusher(self) -> Pusher:
+        """Finds what each partner key with a callback was not yet pushed (started beside the
+        outbox sweeper; woken whenever a feed changed)."""
+        return Pusher(self, poll=self.settings.sweep_interval)
 
     @cached_property
     def releaser(self) -> Releaser:
@@ -180,6 +187,8 @@ class Runtime:
         bumped their versions: cached feeds need no dropping, see `service.feed_versions`)."""
         base = self.settings.public_url.rstrip("/")
         self.websub.notify(f"{base}/feeds/{lang}.{fmt}" for lang in langs for fmt in FORMATS)
+        if "pusher" in self.__dict__:
+            self.pusher.wake()
 
     def count_cache(self, hits: int, misses: int) -> None:
         """Add to the sentence-cache counters shown by /metrics (best effort)."""
@@ -205,6 +214,8 @@ class Runtime:
         self.websub.stop(timeout=5)
         if "releaser" in self.__dict__:
             self.releaser.stop()
+        if "pusher" in self.__dict__:
+            self.pusher.stop()
         if "notifier" in self.__dict__:
             self.notifier.stop(timeout=5)
         self.engines.close()

@@ -199,6 +199,11 @@ class Settings(BaseSettings):
         le=3600,
         description="Wait before a notice's second attempt; doubles with each further one.",
     )
+    push_allow_private: bool = Field(
+        default=False,
+        description="Let partners register push callbacks on loopback, private and link-local "
+        "addresses, and over plain http (an internal receiver); else HTTPS to public hosts only.",
+    )
 
     @field_validator("review_webhook_url", "cms_webhook_url")
     @classmethod

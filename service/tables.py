@@ -381,6 +381,21 @@ class PartnerCallback(Base):
     url: Mapped[str] = mapped_column(Text)
     secret: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Changes up to this moment were looked at (the next scan looks again a little before).
+    scanned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class PushedItem(Base):
+    """What a key was last pushed of one item (a hash of its ninjs): a change is pushed once,
+    even by two processes scanning at the same moment (the primary key decides)."""
+
+    __tablename__ = "pushed_items"
+
+    key_id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    lang: Mapped[str] = mapped_column(String(16), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    delivery_id: Mapped[int | None] = mapped_column(default=None)
 
 
 class UsageDaily(Base):

@@ -71,6 +71,7 @@ class WorkerPool:
         self.sweeper.sweep()
         self.sweeper.start()
         self.runtime.releaser.start()
+        self.runtime.pusher.start()
 
     def healthy(self) -> bool:
         """Every worker thread and the sweeper are alive (a heartbeat is only written then)."""

@@ -49,6 +49,15 @@ def _push_tables() -> None:
         sa.Column("url", sa.Text(), nullable=False),
         sa.Column("secret", sa.String(100), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("scanned_at", sa.DateTime(timezone=True), nullable=True),
+    )
+    op.create_table(
+        "pushed_items",
+        sa.Column("key_id", sa.Integer(), primary_key=True),
+        sa.Column("article_id", sa.String(200), primary_key=True),
+        sa.Column("lang", sa.String(16), primary_key=True),
+        sa.Column("digest", sa.String(64), nullable=False),
+        sa.Column("delivery_id", sa.Integer(), nullable=True),
     )
     with op.batch_alter_table("deliveries") as batch:
         batch.add_column(sa.Column("key_id", sa.Integer(), nullable=True))
@@ -81,6 +90,7 @@ def downgrade() -> None:
     with op.batch_alter_table("deliveries") as batch:
         batch.drop_index("ix_deliveries_key")
         batch.drop_column("key_id")
+    op.drop_table("pushed_items")
     op.drop_table("partner_callbacks")
     with op.batch_alter_table("published_translations") as batch:
         batch.drop_column("correction")
