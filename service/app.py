@@ -30,6 +30,7 @@ from service.routes import (
     pages,
     push,
     reviews,
+    topics,
     translate,
     whoami,
 )
@@ -108,6 +109,7 @@ def create_app(
         memory,
         deliveries,
         push,
+        topics,
         glossaries,
         impact,
         whoami,

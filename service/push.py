@@ -33,7 +33,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from feeds import ninjs
-from service import api_keys, db, feed_query, notices
+from service import api_keys, db, feed_query, notices, topics
 from service.errors import Invalid, NotFound
 from service.feed_query import FeedQuery
 from service.settings import Settings
@@ -230,6 +230,7 @@ def scan(runtime: Runtime) -> int:
     """Record a notice for every change each registered key has not been pushed; returns how
     many were recorded (the notifier is woken after the commit)."""
     made = 0
+    pings: list[str] = []
     now = utcnow()
     langs = ("ja", *runtime.settings.target_languages)
     with db.session_scope(runtime.sessions) as session:
@@ -242,14 +243,25 @@ def scan(runtime: Runtime) -> int:
             for lang in langs:
                 if not principal.may_read_language(lang):
                     continue
-                for doc in _changed_docs(session, runtime, principal, lang, since):
-                    made += _record(session, callback, lang, doc, now) is not None
+                recorded = sum(
+                    _record(session, callback, lang, doc, now) is not None
+                    for doc in _changed_docs(session, runtime, principal, lang, since)
+                )
+                if recorded:
+                    pings.extend(_topics(runtime, callback.key_id, lang))
+                made += recorded
             callback.scanned_at = now
         if callbacks:
             runtime.notifier.start(partners=True)  # once; also for rows left from before
         if made:
             db.after_commit(session, runtime.notifier.wake)
+            db.after_commit(session, lambda: runtime.websub.notify(pings))
     return made
+
+
+def _topics(runtime: Runtime, key_id: int, lang: str) -> list[str]:
+    base, secret = runtime.settings.public_url, runtime.link_secret
+    return [topics.topic_url(base, secret, key_id, lang, fmt) for fmt in topics.FORMATS]
 
 
 class Pusher:

@@ -11,12 +11,13 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 from fastapi.testclient import TestClient
 
 from service import signing
-from service.api_keys import create_key
+from service.api_keys import create_key, revoke_key
 from service.app import create_app
 from service.db import session_scope
 from service.runtime import Runtime
@@ -31,7 +32,7 @@ PORT = 18710  # in this task's range
 class Receiver:
     """A real HTTP server on PORT recording every POST (path, headers, body)."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = PORT) -> None:
         self.received: list[tuple[str, dict[str, str], bytes]] = []
         self.lock = threading.Lock()
         receiver = self
@@ -48,7 +49,7 @@ class Receiver:
                 pass
 
         ThreadingHTTPServer.allow_reuse_address = True
-        self.server = ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -160,3 +161,45 @@ def test_a_callback_gets_one_signed_notice_per_change_across_an_outage(
         ]
     )
     assert len({json.loads(b)["delivery_id"] for _, _, b in received}) == len(received)
+
+
+def test_a_private_feed_has_a_signed_websub_topic_a_hub_can_fetch(settings: Settings) -> None:
+    """The hub is pinged with the key's own topic when the key is pushed a change, and fetches
+    it without a token; a wrong signature or a revoked key gets nothing."""
+    hub = Receiver(PORT + 1)
+    callback = Receiver(PORT + 2)
+    rt = Runtime.start(
+        settings.model_copy(
+            update={"push_allow_private": True, "websub_hubs": (f"http://127.0.0.1:{PORT + 1}/",)}
+        )
+    )
+    rt.pusher.start()
+    try:
+        with session_scope(rt.sessions) as session:
+            publisher = auth(create_key(session, name="cms", role="publisher")[1])
+            key, token = create_key(session, name="outlet", role="partner", languages=["ja"])
+        with TestClient(create_app(runtime=rt)) as client:
+            url = f"http://127.0.0.1:{PORT + 2}/hook"
+            client.put("/v1/push", json={"url": url}, headers=auth(token))
+            topics = client.get("/v1/push/topics", headers=auth(token)).json()
+            assert len(topics) == 3 and all("/websub/" in t for t in topics)
+            client.post("/v1/articles", json=article("w1"), headers=publisher)
+
+            def pinged() -> set[str]:
+                with hub.lock:
+                    return {parse_qs(b.decode())["hub.url"][0] for _, _, b in hub.received}
+
+            wait_for(lambda: set(topics) <= pinged(), "the hub pinged with the key's topics")
+            path = topics[0].replace(rt.settings.public_url.rstrip("/"), "")
+            fetched = client.get(path)  # no token: the signed path is the credential
+            assert fetched.status_code == 200 and "urn:kakehashi:article:w1:ja" in fetched.text
+            forged = path.replace(path.split("/")[3], "0" * 32)
+            assert client.get(forged).status_code == 404
+            assert client.get(path.replace("/ja.", "/en.")).status_code == 404
+            with session_scope(rt.sessions) as session:
+                revoke_key(session, key.id)
+            assert client.get(path).status_code == 404
+    finally:
+        rt.close()
+        hub.close()
+        callback.close()
