@@ -32,6 +32,7 @@ from service.routes import (
     reviews,
     topics,
     translate,
+    usage,
     whoami,
 )
 from service.runtime import Runtime
@@ -110,6 +111,7 @@ def create_app(
         deliveries,
         push,
         topics,
+        usage,
         glossaries,
         impact,
         whoami,

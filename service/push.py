@@ -243,10 +243,13 @@ def scan(runtime: Runtime) -> int:
             for lang in langs:
                 if not principal.may_read_language(lang):
                     continue
-                recorded = sum(
-                    _record(session, callback, lang, doc, now) is not None
-                    for doc in _changed_docs(session, runtime, principal, lang, since)
-                )
+                recorded = 0
+                for doc in _changed_docs(session, runtime, principal, lang, since):
+                    row = _record(session, callback, lang, doc, now)
+                    if row is not None:
+                        recorded += 1
+                        if row.event != "retraction":
+                            runtime.usage.delivered(callback.key_id, row.article_id, lang)
                 if recorded:
                     pings.extend(_topics(runtime, callback.key_id, lang))
                 made += recorded

@@ -36,6 +36,7 @@ from service.redis_keys import (
 )
 from service.settings import Settings
 from service.term_index import MatcherCache
+from service.usage import Usage
 from service.websub import WebSubPublisher
 
 log = logging.getLogger(__name__)
@@ -145,6 +146,11 @@ class Runtime:
         return Releaser(self, poll=self.settings.sweep_interval)
 
     @cached_property
+    def usage(self) -> Usage:
+        """Usage counts per key, day and language (`Usage.feed` is the hot path's one call)."""
+        return Usage(self.redis, self.sessions, self.settings)
+
+    @cached_property
     def memory(self) -> DatabaseMemory:
         return DatabaseMemory(self.sessions)
 
@@ -216,6 +222,8 @@ class Runtime:
             self.releaser.stop()
         if "pusher" in self.__dict__:
             self.pusher.stop()
+        if "usage" in self.__dict__:
+            self.usage.close()
         if "notifier" in self.__dict__:
             self.notifier.stop(timeout=5)
         self.engines.close()

@@ -142,9 +142,12 @@ def _serve(
     inm = request.headers.get("if-none-match")
     if inm is not None:
         if _etag_matches(inm, feed.etag):
+            runtime.usage.feed(principal.key_id, lang, fmt, feed, True)
             return Response(status_code=304, headers=headers)
     elif _not_modified_since(request.headers.get("if-modified-since"), feed.last_modified):
+        runtime.usage.feed(principal.key_id, lang, fmt, feed, True)
         return Response(status_code=304, headers=headers)
+    runtime.usage.feed(principal.key_id, lang, fmt, feed, False)
     headers["Content-Length"] = str(len(feed.body))
     content = b"" if request.method == "HEAD" else feed.body
     return Response(content, media_type=feed_render.MEDIA_TYPES[fmt], headers=headers)
@@ -203,6 +206,7 @@ class _Resolved:
     lang: str
     fmt: str
     variant: str | None
+    key_id: int = 0
 
 
 class FeedHotPath:
@@ -273,7 +277,7 @@ class FeedHotPath:
             )
         except (ValueError, Forbidden, NotFound, Malformed):
             return None  # the route gives the precise answer
-        return _Resolved(until, lang, fmt, query.variant(principal))
+        return _Resolved(until, lang, fmt, query.variant(principal), principal.key_id)
 
     async def _answer(self, runtime: Runtime, path: str, scope: Scope, send: Send) -> bool:
         headers = dict(scope["headers"])
@@ -299,8 +303,10 @@ class FeedHotPath:
             return False
         plain, full = self._headers(feed, resolved.fmt)
         if inm is not None and _etag_matches(inm.decode("latin-1"), feed.etag):
+            runtime.usage.feed(resolved.key_id, resolved.lang, resolved.fmt, feed, True)
             await _send(send, 304, plain, b"")
             return True
+        runtime.usage.feed(resolved.key_id, resolved.lang, resolved.fmt, feed, False)
         await _send(send, 200, full, b"" if scope["method"] == "HEAD" else feed.body)
         return True
 
