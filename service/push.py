@@ -140,8 +140,9 @@ def _claim(session: Session, key_id: int, article_id: str, lang: str, digest: st
             insert(PushedItem)
             .values(key_id=key_id, article_id=article_id, lang=lang, digest=digest)
             .on_conflict_do_nothing()
-        )
-        return bool(added.rowcount == 1)  # type: ignore[attr-defined]
+            .returning(PushedItem.key_id)  # psycopg's rowcount is no answer here
+        ).first()
+        return added is not None
     if found.digest == digest:
         return False
     won = session.execute(

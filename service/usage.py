@@ -253,5 +253,6 @@ def _first_time(session: Session, key_id: int, article_id: str, lang: str, day: 
         _insert(session)(UsageDelivered)
         .values(key_id=key_id, article_id=article_id, lang=lang, first_at=max(when, utcnow()))
         .on_conflict_do_nothing()
-    )
-    return bool(added.rowcount == 1)  # type: ignore[attr-defined]
+        .returning(UsageDelivered.key_id)
+    ).first()
+    return added is not None
