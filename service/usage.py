@@ -23,7 +23,7 @@ import json
 import logging
 import threading
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -99,23 +99,34 @@ class Usage:
         self._counts: Counter[tuple[int, str, str]] = Counter()
         self._bodies: dict[tuple[int, str, str], tuple[bytes, str]] = {}
         self._items: set[tuple[int, str, str]] = set()
+        self._feeds: deque[tuple[int, str, str, CachedFeed, bool]] = deque()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     # -- stage 1: in the request --------------------------------------------------------
 
     def feed(self, key_id: int, lang: str, fmt: str, feed: CachedFeed, not_modified: bool) -> None:
-        """THE hot path's counting call: a feed answered to a key, 200 or 304."""
-        if not self.enabled:
-            return
+        """THE hot path's counting call: a feed answered to a key, 200 or 304. One append to a
+        deque (atomic, no lock: a lock and a counter update cost ten times as much); the
+        thread sums them up every second."""
+        if self.enabled:
+            self._feeds.append((key_id, lang, fmt, feed, not_modified))
+            if self._thread is None:
+                self.start()
+
+    def _drain_feeds(self) -> None:
+        """Sum the feed answers appended since the last call (popleft never loses one that
+        an append adds meanwhile)."""
+        feeds = self._feeds
+        counts, bodies = self._counts, self._bodies
         with self._lock:
-            self._counts[(key_id, lang, "fetches")] += 1
-            if not_modified:
-                self._counts[(key_id, lang, "not_modified")] += 1
-            else:
-                self._bodies[(key_id, fmt, feed.etag)] = (feed.body, lang)
-        if self._thread is None:
-            self.start()
+            for _ in range(len(feeds)):
+                key_id, lang, fmt, feed, not_modified = feeds.popleft()
+                counts[(key_id, lang, "fetches")] += 1
+                if not_modified:
+                    counts[(key_id, lang, "not_modified")] += 1
+                else:
+                    bodies[(key_id, fmt, feed.etag)] = (feed.body, lang)
 
     def page(self, key_id: int, article_id: str, lang: str) -> None:
         """An item page opened by (a link of) a key."""
@@ -135,6 +146,7 @@ class Usage:
     # -- stage 2: to Redis ----------------------------------------------------------------
 
     def to_redis(self) -> None:
+        self._drain_feeds()
         with self._lock:
             counts, self._counts = self._counts, Counter()
             bodies, self._bodies = self._bodies, {}
