@@ -90,7 +90,7 @@ def main() -> int:
             found: dict[tuple[str, bool], list[float]] = {}
             for _ in range(args.rounds):
                 for name, scope in cases.items():
-                    for enabled in (True, False):
+                    for enabled in (False, True):
                         runtime.usage.enabled = enabled
                         rps = asyncio.run(_time(hot, scope, args.requests))
                         found.setdefault((name, enabled), []).append(rps)
