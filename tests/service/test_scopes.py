@@ -75,6 +75,15 @@ ALLOWED: dict[str, frozenset[str]] = {
     "GET /v1/deliveries": frozenset({"admin"}),
     "GET /v1/jobs": frozenset({"admin"}),
     "POST /v1/jobs/{job_id}/retry": frozenset({"admin"}),
+    "GET /v1/items/{article_id}/{lang}.ninjs": READERS,
+    "PUT /v1/push": PARTNERS,
+    "GET /v1/push": PARTNERS,
+    "DELETE /v1/push": PARTNERS,
+    "GET /v1/push/deliveries": PARTNERS,
+    "GET /v1/push/topics": PARTNERS,
+    "GET /v1/usage": PARTNERS,
+    # A hub's fetch: the signed path is the credential (a wrong one is a 404 for anyone).
+    "GET /websub/{key_id}/{sig}/{lang}.{fmt}": EVERYONE,
     "GET /healthz": EVERYONE,
     "GET /readyz": EVERYONE,
     "GET /metrics": EVERYONE,
@@ -144,6 +153,8 @@ def _call(client: TestClient, method: str, path: str, world: dict[str, Any], cal
         # Deleting a glossary that does not exist: an allowed caller gets 404, not a deletion.
         "name": "no-such-glossary" if path == "/v1/glossaries/{name}" else "security",
         "entry_id": world["entry"],
+        "key_id": 1,
+        "sig": "0" * 32,
     }
     url = path.format(**values)
     headers, params = _headers(caller, world["tokens"])
