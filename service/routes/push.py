@@ -17,7 +17,9 @@ from service.schemas import DeliveryOut
 from service.tables import PartnerCallback
 
 router = APIRouter(prefix="/v1/push", tags=["push"])
-KeyParam = Annotated[int | None, Query(description="admin only: the partner key's id")]
+KeyParam = Annotated[
+    int | None, Query(ge=1, le=2**31 - 1, description="admin only: the partner key's id")
+]
 
 
 class CallbackIn(BaseModel):
@@ -45,7 +47,14 @@ def _key(principal: Principal, key: int | None) -> int:
     return principal.key_id
 
 
-@router.put("", response_model=CallbackOut, responses={422: {"description": "a refused URL"}})
+@router.put(
+    "",
+    response_model=CallbackOut,
+    responses={
+        404: {"description": "no such live key for this token"},
+        422: {"description": "a refused URL"},
+    },
+)
 def register(
     body: CallbackIn,
     session: SessionDep,
@@ -61,7 +70,11 @@ def register(
     return CallbackOut(key_id=key_id, url=row.url, created_at=row.created_at, secret=secret)
 
 
-@router.get("", response_model=CallbackOut)
+@router.get(
+    "",
+    response_model=CallbackOut,
+    responses={404: {"description": "no such key for this token, or no callback"}},
+)
 def show(session: SessionDep, principal: Partner, key: KeyParam = None) -> CallbackOut:
     key_id = _key(principal, key)
     row = session.get(PartnerCallback, key_id)
@@ -70,13 +83,22 @@ def show(session: SessionDep, principal: Partner, key: KeyParam = None) -> Callb
     return CallbackOut(key_id=key_id, url=row.url, created_at=row.created_at)
 
 
-@router.delete("", status_code=204, response_class=Response)
+@router.delete(
+    "",
+    status_code=204,
+    response_class=Response,
+    responses={404: {"description": "no such key for this token, or no callback"}},
+)
 def remove(session: SessionDep, principal: Partner, key: KeyParam = None) -> Response:
     push.unregister(session, _key(principal, key))
     return Response(status_code=204)
 
 
-@router.get("/deliveries", response_model=list[DeliveryOut])
+@router.get(
+    "/deliveries",
+    response_model=list[DeliveryOut],
+    responses={404: {"description": "no such key for this token, or no callback"}},
+)
 def log(
     session: SessionDep,
     principal: Partner,

@@ -20,10 +20,14 @@ from service.settings import LANGUAGE_PATTERN
 router = APIRouter(tags=["push"])
 
 
-@router.get("/websub/{key_id}/{sig}/{lang}.{fmt}", response_class=Response)
+@router.get(
+    "/websub/{key_id}/{sig}/{lang}.{fmt}",
+    response_class=Response,
+    responses={404: {"description": "no such topic (a wrong signature, a revoked key)"}},
+)
 def topic_feed(
     runtime: RuntimeDep,
-    key_id: int,
+    key_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     sig: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
     lang: Annotated[str, Path(pattern=LANGUAGE_PATTERN)],
     fmt: str,

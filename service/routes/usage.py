@@ -22,7 +22,11 @@ MAX_DAYS = 1000
 @router.get(
     "",
     response_model=list[UsageRow],
-    responses={200: {"content": {"text/csv": {}}}, 400: {"description": "`to` before `from`"}},
+    responses={
+        200: {"content": {"text/csv": {}}},
+        400: {"description": "`to` before `from`"},
+        404: {"description": "a key other than the partner's own"},
+    },
 )
 async def get_usage(
     request: Request,
@@ -30,7 +34,9 @@ async def get_usage(
     principal: Partner,
     start: Annotated[date, Query(alias="from", description="first UTC day (YYYY-MM-DD)")],
     end: Annotated[date, Query(alias="to", description="last UTC day, included")],
-    key: Annotated[int | None, Query(description="one key (a partner: its own only)")] = None,
+    key: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="one key (a partner: its own only)")
+    ] = None,
     format: Annotated[Literal["json", "csv"] | None, Query()] = None,
 ) -> Response:
     """Per key, day and language: feed fetches (200s and 304s), 304s, items delivered (first
