@@ -4,22 +4,24 @@ Usage: .venv/bin/python bench/feed_scale.py [--sizes 1000,10000,100000] [--repea
 With KAKEHASHI_DATABASE_URL set (a PostgreSQL URL whose role may CREATEDB) the same run
 repeats on a fresh PostgreSQL database, dropped afterwards.
 
-Seeding goes straight into the store, not through the API (100k articles through the worker
-would take hours): a fresh database is migrated with Alembic, then articles, revisions, their
-`article_categories` rows and the current English translation of each are written with
-SQLAlchemy Core bulk inserts (`connection.execute(table.insert(), [rows...])`, 5,000 rows a
-statement batch, one transaction per batch). Rows look like the service's own: a ~1 KB body,
-one of 8 categories, one in 10 translations flagged for review, one in 50 articles retracted.
+Seeding (bench/feed_seed.py): the first articles go through the store's own write path (the
+article as `POST /v1/articles` stores it, the translation as the worker stores and publishes
+it, so default partners see it in `published_translations`); the rest are bulk copies of those
+rows (SQLAlchemy Core, 5,000 rows a batch), checked to have the same shape: a published snapshot
+for every clean translation. One translation in 10 needs review, one article in 50 is retracted.
 The archive grows in place (1k, then 9k more, then 90k more), each size measured in turn.
 
 Measured per size, median of --repeat runs after one warm-up: exactly what a cache miss of
-`GET /feeds/en.json` does (`feed_query.build_feed` in a session, then `feeds.render`), for
-  - the first page (a partner key without review access),
-  - a page 40 pages deep through the `before` cursor,
-  - a category page (`?category=`) and a page for a key scoped to two sections,
-  - the `ja` feed of originals,
-and, as the in-run baseline, rendering the same 50 items without the database (the part of
-a miss that cannot depend on the archive). Target: under 50 ms at 100k on both databases.
+`GET /feeds/en.json` does (`feed_query.build_feed` in a session, then `feeds.render`), for a
+default partner (published snapshots) and a review key (`include_needs_review`), each on
+  - the first page,
+  - a page about 40 pages deep through the `before` cursor,
+  - a category page (`?category=`),
+plus a key scoped to two sections and the `ja` feed of originals, and, as the in-run baseline,
+rendering the same 50 items without the database. Every figure is printed with the page's
+bytes and item count, and the bench refuses to report (exit 1) when a page is not full. The
+query plans (EXPLAIN) of a default partner's first page are printed at the largest size.
+Target: under 30 ms at 100k on both databases.
 """
 
 from __future__ import annotations
@@ -33,23 +35,21 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, insert, text
+import feed_seed
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 import feeds
 from service import db, feed_query
 from service.api_keys import Principal
-from service.page_links import LinkSigner, expiry
+from service.page_links import LinkSigner
 from service.settings import Settings
-from service.tables import Article, ArticleCategory, Revision, Translation
 
-CATEGORIES = ("security", "politics", "economy", "science", "sports", "culture", "world", "tech")
-BATCH = 5000
-START = datetime(2024, 1, 1, tzinfo=UTC)
-BODY = "\n\n".join(f"Paragraph {n} of a translated news article, " * 6 for n in range(6))
+WRITE_PATH = 500  # articles written through the write path before the bulk copies
 
 
 def _partner(**overrides: object) -> Principal:
@@ -65,73 +65,6 @@ def _partner(**overrides: object) -> Principal:
     return Principal(**fields)  # type: ignore[arg-type]
 
 
-def seed(engine: Engine, start: int, stop: int) -> None:
-    """Articles start..stop-1 (ids zero-padded), each with one revision, its categories and its
-    current English translation, in batches of BATCH rows."""
-    for lo in range(start, stop, BATCH):
-        hi = min(stop, lo + BATCH)
-        articles, revisions, categories, translations = [], [], [], []
-        for n in range(lo, hi):
-            article_id = f"a{n:07d}"
-            when = START + timedelta(minutes=n)
-            retracted = n % 50 == 49
-            category = CATEGORIES[n % len(CATEGORIES)]
-            articles.append(
-                {
-                    "id": article_id,
-                    "status": "retracted" if retracted else "published",
-                    "current_revision": 1,
-                    "created_at": when,
-                    "updated_at": when,
-                    "retracted_at": when if retracted else None,
-                }
-            )
-            revisions.append(
-                {
-                    "id": n + 1,
-                    "article_id": article_id,
-                    "number": 1,
-                    "content_hash": f"{n:064d}",
-                    "title": f"見出し {n}",
-                    "body": "本文。" * 300,
-                    "format": "text",
-                    "summary": None,
-                    "url": f"https://news.example.jp/{article_id}",
-                    "author": "bench",
-                    "categories": [category],
-                    "published_at": when,
-                    "created_at": when,
-                }
-            )
-            categories.append({"revision_id": n + 1, "category": category})
-            translations.append(
-                {
-                    "article_id": article_id,
-                    "revision_id": n + 1,
-                    "lang": "en",
-                    "title": f"Headline {n}",
-                    "summary": None,
-                    "body": BODY,
-                    "format": "text",
-                    "report": {},
-                    "needs_review": n % 10 == 3,
-                    "route": ["ja", "en"],
-                    "model": "bench@1",
-                    "created_at": when,
-                    "updated_at": when + timedelta(seconds=30),
-                    "current": True,
-                    "text_hash": None,
-                }
-            )
-        with engine.begin() as connection:
-            connection.execute(insert(Article), articles)
-            connection.execute(insert(Revision), revisions)
-            connection.execute(insert(ArticleCategory), categories)
-            connection.execute(insert(Translation), translations)
-    with engine.begin() as connection:  # fresh statistics, as autovacuum / a DBA would keep
-        connection.execute(text("ANALYZE"))
-
-
 def _median_ms(work: Callable[[], object], repeat: int) -> float:
     work()
     times = []
@@ -142,10 +75,17 @@ def _median_ms(work: Callable[[], object], repeat: int) -> float:
     return statistics.median(times)
 
 
-def measure(engine: Engine, settings: Settings, size: int, repeat: int) -> dict[str, float]:
+Figure = tuple[float, int, int]  # median ms, bytes, items
+
+
+def _links(settings: Settings, key_id: int) -> LinkSigner:
+    return LinkSigner(b"bench", settings.public_url, key_id)
+
+
+def measure(engine: Engine, settings: Settings, size: int, repeat: int) -> dict[str, Figure]:
     sessions = db.make_sessionmaker(engine)
     partner = _partner()
-    links = LinkSigner(b"bench", settings.public_url, partner.key_id, expiry(time.time()))
+    links = _links(settings, partner.key_id)
 
     def miss(principal: Principal, **query: object) -> Callable[[], bytes]:
         fields: dict[str, object] = {"lang": "en", "fmt": "json", "category": None, "limit": 50}
@@ -166,15 +106,58 @@ def measure(engine: Engine, settings: Settings, size: int, repeat: int) -> dict[
         )
     # A cursor about 40 pages down (50 items a page, ~12% of rows hidden or retracted).
     n = max(size - 2300, size // 2)
-    deep = (START + timedelta(minutes=n, seconds=30), f"a{n:07d}")
-    return {
-        "render only": _median_ms(lambda: feeds.render(feed, "json"), repeat),
-        "first page": _median_ms(miss(partner), repeat),
-        "40 pages deep": _median_ms(miss(partner, before=deep), repeat),
-        "category": _median_ms(miss(partner, category="science"), repeat),
-        "2 sections": _median_ms(miss(_partner(sections=("sports", "tech"))), repeat),
-        "ja originals": _median_ms(miss(partner, lang="ja"), repeat),
+    deep = (feed_seed.when(n) + timedelta(seconds=30), feed_seed.article_id(n))
+    review = _partner(include_needs_review=True)
+    cases: dict[str, Callable[[], bytes]] = {
+        "render only": lambda: feeds.render(feed, "json"),
+        "first page": miss(partner),
+        "40 deep": miss(partner, before=deep),
+        "category": miss(partner, category="science"),
+        "review first": miss(review),
+        "review deep": miss(review, before=deep),
+        "review cat.": miss(review, category="science"),
+        "2 sections": miss(_partner(sections=("sports", "tech"))),
+        "ja originals": miss(partner, lang="ja"),
     }
+    out: dict[str, Figure] = {}
+    for name, work in cases.items():
+        body = work()
+        items = feed_seed.require_page(f"{name} at {size}", body, 50)
+        out[name] = (_median_ms(work, repeat), len(body), items)
+    return out
+
+
+def explain(engine: Engine, settings: Settings) -> None:
+    """EXPLAIN each statement a default partner's first page runs (captured as it runs)."""
+    sessions = db.make_sessionmaker(engine)
+    partner = _partner()
+    seen: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        seen.append((statement, params))
+
+    query = feed_query.FeedQuery("en", "json", None, 50, None)
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        with db.session_scope(sessions) as session:
+            feed_query.build_feed(session, settings, partner, query, _links(settings, 1))
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN ANALYZE "
+    raw = engine.raw_connection()
+    try:
+        for statement, params in seen:
+            if not statement.lstrip().upper().startswith("SELECT"):
+                continue
+            cursor = raw.cursor()
+            cursor.execute(prefix + statement, params)
+            plan = [" ".join(str(c) for c in row) for row in cursor.fetchall()]
+            cursor.close()
+            print("  " + " ".join(statement.split())[:150] + " ...")
+            for line in plan:
+                print("      " + line)
+    finally:
+        raw.close()
 
 
 @contextmanager
@@ -196,6 +179,17 @@ def fresh_database(kind: str) -> Iterator[str]:
         admin.dispose()
 
 
+def _seed(engine: Engine, have: int, size: int) -> None:
+    if have == 0:
+        first = min(WRITE_PATH, size)
+        feed_seed.write_path(db.make_sessionmaker(engine), 0, first, "en")
+        have = first
+    if size > have:
+        feed_seed.bulk(engine, feed_seed.template(engine, 0, 3), have, size)
+    with engine.begin() as connection:  # fresh statistics, as autovacuum / a DBA would keep
+        connection.execute(text("ANALYZE"))
+
+
 def run(kind: str, sizes: list[int], repeat: int) -> None:
     with fresh_database(kind) as url:
         engine = db.make_engine(url)
@@ -206,23 +200,30 @@ def run(kind: str, sizes: list[int], repeat: int) -> None:
             _env_file=None,  # type: ignore[call-arg]
         )
         print(f"\n{kind}: median cache-miss time of a 50-item JSON Feed page, ms")
-        columns = None
+        columns: list[str] | None = None
         have = 0
         for size in sizes:
             began = time.perf_counter()
-            seed(engine, have, size)
+            _seed(engine, have, size)
             have = size
             seeded = time.perf_counter() - began
+            counts = feed_seed.same_shape(engine, "en")
             figures = measure(engine, settings, size, repeat)
             if columns is None:
                 columns = list(figures)
-                print(f"{'articles':>9} | " + " | ".join(f"{c:>13}" for c in columns))
+                print(f"{'articles':>9} | " + " | ".join(f"{c:>12}" for c in columns))
             print(
                 f"{size:>9} | "
-                + " | ".join(f"{figures[c]:>13.1f}" for c in columns)
-                + f"   (seeded in {seeded:.1f} s)",
+                + " | ".join(f"{figures[c][0]:>12.1f}" for c in columns)
+                + f"   (seeded in {seeded:.1f} s; {counts['published']} published)",
                 flush=True,
             )
+            print(
+                f"{'bytes/items':>9} | "
+                + " | ".join(f"{figures[c][1]:>9}/{figures[c][2]:<2}" for c in columns)
+            )
+        print(f"{kind}: plans of a default partner's first page at {have} articles")
+        explain(engine, settings)
         engine.dispose()
 
 

@@ -21,9 +21,9 @@ import time
 from pathlib import Path
 
 import dramatiq
-from service.constants import TRANSLATE_QUEUE
 
 from service import worker as worker_module
+from service.redis_keys import TRANSLATE_QUEUE
 from service.runtime import Runtime
 from service.settings import Settings
 from service.worker import WorkerPool
@@ -51,9 +51,12 @@ class _Probe:
 
 
 def _measure(
-    runtime: Runtime, probe: _Probe, poll_ms: int, samples: int, idle: float, threads: int
+    settings: Settings, poll_ms: int, samples: int, idle: float, threads: int
 ) -> list[float]:
-    probe.received.clear()
+    # A runtime (and broker) per measurement: a pool registers its actor on the broker it is
+    # given, once.
+    runtime = Runtime.start(settings)
+    probe = _Probe(runtime)
     saved = worker_module.IDLE_POLL_MS
     worker_module.IDLE_POLL_MS = poll_ms
     pool = WorkerPool(runtime, threads)
@@ -68,6 +71,7 @@ def _measure(
     finally:
         pool.stop()
         worker_module.IDLE_POLL_MS = saved
+        runtime.close()
     return list(probe.received)
 
 
@@ -88,19 +92,17 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kakehashi-pickup-") as tmp:
         settings = Settings(data_dir=Path(tmp), worker_threads=0, target_languages=("en",))
-        runtime = Runtime.start(settings)
-        try:
-            probe = _Probe(runtime)
-            ours: list[float] = []
-            baseline: list[float] = []
-            half = max(1, args.samples // 2)
-            for round_ in range(2):  # alternate: ours, baseline, baseline, ours
-                first, second = (ours, baseline) if round_ == 0 else (baseline, ours)
-                for target in (first, second):
-                    poll = worker_module.IDLE_POLL_MS if target is ours else 1000
-                    target += _measure(runtime, probe, poll, half, args.idle, args.threads)
-        finally:
-            runtime.close()
+        ours: list[float] = []
+        baseline: list[float] = []
+        half = max(1, args.samples // 2)
+        for round_ in range(2):  # alternate: ours, baseline, baseline, ours
+            first, second = (ours, baseline) if round_ == 0 else (baseline, ours)
+            for target in (first, second):
+                poll = worker_module.IDLE_POLL_MS if target is ours else 1000
+                target += _measure(settings, poll, half, args.idle, args.threads)
+    if len(ours) != args.samples // 2 * 2 or len(baseline) != len(ours):
+        print(f"refusing to report: {len(ours)} + {len(baseline)} samples arrived", file=sys.stderr)
+        return 1
     print(f"pickup latency of idle workers ({args.threads} threads), ms")
     print(f"{'consumer idle poll cap':<34}{'median':>9}{'p90':>9}{'max':>9}{'samples':>9}")
     print(_row(f"{worker_module.IDLE_POLL_MS} ms (kakehashi)", ours))

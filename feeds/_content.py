@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from html import escape
+from urllib.parse import urlsplit
 
 from feeds.html import sanitize_html
 from feeds.model import FeedItem, Link
 
-__all__ = ["alternates", "body_html", "language_name"]
+__all__ = ["alternates", "body_html", "image_type", "language_name"]
 
 _LANGUAGE_NAMES = {
     "ar": "Arabic",
@@ -63,3 +64,26 @@ def alternates(item: FeedItem) -> tuple[Link, ...]:
         seen.add(key)
         out.append(link)
     return tuple(out)
+
+
+# The web's image types by extension. Not `mimetypes`: it reads the machine's mime.types files,
+# and a feed's bytes must not depend on the host that rendered it.
+_IMAGE_TYPES = {
+    ".avif": "image/avif",
+    ".gif": "image/gif",
+    ".jpeg": "image/jpeg",
+    ".jpg": "image/jpeg",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".webp": "image/webp",
+}
+
+
+def image_type(url: str) -> dict[str, str]:
+    """``href`` and, when the file name tells it, ``type`` of an image link (an enclosure)."""
+    path = urlsplit(url).path.lower()
+    attrib = {"href": url}
+    for extension, media_type in _IMAGE_TYPES.items():
+        if path.endswith(extension):
+            attrib["type"] = media_type
+    return attrib

@@ -9,8 +9,12 @@ __all__ = ["rfc822", "rfc3339"]
 
 
 def rfc3339(value: datetime) -> str:
-    """RFC 3339 in UTC with a ``Z`` suffix (Atom, JSON Feed)."""
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    """RFC 3339 in UTC with a ``Z`` suffix (Atom, JSON Feed, HTML ``<time>``), to the
+    millisecond at most: HTML's valid global date and time string allows no more than three
+    fraction digits (vnu refuses six), and one format everywhere keeps feeds and pages equal."""
+    utc = value.astimezone(UTC)
+    spec = "milliseconds" if utc.microsecond else "seconds"
+    return utc.isoformat(timespec=spec).replace("+00:00", "Z")
 
 
 def rfc822(value: datetime) -> str:

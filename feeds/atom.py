@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from feeds._content import alternates, body_html
+from feeds._content import alternates, body_html, image_type
 from feeds._date import rfc3339
 from feeds._extension import REVIEW_SCHEME, REVIEW_TERM
 from feeds._xml import XML_LANG, child, serialize
@@ -48,10 +48,12 @@ def render_atom(feed: Feed) -> bytes:
     # RFC 4287 wants an author for every entry; the feed's author covers entries without one.
     child(child(root, _a("author")), _a("name"), feed.title)
     child(root, _a("generator"), feed.generator)
-    for item in feed.items:
-        _entry(root, item)
+    # Extension elements, tombstones included, come before the entries: RFC 4287's grammar
+    # (appendix B) ends atom:feed with atomEntry*, and validators refuse anything after them.
     for tombstone in feed.tombstones:
         _tombstone(root, tombstone)
+    for item in feed.items:
+        _entry(root, item)
     return serialize(root)
 
 
@@ -76,6 +78,8 @@ def _entry(root: etree._Element, item: FeedItem) -> None:
     )
     if item.original_url:
         child(entry, _a("link"), attrib={"rel": "via", "type": _HTML, "href": item.original_url})
+    if item.image:
+        child(entry, _a("link"), attrib={"rel": "enclosure", **image_type(item.image)})
     for name in item.authors:
         child(child(entry, _a("author")), _a("name"), name)
     for term in item.categories:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from html import escape
+from html import escape, unescape
 from urllib.parse import urlsplit
 
 import nh3
 
-__all__ = ["clean_text", "paragraphs_to_html", "sanitize_html"]
+__all__ = ["clean_text", "lead_image", "paragraphs_to_html", "sanitize_html"]
 
 # Everything outside the XML 1.0 ``Char`` production: C0 controls other than TAB, LF and CR,
 # lone surrogates, and the non-characters U+FFFE and U+FFFF.
@@ -21,6 +21,7 @@ _TAGS = frozenset(
         "b",
         "blockquote",
         "br",
+        "caption",
         "em",
         "figcaption",
         "figure",
@@ -36,10 +37,29 @@ _TAGS = frozenset(
         "p",
         "q",
         "strong",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
         "ul",
     }
 )
-_ATTRIBUTES = {"a": {"href"}, "img": {"src", "alt"}}
+# Tables keep their shape (spans, header scope) and images their size: a figure of a budget
+# flattened into one run of text, or a photo that reflows the page as it loads, is worse than
+# the markup they cost.
+_ATTRIBUTES = {
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+}
+_NUMERIC = frozenset({"width", "height", "colspan", "rowspan"})
+_SIZE = re.compile(r"[1-9][0-9]{0,4}")
+_SCOPES = frozenset({"row", "col", "rowgroup", "colgroup"})
+_FIRST_IMG = re.compile(r"<img\b[^>]*?\ssrc=\"([^\"]+)\"")
 _DROPPED_WITH_CONTENT = frozenset({"script", "style"})
 
 
@@ -82,7 +102,21 @@ def sanitize_html(html: str) -> str:
     )
 
 
+def lead_image(html: str) -> str | None:
+    """The source of the first image that survives sanitizing (an https URL), or None.
+
+    A regular expression suffices here because it reads the sanitizer's own serialization
+    (attributes double-quoted, entities escaped), never raw input.
+    """
+    found = _FIRST_IMG.search(sanitize_html(html))
+    return unescape(found.group(1)) if found else None
+
+
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     if tag == "img" and attribute == "src":
         return value if urlsplit(value.strip()).scheme.lower() == "https" else None
+    if attribute in _NUMERIC:
+        return value.strip() if _SIZE.fullmatch(value.strip()) else None
+    if attribute == "scope":
+        return value.strip().lower() if value.strip().lower() in _SCOPES else None
     return value

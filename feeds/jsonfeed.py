@@ -50,6 +50,8 @@ def _item(item: FeedItem) -> dict[str, object]:
     out["content_html"] = body_html(item)
     if item.summary is not None:
         out["summary"] = item.summary
+    if item.image:
+        out["image"] = item.image
     out["date_published"] = rfc3339(item.published)
     out["date_modified"] = rfc3339(item.updated)
     if item.authors:

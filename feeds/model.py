@@ -54,6 +54,9 @@ class FeedItem:
     source_id: str | None = None
     version: int | None = None
     embargoed_until: datetime | None = None
+    # The lead image (an https URL; see `feeds.html.lead_image`): Atom enclosure, RSS media
+    # content, JSON Feed `image`.
+    image: str | None = None
 
     def __post_init__(self) -> None:
         _require_aware(self.published, "FeedItem.published")

@@ -6,7 +6,7 @@ from html import escape
 
 from lxml import etree
 
-from feeds._content import alternates, body_html
+from feeds._content import alternates, body_html, image_type
 from feeds._date import rfc822
 from feeds._extension import REVIEW_SCHEME, REVIEW_TERM
 from feeds._xml import child, serialize
@@ -17,7 +17,8 @@ __all__ = ["render_rss"]
 _ATOM = "http://www.w3.org/2005/Atom"
 _CONTENT = "http://purl.org/rss/1.0/modules/content/"
 _DC = "http://purl.org/dc/elements/1.1/"
-_NSMAP = {"atom": _ATOM, "content": _CONTENT, "dc": _DC}
+_MEDIA = "http://search.yahoo.com/mrss/"
+_NSMAP = {"atom": _ATOM, "content": _CONTENT, "dc": _DC, "media": _MEDIA}
 
 
 def render_rss(feed: Feed) -> bytes:
@@ -80,3 +81,11 @@ def _item(channel: etree._Element, item: FeedItem) -> None:
     for name in item.authors:
         child(element, f"{{{_DC}}}creator", name)
     child(element, f"{{{_DC}}}language", item.language)
+    if item.image:
+        # Media RSS, not <enclosure>: RSS 2.0 requires an enclosure's length in bytes, which
+        # the service does not know for an image on the newsroom's server.
+        attrib = image_type(item.image)
+        media = {"url": attrib["href"], "medium": "image"}
+        if "type" in attrib:
+            media["type"] = attrib["type"]
+        child(element, f"{{{_MEDIA}}}content", attrib=media)

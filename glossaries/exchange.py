@@ -3,6 +3,8 @@
 Formats (``<family>-<csv|tsv>``):
 
 * ``deepl``: two columns, source and target, no header; one target language (``target_lang``).
+  DeepL's CSV may add two columns, the source and target languages (DeepL documents them as
+  optional); its TSV has no quoting at all (see :mod:`glossaries.service_formats`).
 * ``aws``: a header of language codes, the first being the source language; one row per term.
   An empty cell means "no rendering in that language"; a row needs at least one.
 * ``kakehashi``: header ``source,aliases,dnt,case_sensitive,status,note,<lang>...`` with an
@@ -11,9 +13,11 @@ Formats (``<family>-<csv|tsv>``):
   (approved). A row needs a rendering unless it is ``dnt``.
 
 Cells are stripped of surrounding whitespace and blank lines are skipped. Every problem is
-reported as a :class:`LineError` with the 1-based line of the row; rows with errors are left
-out and the others kept. Exports write ``\\n`` line ends and quote only where needed; DeepL and
-AWS exports hold approved entries only and no aliases (those formats have neither).
+reported as a :class:`LineError` with the 1-based line of the row and that line's text; rows
+with errors are left out and the others kept. Exports write ``\\n`` line ends and quote only
+where needed. DeepL and AWS exports are read by those services: they hold approved entries
+only, each alias as an entry of its own, and no spreadsheet guard; kakehashi's own files are
+opened in spreadsheets and keep the guard.
 """
 
 from __future__ import annotations
@@ -24,9 +28,20 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from glossaries._language import DEFAULT_TARGETS, language_code
-from glossaries.model import STATUSES, Entry, Glossary, entry_id, forbidden_character
+from glossaries.compare import GlossaryDiff, diff
+from glossaries.model import _FORBIDDEN, STATUSES, Entry, Glossary, entry_id, forbidden_character
+from glossaries.service_formats import deepl_tsv_rows, service_rows, write_deepl_tsv, write_rows
 
-__all__ = ["FORMATS", "GlossaryDiff", "ImportResult", "LineError", "diff", "export", "parse"]
+__all__ = [
+    "FORMATS",
+    "GlossaryDiff",
+    "ImportResult",
+    "LineError",
+    "MissingTargetLang",
+    "diff",
+    "export",
+    "parse",
+]
 
 FORMATS = ("aws-csv", "aws-tsv", "deepl-csv", "deepl-tsv", "kakehashi-csv", "kakehashi-tsv")
 _DELIMITERS = {"csv": ",", "tsv": "\t"}
@@ -36,10 +51,16 @@ _BOOLEANS = {"": False, "false": False, "true": True}
 
 @dataclass(frozen=True)
 class LineError:
-    """A problem found on one line (1-based; line 1 is the header where there is one)."""
+    """A problem found on one line (1-based; line 1 is the header where there is one), with
+    the text of that line (cut at 200 characters) so a reader sees what is wrong."""
 
     line: int
     message: str
+    text: str = field(default="", compare=False)
+
+
+class MissingTargetLang(ValueError):
+    """A DeepL file that names no target language, read without one."""
 
 
 @dataclass
@@ -55,25 +76,12 @@ class ImportResult:
         return not self.errors
 
 
-@dataclass(frozen=True)
-class GlossaryDiff:
-    """How a new set of entries differs from an old one, keyed by source."""
-
-    added: tuple[Entry, ...] = ()
-    changed: tuple[tuple[Entry, Entry], ...] = ()  # (old, new)
-    removed: tuple[Entry, ...] = ()
-    unchanged: tuple[Entry, ...] = field(default=(), repr=False)
-
-    def __bool__(self) -> bool:
-        """True when anything was added, changed or removed."""
-        return bool(self.added or self.changed or self.removed)
-
-
 # --- reading -------------------------------------------------------------------------------
 
 
-def _rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """(first line of the row, stripped cells) for each non-blank row."""
+def _rows(text: str, delimiter: str, unguard: bool = True) -> Iterator[tuple[int, list[str]]]:
+    """(first line of the row, stripped cells) for each non-blank row; with ``unguard`` (our
+    spreadsheet-bound files) the export's formula guard is removed again."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     while True:
         line = reader.line_num + 1
@@ -83,7 +91,9 @@ def _rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
             return
         except csv.Error as error:
             raise _SyntaxError(line, f"unreadable {_name(delimiter)}: {error}") from None
-        cells = [_unguard(cell.strip()) for cell in cells]
+        cells = [cell.strip() for cell in cells]
+        if unguard:
+            cells = [_unguard(cell) for cell in cells]
         if any(cells):
             yield line, cells
 
@@ -130,7 +140,8 @@ def detect(text: str) -> str | None:
     else:
         return None
     try:
-        _, cells = next(_rows(first, delimiter))
+        # A TSV is split plainly: DeepL's TSV keeps quotes ("Quote" marks) as text.
+        _, cells = next(_rows(first, delimiter) if suffix == "csv" else deepl_tsv_rows(first))
     except (StopIteration, _SyntaxError):
         return None
     if cells[0].lower() == "source":
@@ -163,10 +174,37 @@ class _Collector:
         return True
 
 
-def _parse_deepl(rows: Iterator[tuple[int, list[str]]], target_lang: str, out: _Collector) -> None:
+def _deepl_languages(
+    line: int, cells: list[str], source_lang: str, target_lang: str, out: _Collector
+) -> bool:
+    """Whether a DeepL CSV row's language columns (3 and 4) name the languages imported."""
+    source, target = language_code(cells[2]), language_code(cells[3])
+    if source != source_lang:
+        out.error(line, f"column 3 is {cells[2]!r} but the source language is {source_lang!r}")
+    elif target != target_lang:
+        out.error(line, f"column 4 is {cells[3]!r} but the target language is {target_lang!r}")
+    else:
+        return True
+    return False
+
+
+def _parse_deepl(
+    rows: Iterator[tuple[int, list[str]]],
+    langs: tuple[str, str],
+    out: _Collector,
+    *,
+    with_languages: bool,
+) -> None:
+    source_lang, target_lang = langs
+    expected = "2 or 4 columns (source, target[, source language, target language])"
     for line, cells in rows:
+        if len(cells) == 4 and with_languages:
+            if not _deepl_languages(line, cells, source_lang, target_lang, out):
+                continue
+            cells = cells[:2]
         if len(cells) != 2:
-            out.error(line, f"expected 2 columns (source, target), found {len(cells)}")
+            shape = expected if with_languages else "2 columns (source, target)"
+            out.error(line, f"expected {shape}, found {len(cells)}")
             continue
         source, target = cells
         if not out.check_source(line, source):
@@ -289,13 +327,37 @@ def _split(format: str) -> tuple[str, str]:
 
 
 def parse(
-    text: str, *, format: str = "auto", source_lang: str = "ja", target_lang: str | None = None
+    text: str,
+    *,
+    format: str = "auto",
+    source_lang: str = "ja",
+    target_lang: str | None = None,
+    target_lang_name: str = "the target_lang parameter",
 ) -> ImportResult:
     """Read glossary entries from ``text`` in ``format`` (or the detected one).
 
     Raises ValueError for a wrong call (unknown format, missing or bad ``target_lang`` for
-    DeepL); problems in the text itself come back as ``ImportResult.errors``.
+    DeepL, worded with ``target_lang_name``: the API's parameter or the CLI's flag); problems
+    in the text itself come back as ``ImportResult.errors``.
     """
+    result = _parse(text, format, source_lang, target_lang, target_lang_name)
+    if result.errors:
+        lines = text.removeprefix("\ufeff").split("\n")
+        result.errors[:] = [
+            LineError(e.line, e.message, _line_text(lines, e.line)) for e in result.errors
+        ]
+    return result
+
+
+def _line_text(lines: list[str], number: int) -> str:
+    text = lines[number - 1].rstrip("\r") if 0 < number <= len(lines) else ""
+    text = _FORBIDDEN.sub("\ufffd", text)  # shown to a person: no NUL, no bidi override
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def _parse(
+    text: str, format: str, source_lang: str, target_lang: str | None, target_lang_name: str
+) -> ImportResult:
     text = text.removeprefix("\ufeff")
     refused = _unstorable(text)
     if refused:
@@ -309,12 +371,20 @@ def parse(
         format = detected
     family, delimiter = _split(format)
     out = _Collector()
-    rows = _rows(text, delimiter)
+    source_lang = language_code(source_lang) or source_lang
+    if format == "deepl-tsv":
+        rows = deepl_tsv_rows(text)
+    else:  # DeepL's and AWS's terms are exact: no spreadsheet guard to remove
+        rows = _rows(text, delimiter, unguard=family == "kakehashi")
     try:
         if family == "deepl":
-            _parse_deepl(rows, _required_target(target_lang), out)
+            if target_lang is None and format == "deepl-csv":
+                target_lang = _named_target(text)
+            target = _required_target(target_lang, target_lang_name)
+            langs = (source_lang, target)
+            _parse_deepl(rows, langs, out, with_languages=format == "deepl-csv")
         elif family == "aws":
-            _parse_aws(rows, language_code(source_lang) or source_lang, out)
+            _parse_aws(rows, source_lang, out)
         else:
             _parse_kakehashi(rows, out)
     except _SyntaxError as error:
@@ -322,11 +392,20 @@ def parse(
     return ImportResult(out.entries, out.errors, format)
 
 
-def _required_target(target_lang: str | None) -> str:
+def _named_target(text: str) -> str | None:
+    """The target language a DeepL CSV names in column 4 of its first row, if it does."""
+    try:
+        _, cells = next(_rows(text, ","))
+    except (StopIteration, _SyntaxError):
+        return None
+    return cells[3] if len(cells) == 4 and language_code(cells[3]) else None
+
+
+def _required_target(target_lang: str | None, name: str = "the target_lang parameter") -> str:
     if not target_lang:
-        raise ValueError(
-            "a DeepL file names no language: add the target_lang parameter with the language "
-            "of its second column (for example target_lang=en)"
+        raise MissingTargetLang(
+            f"a DeepL file names no language: set {name} to the language of its second "
+            "column (for example en)"
         )
     code = language_code(target_lang)
     if code is None:
@@ -365,51 +444,28 @@ class _GuardedWriter:
 def export(glossary: Glossary, *, format: str, target_lang: str | None = None) -> str:
     """Write ``glossary`` in ``format``; entries keep the glossary's order.
 
-    Cells that a spreadsheet would execute (starting with ``= + - @``, a tab or a carriage
-    return) get a leading ``'`` (the OWASP CSV injection rule); :func:`parse` removes it again,
-    so an export imports back unchanged."""
+    In kakehashi's own (spreadsheet-bound) formats, cells that a spreadsheet would execute
+    (starting with ``= + - @``, a tab or a carriage return) get a leading ``'`` (the OWASP CSV
+    injection rule); :func:`parse` removes it again, so an export imports back unchanged.
+    DeepL and AWS files carry the exact terms (:mod:`glossaries.service_formats`)."""
     family, delimiter = _split(format)
-    buffer = io.StringIO()
-    writer = _GuardedWriter(buffer, delimiter)
     if family == "deepl":
         lang = _required_target(target_lang)
-        for entry in glossary.approved():
-            rendering = entry.rendering(lang)
-            if rendering:
-                writer.writerow([entry.source, rendering])
-    elif family == "aws":
+        pairs = ((term, r[0]) for term, r in service_rows(glossary.approved(), [lang]))
+        return write_deepl_tsv(pairs) if format == "deepl-tsv" else write_rows(pairs, ",")
+    if family == "aws":
         langs = [lang for lang in _languages(glossary.approved()) if lang != glossary.source_lang]
-        writer.writerow([glossary.source_lang, *langs])
-        for entry in glossary.approved():
-            writer.writerow([entry.source, *(entry.rendering(lang) or "" for lang in langs)])
-    else:
-        langs = _languages(glossary.entries)
-        with_id = any(e.id != entry_id(e.source) for e in glossary.entries)
-        meta = list(_META[:6]) + (["id"] if with_id else [])
-        writer.writerow([*meta, *langs])
-        for e in glossary.entries:
-            row = [e.source, "|".join(e.aliases), _flag(e.do_not_translate)]
-            row += [_flag(e.case_sensitive), e.status, e.note] + ([e.id] if with_id else [])
-            writer.writerow(row + [e.targets.get(lang, "") for lang in langs])
+        rows = service_rows(glossary.approved(), langs)
+        header = [glossary.source_lang, *langs]
+        return write_rows(iter([header, *([term, *r] for term, r in rows)]), delimiter)
+    buffer = io.StringIO()
+    writer = _GuardedWriter(buffer, delimiter)
+    langs = _languages(glossary.entries)
+    with_id = any(e.id != entry_id(e.source) for e in glossary.entries)
+    meta = list(_META[:6]) + (["id"] if with_id else [])
+    writer.writerow([*meta, *langs])
+    for e in glossary.entries:
+        row = [e.source, "|".join(e.aliases), _flag(e.do_not_translate)]
+        row += [_flag(e.case_sensitive), e.status, e.note] + ([e.id] if with_id else [])
+        writer.writerow(row + [e.targets.get(lang, "") for lang in langs])
     return buffer.getvalue()
-
-
-# --- comparing -----------------------------------------------------------------------------
-
-
-def diff(old: Sequence[Entry], new: Sequence[Entry]) -> GlossaryDiff:
-    """Compare two sets of entries by source (the first entry of a source counts).
-
-    ``added`` and ``changed`` follow the order of ``new``, ``removed`` that of ``old``.
-    """
-    before: dict[str, Entry] = {}
-    for entry in old:
-        before.setdefault(entry.source, entry)
-    after: dict[str, Entry] = {}
-    for entry in new:
-        after.setdefault(entry.source, entry)
-    added = tuple(e for s, e in after.items() if s not in before)
-    changed = tuple((before[s], e) for s, e in after.items() if s in before and before[s] != e)
-    unchanged = tuple(e for s, e in after.items() if s in before and before[s] == e)
-    removed = tuple(e for s, e in before.items() if s not in after)
-    return GlossaryDiff(added, changed, removed, unchanged)

@@ -204,3 +204,8 @@ def _principal(row: ApiKey | None) -> Principal | None:
         sections=tuple(row.sections) if row.sections else None,
         include_needs_review=row.include_needs_review,
     )
+
+
+def live_token_hashes(session: Session) -> frozenset[str]:
+    """The token hashes of every key not revoked (see `service.auth_guard.KnownKeys`)."""
+    return frozenset(session.scalars(select(ApiKey.token_hash).where(ApiKey.revoked_at.is_(None))))

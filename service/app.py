@@ -11,7 +11,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from service.allow import AllowOptions
 from service.http_errors import install_handlers
 from service.middleware import BodySizeLimit
 from service.openapi import install_docs
@@ -19,6 +21,7 @@ from service.routes import (
     articles,
     deliveries,
     editor,
+    feed_endpoint,
     feeds,
     glossaries,
     health,
@@ -28,6 +31,7 @@ from service.routes import (
     memory,
     metrics,
     pages,
+    partner_view,
     push,
     reviews,
     topics,
@@ -69,10 +73,12 @@ def create_app(
         own = runtime is None
         rt = runtime or Runtime.start(settings)
         app.state.runtime = rt
+        rt.feed_versions  # noqa: B018  # start watching the feed versions before any request
         threads = settings.worker_threads if worker_threads is None else worker_threads
         pool = WorkerPool(rt, threads) if own or worker_threads else None
         if pool is not None:
             pool.start()
+        app.state.pool = pool  # /healthz fails when its threads die
         try:
             yield
         finally:
@@ -99,7 +105,11 @@ def create_app(
         overrides=[(glossaries.IMPORT_PATH, import_limit)],
         read_timeout=settings.body_read_timeout,
     )
-    app.add_middleware(feeds.FeedHotPath)  # outermost: a cached feed skips everything else
+    app.add_middleware(AllowOptions)
+    if settings.trusted_proxies:
+        # The client address (abuse limits, logs) from X-Forwarded-For, only when the peer is
+        # a proxy the operator named; uvicorn's own copy of this is switched off in `serve`.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     install_handlers(app)
     install_docs(app)
     routers = (
@@ -112,6 +122,7 @@ def create_app(
         push,
         topics,
         usage,
+        partner_view,
         glossaries,
         impact,
         whoami,
@@ -124,6 +135,7 @@ def create_app(
     )
     for module in routers:
         app.include_router(module.router)
+    feed_endpoint.mount(app, feeds.router)  # the feed hot path, in front of the feed route
     return app
 
 
@@ -131,7 +143,9 @@ def create_app_from_env() -> FastAPI:
     """The app of one process of `kakehashi serve --workers N`: settings and log level from the
     environment (the parent process wrote the resolved values there)."""
     from service import logs
+    from service.slow_clients import HeadTimeoutProtocol
 
     settings = Settings()
     logs.configure(settings.log_level.upper(), settings.log_format)
+    HeadTimeoutProtocol.head_timeout = settings.header_timeout  # this process's connections
     return create_app(settings)

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from service import cache, outbox, signing
-from service.api_keys import Principal, authenticate
+from service.api_keys import Principal, authenticate, hash_token
 from service.db import session_scope
-from service.errors import Forbidden, Unauthorized
+from service.errors import Forbidden, TooManyRequests, Unauthorized
 from service.glossary_edits import Editing
 from service.runtime import Runtime
 from service.settings import Settings
@@ -78,16 +78,24 @@ def principal_of(request: Request, runtime: Runtime, *, query_token: bool = Fals
     limits of its client address and its key."""
     address = request.client.host if request.client else "unknown"
     limits = runtime.rate_limits
-    limits.request_from(address)  # 429 for an address over its limit or failing to log in
     token = token_of(request, query_token=query_token)
     if not token:
         where = "Bearer header or ?token=" if query_token else "'Authorization: Bearer <token>'"
         raise Unauthorized(f"a token is required ({where})")
+    blocked = limits.failed_recently(address)
+    # Over its failed-attempt limit, an address is refused without a lookup, except with a
+    # live key's token: others' failures behind one address never lock a valid key out.
+    if blocked is not None and not runtime.known_keys.knows(hash_token(token)):
+        raise TooManyRequests(
+            f"too many failed authentications from this address; try again in {blocked} s",
+            blocked,
+        )
     with session_scope(runtime.sessions) as session:
         principal = authenticate(session, token)
     if principal is None:
         limits.failed_authentication(address)
         raise Unauthorized("unknown or revoked token")
+    limits.request_from(address)
     limits.request_by_key(principal.key_id)
     return principal
 

@@ -1,6 +1,8 @@
-"""Loaded translation engines, one per installed package per process, shared by all threads.
+"""Loaded translation engines, one per installed model per process, shared by all threads.
 
-A pair with no direct package is reached through English when both halves are installed.
+Models are found and loaded by the provider ``KAKEHASHI_ENGINE`` names
+(:mod:`translators.providers`); with argos packages a pair with no direct package is reached
+through English when both halves are installed.
 """
 
 from __future__ import annotations
@@ -8,13 +10,14 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
 from service.settings import Settings
-from translators import package as packages
 from translators.batching import BatchingEngine
 from translators.engine import Engine
 from translators.package import InstalledPackage
+from translators.providers import PROVIDERS, LoadOptions, Provider
 from translators.route import Route
 
 log = logging.getLogger(__name__)
@@ -46,13 +49,25 @@ def inter_threads(worker_threads: int, cores: int | None = None) -> int:
 
 
 class EngineRegistry:
-    """Finds the packages for a language pair and loads each once; notices new ones."""
+    """Finds the models for a language pair through the configured provider
+    (``KAKEHASHI_ENGINE``) and loads each once; notices new ones.
 
-    def __init__(self, settings: Settings) -> None:
+    With ``KAKEHASHI_MAX_LOADED_MODELS`` > 0, loading one more model than that unloads the
+    least recently used (a model is used each time a route through it is asked for). An
+    unloaded engine is only dropped from the registry: a job still translating with it
+    finishes, and its memory is freed with the last reference.
+    """
+
+    def __init__(self, settings: Settings, provider: Provider | None = None) -> None:
         self._settings = settings
         self._lock = threading.Lock()
-        self._loaded: dict[tuple[Path, str], Engine] = {}
+        # Keyed by the model's folder, most recently used last: one model, one entry, even
+        # when it serves several targets (a generator model).
+        self._loaded: OrderedDict[Path, dict[tuple[str, str], Engine]] = OrderedDict()
         self.worker_threads = max(1, settings.worker_threads)
+        self.provider = provider or PROVIDERS[settings.engine](
+            settings.resolved_models_dir, settings.extra_model_dirs
+        )
 
     def set_worker_threads(self, threads: int) -> None:
         """How many worker threads share this process's cores (engines loaded later use it)."""
@@ -63,12 +78,10 @@ class EngineRegistry:
         return self._settings.resolved_models_dir
 
     def plan(self, target: str, source: str = SOURCE_LANG) -> list[InstalledPackage] | None:
-        return packages.plan_route(
-            self.models_dir, source, target, extra_dirs=self._settings.extra_model_dirs
-        )
+        return self.provider.plan(source, target)
 
     def installed(self) -> list[InstalledPackage]:
-        return packages.list_installed(self.models_dir, extra_dirs=self._settings.extra_model_dirs)
+        return self.provider.installed()
 
     def available(self, target: str, source: str = SOURCE_LANG) -> bool:
         return self.plan(target, source) is not None
@@ -84,45 +97,67 @@ class EngineRegistry:
     def missing_pairs(self, targets: tuple[str, ...]) -> list[str]:
         return [f"{SOURCE_LANG}:{t}" for t in targets if not self.available(t)]
 
-    def engine(self, target: str, source: str = SOURCE_LANG) -> Engine | Route | None:
-        """The engine (or pivot route) for a pair, loading packages on first use."""
+    def loaded(self) -> list[Path]:
+        """Folders of the loaded models, least recently used first."""
+        with self._lock:
+            return list(self._loaded)
+
+    def engine(self, target: str, source: str = SOURCE_LANG) -> Engine | None:
+        """The engine (a pivot :class:`Route` is one) for a pair, loading models on first
+        use."""
         plan = self.plan(target, source)
         if plan is None:
             return None
         engines = [self._load(package) for package in plan]
         return engines[0] if len(engines) == 1 else Route(engines)
 
-    def _load(self, package: InstalledPackage) -> Engine:
-        key = (package.path, package.version)
-        with self._lock:
-            engine = self._loaded.get(key)
-            if engine is None:
-                from translators.ctranslate import CTranslate2Engine
+    def _options(self) -> LoadOptions:
+        return LoadOptions(
+            compute_type=self._settings.ct2_compute_type,
+            inter_threads=inter_threads(self.worker_threads),
+            intra_threads=intra_threads(self._settings.ct2_threads, self.worker_threads),
+            beam_size=self._settings.beam_size,
+        )
 
-                log.info("loading model %s %s from %s", package.code, package.version, package.path)
-                engine = CTranslate2Engine(
-                    package,
-                    compute_type=self._settings.ct2_compute_type,
-                    inter_threads=inter_threads(self.worker_threads),
-                    intra_threads=intra_threads(self._settings.ct2_threads, self.worker_threads),
-                    beam_size=self._settings.beam_size,
-                )
-                if self._settings.batch_wait_ms > 0:
-                    # Sentences of jobs running at once on other threads share one batch.
-                    engine = BatchingEngine(engine, max_wait_ms=self._settings.batch_wait_ms)
-                # Drop engines of packages that were upgraded or removed.
-                for old in [k for k in self._loaded if k[0] == package.path]:
-                    _close(self._loaded.pop(old))
-                self._loaded[key] = engine
+    def _load(self, package: InstalledPackage) -> Engine:
+        key = (package.version, package.target)
+        with self._lock:
+            model = self._loaded.get(package.path)
+            if model is not None and key in model:
+                self._loaded.move_to_end(package.path)
+                return model[key]
+            if model is not None and any(v != package.version for v, _ in model):
+                _close_all(self._loaded.pop(package.path))  # upgraded in place
+                model = None
+            if model is None:
+                self._evict(keep=self._settings.max_loaded_models - 1)
+                model = self._loaded[package.path] = {}
+            log.info("loading model %s %s from %s", package.code, package.version, package.path)
+            engine = self.provider.load(package, self._options())
+            if self._settings.batch_wait_ms > 0:
+                # Sentences of jobs running at once on other threads share one batch.
+                engine = BatchingEngine(engine, max_wait_ms=self._settings.batch_wait_ms)
+            model[key] = engine
+            self._loaded.move_to_end(package.path)
             return engine
+
+    def _evict(self, keep: int) -> None:
+        """Unload the least recently used models until at most ``keep`` remain (if a limit
+        is set). Called with the lock held."""
+        if self._settings.max_loaded_models <= 0:
+            return
+        while len(self._loaded) > max(0, keep):
+            path, engines = self._loaded.popitem(last=False)
+            log.info("unloading model %s (KAKEHASHI_MAX_LOADED_MODELS)", path)
+            _close_all(engines)
 
     def close(self) -> None:
         with self._lock:
-            for engine in self._loaded.values():
-                _close(engine)
+            for engines in self._loaded.values():
+                _close_all(engines)
             self._loaded.clear()
 
 
-def _close(engine: Engine) -> None:
-    if isinstance(engine, BatchingEngine):
+def _close_all(engines: dict[tuple[str, str], Engine]) -> None:
+    for engine in engines.values():
         engine.close()

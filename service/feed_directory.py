@@ -12,16 +12,24 @@ from sqlalchemy.orm import Session
 import feeds
 from service import embargo
 from service.api_keys import Principal
-from service.feed_query import LANG_NAMES
+from service.feed_identity import LANG_NAMES
 from service.settings import Settings
 from service.tables import Article, ArticleCategory, Revision
+
+# The one format an OPML file subscribes to. Atom: every reader reads it (newsboat reads no JSON
+# Feed), it carries tombstones, and one format per language means a reader that imports the
+# file gets each article once per language, not once per format.
+OPML_FORMAT = "atom"
+# Per feed: its readable HTML preview (`/feeds/{lang}.html`, for people), then the formats.
+FORMATS = ("html", "atom", "rss", "json")
 
 
 def feed_links(
     session: Session, settings: Settings, principal: Principal, token: str | None
 ) -> list[feeds.FeedLink]:
-    """Every feed this key may read: per language and format, and per category (`?category=`);
-    with `token`, each URL carries it (for readers that can only put a token in the URL)."""
+    """Every feed this key may read: per language and format (its HTML preview first), and per
+    category (`?category=`); with `token`, each URL carries it (for readers that can only put a
+    token in the URL)."""
     base = settings.public_url.rstrip("/")
     langs = [
         lang for lang in ("ja", *settings.target_languages) if principal.may_read_language(lang)
@@ -44,7 +52,7 @@ def feed_links(
     for lang in langs:
         name = LANG_NAMES.get(lang, lang)
         for category in (None, *categories):
-            for fmt in ("atom", "rss", "json"):
+            for fmt in FORMATS:
                 params = {"category": category} if category else {}
                 if token is not None:
                     params["token"] = token
@@ -59,3 +67,12 @@ def feed_links(
                     )
                 )
     return out
+
+
+def opml_links(links: list[feeds.FeedLink], *, categories: bool) -> list[feeds.FeedLink]:
+    """The feeds an OPML file subscribes a reader to: one per language (Atom), and its category
+    feeds only when asked for (their items have guids of their own, see `feed_identity.item_id`,
+    so overlapping subscriptions do not take items from each other)."""
+    return [
+        link for link in links if link.fmt == OPML_FORMAT and (categories or link.category is None)
+    ]

@@ -30,6 +30,7 @@ from service import corrections, embargo
 from service.api_keys import Principal
 from service.cache import CachedFeed
 from service.errors import Malformed
+from service.feed_identity import LANG_NAMES, feed_identity, item_id
 from service.page_links import LinkSigner
 from service.revisions import IS_CURRENT
 from service.settings import Settings
@@ -42,15 +43,6 @@ from service.tables import (
 )
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-LANG_NAMES = {
-    "ja": "Japanese",
-    "en": "English",
-    "zh": "Chinese",
-    "ko": "Korean",
-    "fr": "French",
-    "de": "German",
-    "es": "Spanish",
-}
 
 
 @dataclass(frozen=True)
@@ -309,27 +301,32 @@ def _alternates(
     return {k: sorted(v) for k, v in found.items()}
 
 
-def _tombstones(session: Session, lang: str, since: datetime) -> tuple[feeds.Tombstone, ...]:
-    rows = session.execute(
+def _tombstones(
+    session: Session, principal: Principal, query: FeedQuery, since: datetime
+) -> tuple[feeds.Tombstone, ...]:
+    """Retractions since `since` of the articles this feed could have carried: of its category
+    and the key's sections (by the article's last revision); a feed never names others."""
+    stmt = (
         select(Article.id, Article.retracted_at)
+        .join(Revision, IS_CURRENT)
         .where(
             Article.status == "retracted",
             Article.retracted_at >= since,
             ~embargo.retracted_unseen(),  # retracted before release: no trace
         )
-        .order_by(Article.retracted_at.desc(), Article.id)
-        .limit(100)
+    )
+    if query.category is not None:
+        stmt = stmt.where(_in_categories(Revision.id, [query.category]))
+    if principal.sections is not None and principal.role != "admin":
+        stmt = stmt.where(_in_categories(Revision.id, principal.sections))
+    rows = session.execute(
+        stmt.order_by(Article.retracted_at.desc(), Article.id).limit(100)
     ).tuples()
     return tuple(
-        feeds.Tombstone(id=item_id(article_id, lang), when=when)
+        feeds.Tombstone(id=item_id(article_id, query.lang, query.category), when=when)
         for article_id, when in rows
         if when is not None
     )
-
-
-def item_id(article_id: str, lang: str) -> str:
-    """An item's guid: the same across revisions of the article."""
-    return f"urn:kakehashi:article:{article_id}:{lang}"
 
 
 def build_feed(
@@ -343,7 +340,8 @@ def build_feed(
     keys = _page_keys(session, principal, query)
     page = _page_rows(session, query.lang, keys[: query.limit], not principal.include_needs_review)
     base = settings.public_url.rstrip("/")
-    self_url = f"{base}/feeds/{query.lang}.{query.fmt}"
+    feed_id, title, self_url = feed_identity(settings, query.lang, query.category)
+    self_url = self_url.format(fmt=query.fmt)
     next_url = None
     if len(keys) > query.limit:
         last = page[-1]
@@ -353,25 +351,29 @@ def build_feed(
         params["limit"] = str(query.limit)
         if query.query_token is not None:  # the credential the request used, kept
             params["token"] = query.query_token
-        next_url = f"{self_url}?{urlencode(params)}"
+        next_url = f"{base}/feeds/{query.lang}.{query.fmt}?{urlencode(params)}"
     available = _alternates(session, principal, [row.article_id for row in page])
     items = tuple(
-        _item(row, query.lang, settings, available.get(row.article_id, []), links) for row in page
+        _item(row, query, settings, available.get(row.article_id, []), links) for row in page
     )
     now = datetime.now(UTC)
     tombstones = (
-        _tombstones(session, query.lang, now - timedelta(days=settings.tombstone_days))
+        _tombstones(session, principal, query, now - timedelta(days=settings.tombstone_days))
         if query.before is None
         else ()
     )
     name = LANG_NAMES.get(query.lang, query.lang)
     return feeds.Feed(
-        id=f"{base}/feeds/{query.lang}",
-        title=f"{settings.feed_title} ({name})",
+        id=feed_id,
+        title=title,
         language=query.lang,
         self_url=self_url,
         home_url=base + "/",
-        updated=max((item.updated for item in items), default=EPOCH),
+        # A retraction is a change of the feed's content too (RFC 9110 §8.8.2; RSS 2.0's
+        # lastBuildDate): a poller sending only If-Modified-Since must see the removal.
+        updated=max(
+            (*(item.updated for item in items), *(t.when for t in tombstones)), default=EPOCH
+        ),
         items=items,
         description=(
             f"Japanese journalism, machine-translated into {name}"
@@ -385,11 +387,12 @@ def build_feed(
 
 
 def _item(
-    row: _Row, lang: str, settings: Settings, languages: list[str], links: LinkSigner
+    row: _Row, query: FeedQuery, settings: Settings, languages: list[str], links: LinkSigner
 ) -> feeds.FeedItem:
     """An item; its link is its own page (the original's, for `ja`), its alternates the
     newsroom's original and kakehashi's page of each other language the key may see."""
     r = row.revision
+    lang = query.lang
     # HTML bodies pass through the renderers' allow-list sanitizer; text becomes our own HTML.
     content = (
         row.body
@@ -402,7 +405,7 @@ def _item(
         if r.change == "correction":
             categories = (*categories, corrections.CATEGORY)
     return feeds.FeedItem(
-        id=item_id(row.article_id, lang),
+        id=item_id(row.article_id, lang, query.category),
         url=r.url if lang == "ja" else links.url(row.article_id, lang),
         title=row.title,
         content_html=content,
@@ -430,6 +433,7 @@ def _item(
         needs_review=row.needs_review,
         source_id=row.article_id,
         version=r.number,
+        image=feeds.lead_image(content),
     )
 
 
@@ -471,7 +475,7 @@ def item_page_item(
         return None
     row = _page_rows(session, lang, keys, not principal.include_needs_review)[0]
     available = _alternates(session, principal, [article_id]).get(article_id, [])
-    return _item(row, lang, settings, available, links)
+    return _item(row, query, settings, available, links)
 
 
 def render_cached(body: bytes, updated: datetime) -> CachedFeed:

@@ -5,30 +5,47 @@ version of the languages it touches in the same transaction. A cached feed carri
 read before it was rendered and is served only while that version is current, so neither a
 render that overlaps a change nor a Redis that lost an invalidation (down, or restarted from an
 old append-only file) can serve a stale feed: the version is not in Redis at all.
+
+Each API process holds the versions in memory (`service.version_watch`): a bump NOTIFYs them on
+PostgreSQL (delivered with the commit, never without it) and refreshes this process's own
+watchers right after its commit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from service import db, version_watch
 from service.tables import FeedVersion
+
+_REFRESH_SCHEDULED = "kakehashi.feed_versions.refresh"
 
 
 def bump(session: Session, langs: Iterable[str]) -> None:
     """Move these languages' feeds to a new version, in the caller's transaction."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    for lang in sorted(set(langs)):  # one order everywhere: two bumps never deadlock
+    bind = session.get_bind()
+    postgres = bind.dialect.name == "postgresql"
+    insert = pg_insert if postgres else sqlite_insert
+    changed = sorted(set(langs))
+    for lang in changed:  # one order everywhere: two bumps never deadlock
         stmt = insert(FeedVersion).values(lang=lang, version=1)
         session.execute(
             stmt.on_conflict_do_update(
                 index_elements=[FeedVersion.lang], set_={"version": FeedVersion.version + 1}
             )
         )
+    if changed and postgres:  # one notification per transaction is enough: watchers read all
+        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": version_watch.CHANNEL})
+    if changed and not session.info.get(_REFRESH_SCHEDULED):
+        session.info[_REFRESH_SCHEDULED] = True
+        engine = bind.engine if isinstance(bind, Connection) else bind
+        for watcher in version_watch.watchers_of(engine):
+            db.after_commit(session, watcher.refresh)
 
 
 def current(connection: Connection | Session, lang: str) -> int:

@@ -18,11 +18,31 @@ from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service import db, errors
+from service.allow import allowed_methods
 
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
 """What a client is told to wait when the database is locked or unreachable (503)."""
+
+
+FULL_RETRY_AFTER_SECONDS = 60
+"""A full disk needs an operator, not a moment: clients are told to wait longer."""
+
+# SQLite's SQLITE_FULL message and PostgreSQL's disk_full SQLSTATE (class 53, insufficient
+# resources; 53300, too many connections, is `db.unavailable`).
+_FULL_MESSAGES = ("database or disk is full", "no space left on device")
+_FULL_STATES = ("53100",)
+
+
+def disk_full(exc: sa_exc.SQLAlchemyError) -> bool:
+    """Whether a database error says its disk (or SQLite's page limit) is full."""
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    state = getattr(exc.orig, "sqlstate", None)
+    if state is not None and str(state) in _FULL_STATES:
+        return True
+    return any(text in str(exc.orig).lower() for text in _FULL_MESSAGES)
 
 
 class ApiError(Exception):
@@ -122,13 +142,26 @@ def install_handlers(app: FastAPI) -> None:
         return error_response(422, "invalid", "request does not match the schema", errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "error")
-        return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:  # Starlette names only the first matching route's methods
+            allowed = allowed_methods(request.app, request.scope)
+            headers = {**(headers or {}), "Allow": ", ".join(allowed)} if allowed else headers
+        return error_response(exc.status_code, code, str(exc.detail), headers=headers)
 
     @app.exception_handler(sa_exc.SQLAlchemyError)
     async def _database(request: Request, exc: sa_exc.SQLAlchemyError) -> JSONResponse:
         # The session scope rolled back: a request answered with an error stored nothing.
+        if disk_full(exc):
+            log.error("database disk full on %s %s: %s", request.method, request.url.path, exc)
+            return error_response(
+                503,
+                "storage_full",
+                "the database's disk is full (SQLite: database or disk is full); nothing was "
+                "stored: an operator must free space, then try again",
+                headers={"Retry-After": str(FULL_RETRY_AFTER_SECONDS)},
+            )
         if db.unavailable(exc):
             log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
             return error_response(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from feeds import ninjs
 from service import embargo, feed_query
 from service.api_keys import Principal
+from service.feed_identity import item_id
 from service.tables import Article
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ def ninjs_for(
     article = session.get(Article, article_id)
     if article is None:
         return None
-    uri = feed_query.item_id(article_id, lang)
+    uri = item_id(article_id, lang)
     partner = principal.role == "partner"
     withheld = embargo.under_embargo(article)
     if article.status == "retracted":

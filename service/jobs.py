@@ -2,7 +2,8 @@
 
 Job states: queued -> running -> done | failed | waiting-for-model | cancelled.
 A job is claimed with one conditional UPDATE, so a message delivered twice (the outbox re-sends
-whenever it cannot prove a message is still queued) is run once.
+whenever it cannot prove a message is still queued) is run once (`service.job_claims`); its
+work is bounded in time and big ones share the threads (`service.job_limits`).
 """
 
 from __future__ import annotations
@@ -13,32 +14,64 @@ import logging
 import threading
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import dramatiq
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from service import corrections, db, feed_versions, notices, reviews
 from service.db import session_scope
-from service.redis_keys import TRANSLATE_ACTOR, TRANSLATE_QUEUE
+from service.job_claims import (
+    QUEUED,
+    RUNNING,
+    WAITING,
+    LeaseKeeper,
+    RetryableJobError,
+    claim,
+    mine,
+    translate_message,
+)
+from service.job_limits import (
+    BIG_JOB_CHARS,
+    Budget,
+    OverBudget,
+    PoolShare,
+    Stopping,
+    bounded,
+    defer,
+    source_chars,
+)
 from service.tables import Article, Job, Revision, Translation, utcnow
 from translators.article import ArticleTranslation, BodyFormat, translate_article
 from translators.engine import Engine
-from translators.route import Route
 
 if TYPE_CHECKING:
     from glossaries import Matcher
     from service.runtime import Runtime
 
+__all__ = [
+    "CANCELLED",
+    "DONE",
+    "FAILED",
+    "OPEN_STATES",
+    "QUEUED",
+    "RUNNING",
+    "STATES",
+    "WAITING",
+    "RetryableJobError",
+    "StoredText",
+    "record_translation",
+    "run_job",
+    "supersede",
+    "text_hash",
+    "translate_message",
+]
+
 log = logging.getLogger(__name__)
 
-QUEUED = "queued"
-RUNNING = "running"
 DONE = "done"
 FAILED = "failed"
-WAITING = "waiting-for-model"
 CANCELLED = "cancelled"
 STATES = (QUEUED, RUNNING, DONE, FAILED, WAITING, CANCELLED)
 OPEN_STATES = (QUEUED, RUNNING, WAITING)
@@ -67,107 +100,14 @@ def supersede(
     )
 
 
-class RetryableJobError(Exception):
-    """Raised to let the broker retry the job later with back-off."""
-
-
-def translate_message(job_id: str) -> dramatiq.Message[None]:
-    """The queue message asking a worker to run a job (what `actor.send` would build; senders
-    need no actor, only workers declare one: see `service.worker`)."""
-    return dramatiq.Message(
-        queue_name=TRANSLATE_QUEUE,
-        actor_name=TRANSLATE_ACTOR,
-        args=(job_id,),
-        kwargs={},
-        options={},
-    )
-
-
-def _claim(runtime: Runtime, job_id: str) -> int | None:
-    """Take the job (one conditional UPDATE); returns this run's attempt number, the fencing
-    token every later write of this run must still match, or None when it is not claimable."""
-    now = utcnow()
-    lease = now + timedelta(seconds=runtime.settings.job_lease_seconds)
-    with session_scope(runtime.sessions) as session:
-        result = session.execute(
-            update(Job)
-            .where(
-                Job.id == job_id,
-                or_(
-                    Job.state.in_((QUEUED, WAITING)),
-                    and_(Job.state == RUNNING, Job.lease_until < now),
-                ),
-            )
-            .values(
-                state=RUNNING,
-                started_at=now,
-                updated_at=now,
-                lease_until=lease,
-                attempts=Job.attempts + 1,
-                error=None,
-            )
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            return None
-        return session.scalar(select(Job.attempts).where(Job.id == job_id))
-
-
-def _mine(job_id: str, attempt: int) -> ColumnElement[bool]:
-    """The job is still this run's: running, and not claimed again since (lease lost)."""
-    return and_(Job.id == job_id, Job.state == RUNNING, Job.attempts == attempt)
-
-
-class LeaseKeeper:
-    """Renews a running job's lease every lease/3 seconds while it runs (a heartbeat).
-
-    So the lease can be short (a dead worker's job runs again within a minute) and a slow job
-    is never run twice at once: only a worker that stops renewing loses its job. When a renewal
-    finds the job taken (its lease ran out during a long stall), `lost` is set and the run's
-    writes, fenced on the attempt number, change nothing.
-    """
-
-    def __init__(self, runtime: Runtime, job_id: str, attempt: int) -> None:
-        self._runtime, self._job_id, self._attempt = runtime, job_id, attempt
-        self._stop = threading.Event()
-        self.lost = False
-        self._thread = threading.Thread(
-            target=self._beat, name=f"kakehashi-lease-{job_id[:8]}", daemon=True
-        )
-
-    def __enter__(self) -> LeaseKeeper:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
-
-    def _beat(self) -> None:
-        seconds = self._runtime.settings.job_lease_seconds
-        while not self._stop.wait(seconds / 3):
-            try:
-                self.renew()
-            except Exception:  # a database hiccup: the next beat tries again
-                log.warning("could not renew the lease of job %s", self._job_id, exc_info=True)
-
-    def renew(self) -> bool:
-        now = utcnow()
-        lease = now + timedelta(seconds=self._runtime.settings.job_lease_seconds)
-        with session_scope(self._runtime.sessions) as session:
-            result = session.execute(
-                update(Job)
-                .where(_mine(self._job_id, self._attempt))
-                .values(lease_until=lease, updated_at=now)
-            )
-            renewed = bool(result.rowcount == 1)  # type: ignore[attr-defined]
-        if not renewed:
-            self.lost = True
-            log.warning("job %s was taken over or cancelled while running", self._job_id)
-        return renewed
-
-
 def _finish(
-    runtime: Runtime, job_id: str, attempt: int, state: str, error: str | None = None
+    runtime: Runtime,
+    job_id: str,
+    attempt: int,
+    state: str,
+    error: str | None = None,
+    *,
+    counted: bool = True,
 ) -> None:
     now = utcnow()
     with session_scope(runtime.sessions) as session:
@@ -176,19 +116,43 @@ def _finish(
             values["finished_at"] = now
         if error is not None:
             values["error"] = error[:2000]
-        if state == WAITING:
+        if state == WAITING or not counted:
             values["attempts"] = Job.attempts - 1  # waiting for a model is not a failed attempt
-        session.execute(update(Job).where(_mine(job_id, attempt)).values(**values))
+        session.execute(update(Job).where(mine(job_id, attempt)).values(**values))
 
 
-def run_job(runtime: Runtime, job_id: str) -> None:
-    attempt = _claim(runtime, job_id)
+def run_job(runtime: Runtime, job_id: str, pool: PoolShare | None = None) -> None:
+    """Run one job; in a worker pool (`pool`), a big job only in a free bulk slot, else it is
+    deferred (see `service.job_limits`)."""
+    slot = False
+    if pool is not None and source_chars(runtime, job_id) > BIG_JOB_CHARS:
+        if not pool.slots.try_take():
+            defer(runtime, job_id)
+            return
+        slot = True
+    try:
+        _run(runtime, job_id, pool.stopping if pool is not None else None)
+    finally:
+        if slot and pool is not None:
+            pool.slots.give_back()
+
+
+def _run(runtime: Runtime, job_id: str, stopping: threading.Event | None) -> None:
+    attempt = claim(runtime, job_id)
     if attempt is None:
         log.info("job %s is not claimable (done, cancelled or taken); skipping", job_id)
         return
+    budget = Budget(runtime.settings.job_time_budget_seconds, stopping)
     try:
         with LeaseKeeper(runtime, job_id, attempt):
-            _translate(runtime, job_id, attempt)
+            _translate(runtime, job_id, attempt, budget)
+    except OverBudget as exc:  # running it again would take as long: failed, and said why
+        log.warning("job %s failed: %s", job_id, exc)
+        _finish(runtime, job_id, attempt, FAILED, f"OverBudget: {exc}")
+        _notify_failed(runtime, job_id, f"OverBudget: {exc}")
+    except Stopping as exc:  # not the job's fault: back to the queue, not an attempt
+        _finish(runtime, job_id, attempt, QUEUED, str(exc), counted=False)
+        raise RetryableJobError(str(exc)) from exc
     except Exception as exc:
         log.exception("job %s failed", job_id)
         if attempt >= runtime.settings.max_attempts:
@@ -241,7 +205,7 @@ def _load(runtime: Runtime, job_id: str) -> _Work | str | None:
         )
 
 
-def _translate(runtime: Runtime, job_id: str, attempt: int) -> None:
+def _translate(runtime: Runtime, job_id: str, attempt: int, budget: Budget) -> None:
     work = _load(runtime, job_id)
     if work is None:
         return
@@ -257,7 +221,7 @@ def _translate(runtime: Runtime, job_id: str, attempt: int) -> None:
         work.summary,
         work.body,
         work.body_format,
-        engine=engine,
+        engine=bounded(engine, budget),
         matcher=work.matcher,
         cache=runtime.sentence_cache,
         policy=runtime.settings.review_policy,
@@ -300,7 +264,7 @@ def _store(
     with session_scope(runtime.sessions) as session:
         fenced = session.execute(
             update(Job)
-            .where(_mine(job_id, attempt))
+            .where(mine(job_id, attempt))
             .values(state=DONE, finished_at=now, updated_at=now, lease_until=None, error=None)
         )
         if fenced.rowcount != 1:  # type: ignore[attr-defined]
@@ -452,6 +416,5 @@ def _notify_failed(runtime: Runtime, job_id: str, error: str) -> None:
             db.after_commit(session, runtime.notifier.wake)
 
 
-def _model_name(engine: Engine | Route) -> str:
-    steps = engine.engines if isinstance(engine, Route) else (engine,)
-    return " + ".join(f"{e.package}@{e.version}" for e in steps)
+def _model_name(engine: Engine) -> str:
+    return " + ".join(f"{e.package}@{e.version}" for e in engine.steps)

@@ -13,7 +13,7 @@ from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.db import session_scope
-from service.errors import Invalid
+from service.errors import Invalid, NotFound
 from service.tables import MemoryRow, utcnow
 from translators import tmx
 from translators.normalize import normalize
@@ -43,6 +43,7 @@ class MemoryEntry:
     terms: Terms
     stale: bool = False
     created_by: str = ""
+    id: int | None = None  # the stored row's, when read back (to edit or delete it)
 
 
 def remember(session: Session, entry: MemoryEntry) -> MemoryRow:
@@ -76,10 +77,14 @@ def remember(session: Session, entry: MemoryEntry) -> MemoryRow:
     return row
 
 
-def entries(session: Session, lang: str | None = None) -> list[MemoryEntry]:
+def entries(session: Session, lang: str | None = None, q: str | None = None) -> list[MemoryEntry]:
+    """Memory entries, by language and sentence; `q`: only those whose sentence or
+    translation contains it."""
     stmt = select(MemoryRow).order_by(MemoryRow.lang, MemoryRow.source, MemoryRow.id)
     if lang is not None:
         stmt = stmt.where(MemoryRow.lang == lang)
+    if q:
+        stmt = stmt.where(MemoryRow.source.contains(q) | MemoryRow.translation.contains(q))
     return [
         MemoryEntry(
             lang=row.lang,
@@ -88,9 +93,31 @@ def entries(session: Session, lang: str | None = None) -> list[MemoryEntry]:
             terms=tuple((str(a), str(b)) for a, b in row.terms),
             stale=row.stale,
             created_by=row.created_by,
+            id=row.id,
         )
         for row in session.scalars(stmt)
     ]
+
+
+def _row(session: Session, entry_id: int) -> MemoryRow:
+    row = session.get(MemoryRow, entry_id)
+    if row is None:
+        raise NotFound(f"no memory entry {entry_id}")
+    return row
+
+
+def edit(session: Session, entry_id: int, translation: str, actor: str) -> MemoryEntry:
+    """An editor's new translation for an entry: fresh again, applied from now on."""
+    row = _row(session, entry_id)
+    row.translation, row.stale, row.created_by, row.updated_at = translation, False, actor, utcnow()
+    session.flush()
+    terms = tuple((str(a), str(b)) for a, b in row.terms)
+    return MemoryEntry(row.lang, row.source, row.translation, terms, row.stale, actor, row.id)
+
+
+def delete(session: Session, entry_id: int) -> None:
+    session.delete(_row(session, entry_id))
+    session.flush()
 
 
 def mark_stale(

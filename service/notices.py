@@ -6,8 +6,11 @@ the commit the runtime's :class:`Notifier` thread is woken; it claims due rows w
 conditional UPDATE (so processes sharing the database never send a row twice at once), POSTs
 them signed like the CMS's own calls (`service.signing`, header `X-Kakehashi-Signature`, over
 `POST`, the URL's path and the body), and retries failures with exponential backoff until
-`notice_max_attempts`. Receivers de-duplicate on the `delivery_id` in the body. Nothing here
-runs inside a job or a request: a slow or dead receiver never blocks either.
+`notice_max_attempts`. A notice that used them up is kept as a dead letter (state `failed`):
+an admin lists and re-sends it (`/v1/deliveries`, `kakehashi deliveries`); nothing vanishes.
+Delivered rows are pruned after `delivery_retention_days`. Receivers de-duplicate on the
+`delivery_id` in the body. Nothing here runs inside a job or a request: a slow or dead
+receiver never blocks either.
 """
 
 from __future__ import annotations
@@ -16,13 +19,13 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from service import signing
@@ -37,6 +40,7 @@ NEEDS_REVIEW = "needs_review"
 FAILED = "failed"
 PENDING, DELIVERED, GAVE_UP = "pending", "delivered", "failed"
 CLAIM_SECONDS = 60  # a claimed row is tried again after this if its sender died
+PRUNE_EVERY_SECONDS = 3600.0  # how often the sender thread deletes old delivered rows
 USER_AGENT = "kakehashi-notices/1"
 
 
@@ -115,6 +119,7 @@ class Notifier:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._pruned_at = 0.0
 
     @property
     def enabled(self) -> bool:
@@ -137,9 +142,23 @@ class Notifier:
             self._thread.join(timeout)
         self._client.close()
 
+    def _prune_now_and_then(self) -> None:
+        if time.monotonic() - self._pruned_at < PRUNE_EVERY_SECONDS:
+            return
+        self._pruned_at = time.monotonic()
+        with session_scope(self.sessions) as session:
+            gone = prune(session, self.settings.delivery_retention_days, utcnow())
+        if gone:
+            log.info(
+                "pruned %d delivered notices older than %d days",
+                gone,
+                self.settings.delivery_retention_days,
+            )
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
+                self._prune_now_and_then()
                 sent = self.send_due()
             except Exception:  # the database may be briefly away; the rows wait
                 log.exception("sending notices failed; trying again")
@@ -232,7 +251,15 @@ class Notifier:
             values.update(state=DELIVERED, delivered_at=now, last_error=None)
         elif attempts >= self.settings.notice_max_attempts:
             values.update(state=GAVE_UP, last_error=error)
-            log.warning("notice %s to %s failed for good: %s", row.id, row.target, error)
+            log.warning(
+                "notice %s to %s is a dead letter after %d attempts (%s): re-send it with "
+                "kakehashi deliveries resend %s",
+                row.id,
+                row.target,
+                attempts,
+                error,
+                row.id,
+            )
         else:
             values.update(last_error=error, next_attempt_at=now + _backoff(self.settings, attempts))
         with session_scope(self.sessions) as session:
@@ -249,3 +276,33 @@ def listing(
     if target is not None:
         stmt = stmt.where(Delivery.target == target)
     return list(session.scalars(stmt))
+
+
+def resend(session: Session, ids: Sequence[int] | None, now: datetime) -> list[int]:
+    """Send these notices again from the first attempt (`ids` None: every dead letter); the
+    ids found and queued. A pending one is left alone (it is being tried already)."""
+    stmt = select(Delivery.id).where(Delivery.state != PENDING)
+    stmt = (
+        stmt.where(Delivery.id.in_(list(ids)))
+        if ids is not None
+        else stmt.where(Delivery.state == GAVE_UP)
+    )
+    found = list(session.scalars(stmt.order_by(Delivery.id)))
+    if found:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(found))
+            .values(state=PENDING, attempts=0, next_attempt_at=now, delivered_at=None)
+        )
+    return found
+
+
+def prune(session: Session, retention_days: int, now: datetime) -> int:
+    """Delete delivered notices older than `retention_days`; dead letters stay."""
+    result = session.execute(
+        delete(Delivery).where(
+            Delivery.state == DELIVERED,
+            Delivery.delivered_at < now - timedelta(days=retention_days),
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,7 +1,10 @@
 """The OpenAPI document and the /docs page, both complete without a network.
 
-/docs is Swagger UI served from the `swagger-ui-bundle` package (FastAPI's default page loads it
-from a CDN, which is a blank page on an offline machine). The schema declares the bearer token
+/docs is Swagger UI 5 served from the files the `fastapi-offline` package ships (FastAPI's
+default page loads it from a CDN, which is a blank page on an offline machine; the
+`swagger-ui-bundle` package holds Swagger UI 4, which reads OpenAPI 3.0 only and shows "does not
+specify a valid version field" for FastAPI's 3.1 schema). The notices kakehashi POSTs are in
+the schema's `webhooks` section (`service.notice_schema`). The schema declares the bearer token
 scheme, so "Try it out" can send a token, and lists on every operation the error statuses it
 really answers; they follow from what the route takes:
 
@@ -15,6 +18,7 @@ really answers; they follow from what the route takes:
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +27,16 @@ from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redi
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel
-from swagger_ui_bundle import swagger_ui_path
+
+from service.notice_schema import install_webhooks
 
 DOCS_ASSETS = {
     "swagger-ui-bundle.js": "text/javascript",
     "swagger-ui.css": "text/css",
-    "favicon-32x32.png": "image/png",
+    "favicon.png": "image/png",
 }
+# An installed package's files are plain files on disk (no zip import here).
+ASSETS_DIR = Path(str(files("fastapi_offline") / "static"))
 ERROR_DESCRIPTIONS = {
     400: "malformed request (e.g. invalid JSON)",
     401: "no token, or an unknown or revoked one",
@@ -81,6 +88,7 @@ def build_schema(app: FastAPI) -> dict[str, Any]:
         summary=app.summary,
         description=app.description,
         routes=app.routes,
+        webhooks=app.webhooks.routes,
     )
     components = schema.setdefault("components", {})
     components.setdefault("securitySchemes", {})["token"] = {
@@ -95,7 +103,7 @@ def build_schema(app: FastAPI) -> dict[str, Any]:
     schemas.update(definitions.pop("$defs", {}))
     schemas["ErrorOut"] = definitions
     error_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
-    for path_item in schema["paths"].values():
+    for path_item in schema["paths"].values():  # webhooks are requests we send: no errors
         for operation in path_item.values():
             responses = operation.setdefault("responses", {})
             declared = {int(code) for code in responses if code.isdigit() and int(code) >= 400}
@@ -109,12 +117,13 @@ def build_schema(app: FastAPI) -> dict[str, Any]:
 
 
 def install_docs(app: FastAPI) -> None:
-    """/docs (Swagger UI from the installed package) and the schema builder."""
+    """/docs (Swagger UI from the installed package), the schema builder and the webhooks."""
 
     def openapi() -> dict[str, Any]:
         return build_schema(app)
 
     app.openapi = openapi  # type: ignore[method-assign]
+    install_webhooks(app)
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
@@ -123,7 +132,7 @@ def install_docs(app: FastAPI) -> None:
             title=f"{app.title} API",
             swagger_js_url="/docs/assets/swagger-ui-bundle.js",
             swagger_css_url="/docs/assets/swagger-ui.css",
-            swagger_favicon_url="/docs/assets/favicon-32x32.png",
+            swagger_favicon_url="/docs/assets/favicon.png",
             oauth2_redirect_url="/docs/oauth2-redirect",
             swagger_ui_parameters={"persistAuthorization": True},
         )
@@ -137,6 +146,6 @@ def install_docs(app: FastAPI) -> None:
         media_type = DOCS_ASSETS.get(name)
         if media_type is None:
             raise HTTPException(404, f"no docs asset {name!r}")
-        # An installed package's files are plain files on disk (no zip import here).
-        path = Path(str(swagger_ui_path)) / name
-        return FileResponse(path, media_type=media_type, headers={"Cache-Control": "max-age=86400"})
+        return FileResponse(
+            ASSETS_DIR / name, media_type=media_type, headers={"Cache-Control": "max-age=86400"}
+        )

@@ -1,12 +1,14 @@
 """Signed links to translation pages: a feed's items point at pages its partner can open.
 
 A feed reader that shows an item's link cannot send the partner's token, and a token in a page
-URL leaks into histories and Referer headers. So each link carries the key id, an expiry and an
-HMAC-SHA256 of both with the page, under a secret the service makes once and keeps in the
-database (all processes share it): `?key=<id>&exp=<unix seconds>&sig=<hex>`. The page checks
-the signature, the expiry and that the key is still valid and covers the page, then applies
-the key's own visibility rules. Expiries are whole days (links made the same day are equal,
-so a re-rendered feed keeps its bytes) about `LINK_DAYS` ahead.
+URL leaks into histories and Referer headers. So each link carries the key id and an
+HMAC-SHA256 of it with the page, under a secret the service makes once and keeps in the
+database (all processes share it): `?key=<id>&sig=<hex>`. The page checks the signature and
+that the key is still valid and covers the page, then applies the key's own visibility rules.
+
+Links are permanent: partners keep them in their archives, so a link lives as long as its key
+and no longer (revoking the key refuses every link made for it). Links made before that carried
+an expiry (`&exp=<unix seconds>`, signed with it); those still open until it passes.
 """
 
 from __future__ import annotations
@@ -26,8 +28,6 @@ from service.errors import Unauthorized
 from service.tables import ServiceSecret
 
 SECRET_NAME = "page-links"
-LINK_DAYS = 30
-DAY = 86400
 
 
 def load_secret(session: Session) -> bytes:
@@ -45,13 +45,11 @@ def load_secret(session: Session) -> bytes:
     return bytes.fromhex(found)
 
 
-def expiry(now: float) -> int:
-    """The expiry of a link made at `now`: the start of a day, LINK_DAYS to LINK_DAYS+1 ahead."""
-    return (int(now) // DAY + LINK_DAYS + 1) * DAY
-
-
-def _digest(secret: bytes, key_id: int, article_id: str, lang: str, expires: int) -> str:
-    message = f"{key_id}\n{article_id}\n{lang}\n{expires}".encode()
+def _digest(secret: bytes, key_id: int, article_id: str, lang: str, expires: int | None) -> str:
+    # A permanent link's message ends in "permanent", an old link's in its expiry: neither
+    # signature can be passed off as the other.
+    ending = "permanent" if expires is None else str(expires)
+    message = f"{key_id}\n{article_id}\n{lang}\n{ending}".encode()
     return hmac.new(secret, message, hashlib.sha256).hexdigest()[:32]
 
 
@@ -62,30 +60,32 @@ class LinkSigner:
     secret: bytes
     base_url: str
     key_id: int
-    expires: int
 
     def url(self, article_id: str, lang: str) -> str:
         query = urlencode(
-            {
-                "key": self.key_id,
-                "exp": self.expires,
-                "sig": _digest(self.secret, self.key_id, article_id, lang, self.expires),
-            }
+            {"key": self.key_id, "sig": _digest(self.secret, self.key_id, article_id, lang, None)}
         )
         return f"{self.base_url}/articles/{quote(article_id, safe='')}/{lang}?{query}"
 
 
 def check(
-    secret: bytes, key_id: int, article_id: str, lang: str, expires: int, sig: str, now: float
+    secret: bytes,
+    key_id: int,
+    article_id: str,
+    lang: str,
+    expires: int | None,
+    sig: str,
+    now: float,
 ) -> None:
-    """Raise Unauthorized unless `sig` signs this page for this key and has not expired."""
+    """Raise Unauthorized unless `sig` signs this page for this key (and, for an old link with
+    an expiry, that has not passed)."""
     expected = _digest(secret, key_id, article_id, lang, expires)
     # Bytes: compare_digest refuses non-ASCII str, and a forged link may carry any text.
     if not hmac.compare_digest(expected.encode(), sig.encode("utf-8", "replace")):
         raise Unauthorized(
             "the link's signature does not match this page", code="bad_link", challenge=None
         )
-    if expires <= now:
+    if expires is not None and expires <= now:
         raise Unauthorized(
             "the link has expired; take a fresh one from the feed", code="bad_link", challenge=None
         )
@@ -99,12 +99,14 @@ def link_principal(
     link: tuple[int | None, int | None, str | None],
     now: float,
 ) -> Principal:
-    """The key a signed page link (key, exp, sig) was made for, once the link is checked."""
+    """The key a signed page link (key, exp or None, sig) was made for, once it is checked."""
     key_id, expires, sig = link
-    if key_id is None or expires is None or sig is None:
-        raise Unauthorized("a page link needs key, exp and sig", challenge=None)
+    if key_id is None or sig is None:
+        raise Unauthorized("a page link needs key and sig", code="bad_link", challenge=None)
     check(secret, key_id, article_id, lang, expires, sig, now)
     principal = principal_by_id(session, key_id)
     if principal is None:
-        raise Unauthorized("the key this link was made for is revoked", challenge=None)
+        raise Unauthorized(
+            "the key this link was made for is revoked", code="bad_link", challenge=None
+        )
     return principal

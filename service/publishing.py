@@ -62,7 +62,12 @@ def publish(
     with db.session_scope(runtime.sessions) as session:  # read back what the queue was sent
         out = article_views.get_article(session, article_id)
     created = result.created_revision
-    return IngestOut(article=out, created_revision=created, duplicate=not created)
+    return IngestOut(
+        article=out,
+        created_revision=created,
+        duplicate=not created,
+        removed=content.removed_characters(),
+    )
 
 
 def _visible(session: Session, article_id: str) -> bool:

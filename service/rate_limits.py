@@ -1,5 +1,6 @@
-"""Abuse limits in Redis: requests per API key, requests per client address, and failed
-authentications per client address (a flood of bad tokens is throttled before any lookup).
+"""Abuse limits of /v1 in Redis: requests per API key, requests per client address, and failed
+authentications per client address (a flood of bad tokens is refused before any lookup, a live
+key's token still let through; the feeds count theirs in the process: `service.auth_guard`).
 
 The `limits` library keeps the counters (a moving window per key, shared by every API process
 through Redis); this module decides what is counted. Redis trouble never refuses a request:
@@ -46,22 +47,22 @@ class RateLimits:
         retry_after = max(1, math.ceil(reset - time.time()))
         raise TooManyRequests(f"too many {what}; try again in {retry_after} s", retry_after)
 
-    def request_from(self, address: str) -> None:
-        """Count a request from this client address; refuse when it has sent too many, or when
-        it has failed to authenticate too often lately."""
+    def failed_recently(self, address: str) -> int | None:
+        """Seconds to wait when this address has failed to authenticate too often lately
+        (None: it has not, or Redis cannot tell). The caller decides: a live key's token is
+        still let through (`service.auth_guard.KnownKeys`), an invented one is refused."""
         try:
-            blocked = not self._limiter.test(self._failed_auth, "auth-failed", address)
-            if blocked:
-                reset, _ = self._limiter.get_window_stats(self._failed_auth, "auth-failed", address)
+            if self._limiter.test(self._failed_auth, "auth-failed", address):
+                return None
+            reset, _ = self._limiter.get_window_stats(self._failed_auth, "auth-failed", address)
         except redis.RedisError as exc:
             log.warning("rate limits unavailable (Redis): %s; request let through", exc)
-            blocked = False
-        if blocked:
-            retry_after = max(1, math.ceil(reset - time.time()))
-            raise TooManyRequests(
-                f"too many failed authentications from this address; try again in {retry_after} s",
-                retry_after,
-            )
+            return None
+        return max(1, math.ceil(reset - time.time()))
+
+    def request_from(self, address: str) -> None:
+        """Count an authenticated request from this client address; refuse when it has sent
+        too many (failed attempts are counted apart, so they never use up a valid key's share)."""
         self._hit(self._per_ip, "requests from this address", "ip", address)
 
     def failed_authentication(self, address: str) -> None:

@@ -8,18 +8,18 @@ approves one (`approve`); it is removed when the article is retracted (`withdraw
 
 from __future__ import annotations
 
-import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from service import feed_versions, memory_store, notices
-from service.errors import Conflict, Invalid, Malformed, NotFound
-from service.revisions import IS_CURRENT
+from service import feed_versions, memory_store, notices, review_queue
+from service.errors import Conflict, Invalid, NotFound, PreconditionFailed, PreconditionRequired
+from service.html_corrections import SentenceNotFound, correct_html
+from service.review_queue import PARTS, ReviewItem, flat_segments, review_etag
 from service.settings import Settings
 from service.tables import (
     Article,
@@ -31,7 +31,7 @@ from service.tables import (
 )
 from translators.pipeline import Segment, TranslationResult
 
-PARTS = ("title", "summary", "body")
+__all__ = ["PARTS", "ReviewItem", "approve", "flat_segments", "history", "publish", "reject"]
 
 
 def publish(
@@ -77,126 +77,6 @@ def withdraw(session: Session, article_id: str) -> None:
     )
 
 
-def flat_segments(report: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every segment of a stored report, title then summary then body, numbered from 0."""
-    out: list[dict[str, Any]] = []
-    for part in PARTS:
-        section = report.get(part)
-        if not isinstance(section, dict):
-            continue
-        for segment in section.get("segments", []):
-            out.append({"index": len(out), "part": part, **segment})
-    return out
-
-
-# --- the queue -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReviewItem:
-    article_id: str
-    lang: str
-    revision: int
-    title: str
-    source_title: str
-    categories: list[str]
-    format: str
-    reasons: list[str]
-    updated_at: datetime
-    segments: list[dict[str, Any]]
-    flagged: list[int]
-
-
-@dataclass(frozen=True)
-class ReviewPage:
-    items: list[ReviewItem]
-    next_cursor: str | None = None
-
-
-def _encode(when: datetime, translation_id: int) -> str:
-    raw = json.dumps([when.isoformat(), translation_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode(cursor: str) -> tuple[datetime, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        stamp, ident = json.loads(raw)
-        when = datetime.fromisoformat(stamp)
-        if when.tzinfo is None or not isinstance(ident, int):
-            raise ValueError("incomplete cursor")
-    except (ValueError, TypeError, UnicodeDecodeError) as exc:
-        raise Malformed("the cursor is not one this service made", code="bad_cursor") from exc
-    return when, ident
-
-
-def _awaiting() -> Select[Translation, Revision]:
-    """Translations of current revisions of published articles that still need review."""
-    return (
-        select(Translation, Revision)
-        .join(Revision, Revision.id == Translation.revision_id)
-        .join(Article, Article.id == Translation.article_id)
-        .where(IS_CURRENT, Article.status == "published", Translation.needs_review.is_(True))
-    )
-
-
-def _item(t: Translation, r: Revision) -> ReviewItem:
-    segments = flat_segments(t.report)
-    return ReviewItem(
-        article_id=t.article_id,
-        lang=t.lang,
-        revision=r.number,
-        title=t.title,
-        source_title=r.title,
-        categories=list(r.categories),
-        format=t.format,
-        reasons=list(t.report.get("review_reasons", [])),
-        updated_at=t.updated_at,
-        segments=segments,
-        flagged=[s["index"] for s in segments if s.get("flags")],
-    )
-
-
-def queue(
-    session: Session,
-    *,
-    lang: str | None = None,
-    category: str | None = None,
-    reason: str | None = None,
-    cursor: str | None = None,
-    limit: int = 20,
-) -> ReviewPage:
-    """Translations awaiting review, oldest first, `limit` per page.
-
-    Category and reason live in JSON columns, so they are filtered here while the rows stream
-    in date order; a review queue is short-lived work (hundreds of rows, not the archive).
-    """
-    stmt = _awaiting().order_by(Translation.updated_at, Translation.id)
-    if lang is not None:
-        stmt = stmt.where(Translation.lang == lang)
-    if cursor is not None:
-        when, ident = _decode(cursor)
-        stmt = stmt.where(
-            (Translation.updated_at > when)
-            | ((Translation.updated_at == when) & (Translation.id > ident))
-        )
-    items: list[ReviewItem] = []
-    last: Translation | None = None
-    more = False
-    for t, r in session.execute(stmt).tuples():
-        if category is not None and category not in r.categories:
-            continue
-        if reason is not None and reason not in t.report.get("review_reasons", []):
-            continue
-        if len(items) == limit:
-            more = True
-            break
-        items.append(_item(t, r))
-        last = t
-    next_cursor = _encode(last.updated_at, last.id) if more and last is not None else None
-    return ReviewPage(items=items, next_cursor=next_cursor)
-
-
 # --- approval ------------------------------------------------------------------------------
 
 
@@ -236,20 +116,11 @@ def _paragraphs(route: list[str], segments: list[dict[str, Any]]) -> list[str]:
     return result.paragraphs()
 
 
-def approve(
-    session: Session,
-    settings: Settings,
-    actor: str,
-    article_id: str,
-    lang: str,
-    corrections: list[Correction],
-) -> Approval:
-    """Approve the translation awaiting review, as is or with `corrections` (segment index,
-    new text): the text is rebuilt, partners see it, the corrected sentences become memory,
-    the history says who did what, and the CMS is told (a `done` notice)."""
-    found = session.execute(
-        _awaiting().where(Translation.article_id == article_id, Translation.lang == lang)
-    ).first()
+def _under_review(
+    session: Session, article_id: str, lang: str, if_match: str | None
+) -> tuple[Translation, Revision]:
+    """The translation awaiting review, if the editor read this version of it (If-Match)."""
+    found = review_queue.one(session, article_id, lang)
     if found is None:
         if session.get(Article, article_id) is None:
             raise NotFound(f"no article {article_id}")
@@ -257,34 +128,77 @@ def approve(
             f"no {lang} translation of article {article_id} awaits review",
             code="nothing_to_review",
         )
-    t, r = found.tuple()
-    report: dict[str, Any] = json.loads(json.dumps(t.report))  # a copy we may change
-    segments = flat_segments(report)
-    problems = []
+    t, _ = found
+    if if_match is None:
+        raise PreconditionRequired(
+            "send If-Match with the ETag of the translation you reviewed, "
+            "so that another editor's decision or a re-translation is not overwritten"
+        )
+    tags = [tag.strip() for tag in if_match.split(",")]
+    current = review_etag(t)
+    if "*" not in tags and current not in tags:
+        raise PreconditionFailed(
+            f"the translation changed since you read it (now {current}): another editor "
+            "decided, or it was translated again; read it again and re-apply your corrections",
+            current=current,
+        )
+    return found
+
+
+def _problems(
+    t: Translation, segments: list[dict[str, Any]], corrections: list[Correction]
+) -> list[dict[str, Any]]:
+    problems: list[dict[str, Any]] = []
     seen: set[int] = set()
     for n, correction in enumerate(corrections):
+        message = None
         if not 0 <= correction.index < len(segments):
-            problems.append(
-                {"segment": n, "index": correction.index, "message": "no segment with this index"}
-            )
+            message = "no segment with this index"
         elif correction.index in seen:
-            problems.append({"segment": n, "index": correction.index, "message": "corrected twice"})
-        elif segments[correction.index]["part"] == "body" and t.format == "html":
-            problems.append(
-                {
-                    "segment": n,
-                    "index": correction.index,
-                    "message": "segments of an HTML body cannot be corrected here yet",
-                }
-            )
+            message = "corrected twice"
         elif not correction.translation.strip():
-            problems.append({"segment": n, "index": correction.index, "message": "empty text"})
+            message = "empty text"
+        if message:
+            problems.append({"segment": n, "index": correction.index, "message": message})
         seen.add(correction.index)
-    if problems:
-        raise Invalid("some corrections cannot be applied", details=problems)
-    now = utcnow()
+    return problems
+
+
+def _html_body(
+    t: Translation, report: dict[str, Any], before: list[str], changed: dict[int, str]
+) -> None:
+    """The HTML body with its corrected sentences, markup kept (`before`: the body's sentences
+    before the corrections, `changed`: body-local index -> new text)."""
+    try:
+        t.body = correct_html(t.body, before, changed)
+    except SentenceNotFound as exc:
+        first = next(s["index"] for s in flat_segments(report) if s["part"] == "body")
+        raise Invalid(
+            "some corrections cannot be applied",
+            details=[
+                {
+                    "index": first + exc.index,
+                    "message": "this sentence is split by the markup in a way the desk "
+                    "cannot follow; correct it in the CMS",
+                }
+            ],
+        ) from exc
+
+
+def _apply(
+    session: Session,
+    actor: str,
+    t: Translation,
+    report: dict[str, Any],
+    corrections: list[Correction],
+) -> tuple[list[dict[str, Any]], int]:
+    """Write the corrections into the report and the text; remember them."""
+    segments = flat_segments(report)
+    body_before = [
+        str(s.get("translation", "")) for s in report.get("body", {}).get("segments", [])
+    ]
+    body_changed: dict[int, str] = {}
     changes = []
-    remembered = 0
     for correction in corrections:
         flat = segments[correction.index]
         part = report[flat["part"]]
@@ -293,6 +207,8 @@ def approve(
         before = stored["translation"]
         text = correction.translation.strip()
         stored.update(translation=text, flags=[], strategy="editor")
+        if flat["part"] == "body":
+            body_changed[local] = text
         changes.append(
             {
                 "index": correction.index,
@@ -310,11 +226,9 @@ def approve(
         memory_store.remember(
             session,
             memory_store.MemoryEntry(
-                lang=lang, source=flat["source"], translation=text, terms=terms, created_by=actor
+                lang=t.lang, source=flat["source"], translation=text, terms=terms, created_by=actor
             ),
         )
-        remembered += 1
-    reasons = list(report.get("review_reasons", []))
     if changes:
         route = list(t.route)
         for name in PARTS:
@@ -325,13 +239,44 @@ def approve(
         t.title = " ".join(_paragraphs(route, report["title"]["segments"]))
         summary = "\n\n".join(_paragraphs(route, report["summary"]["segments"]))
         t.summary = summary or None
-        if t.format != "html":
+        if t.format == "html":
+            _html_body(t, report, body_before, body_changed)
+        else:
             t.body = "\n\n".join(_paragraphs(route, report["body"]["segments"]))
+    return changes, len(changes)
+
+
+def _close(report: dict[str, Any]) -> list[str]:
+    """Clear the report's review marks; returns the reasons it had."""
+    reasons = list(report.get("review_reasons", []))
     for name in PARTS:
         if isinstance(report.get(name), dict):
             report[name]["needs_review"] = False
             report[name]["review_reasons"] = []
     report["review_reasons"] = []
+    return reasons
+
+
+def approve(
+    session: Session,
+    settings: Settings,
+    actor: str,
+    article_id: str,
+    lang: str,
+    corrections: list[Correction],
+    if_match: str | None = None,
+) -> Approval:
+    """Approve the translation awaiting review, as is or with `corrections` (segment index,
+    new text): the text is rebuilt (an HTML body keeps its markup), partners see it, the
+    corrected sentences become memory, the history says who did what, and the CMS is told."""
+    t, r = _under_review(session, article_id, lang, if_match)
+    report: dict[str, Any] = json.loads(json.dumps(t.report))  # a copy we may change
+    problems = _problems(t, flat_segments(report), corrections)
+    if problems:
+        raise Invalid("some corrections cannot be applied", details=problems)
+    now = utcnow()
+    changes, remembered = _apply(session, actor, t, report, corrections)
+    reasons = _close(report)
     report["approved"] = {"by": actor, "at": now.isoformat(), "reasons": reasons}
     t.report = report
     t.needs_review = False
@@ -359,11 +304,41 @@ def approve(
         details={"revision": r.number, "approved_by": actor},
     )
     return Approval(
-        item=_item(t, r),
+        item=review_queue.item(t, r),
         corrected=len(changes),
         remembered=remembered,
         published_updated_at=snapshot.updated_at,
     )
+
+
+def reject(
+    session: Session, actor: str, article_id: str, lang: str, note: str, if_match: str | None
+) -> ReviewItem:
+    """Reject the translation awaiting review: it leaves the queue and partners keep the last
+    published text (it is never published); it stays marked as needing review for keys that
+    read drafts. A later re-translation joins the queue again."""
+    t, r = _under_review(session, article_id, lang, if_match)
+    now = utcnow()
+    report: dict[str, Any] = json.loads(json.dumps(t.report))
+    report["rejected"] = {"by": actor, "at": now.isoformat(), "note": note}
+    t.report = report
+    session.add(
+        TranslationHistoryRow(
+            translation_id=t.id,
+            article_id=article_id,
+            lang=lang,
+            action="reject",
+            actor=actor,
+            at=now,
+            details={
+                "revision": r.number,
+                "reasons": list(report.get("review_reasons", [])),
+                "note": note,
+            },
+        )
+    )
+    session.flush()
+    return review_queue.item(t, r)
 
 
 def history(session: Session, article_id: str, lang: str) -> list[TranslationHistoryRow]:

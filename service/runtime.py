@@ -7,7 +7,6 @@ here is created at import time.
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -18,11 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from feeds import FORMATS
 from service import db, page_links, push
+from service.auth_guard import KnownKeys, LocalLimits
 from service.cache import FeedCache, RedisSentenceCache
 from service.embargo import Releaser
 from service.embedded_redis import EmbeddedRedis
 from service.engines import EngineRegistry
-from service.feed_serving import LocalFeeds, PrincipalCache, VersionReader, principal_lookup
+from service.feed_serving import LocalFeeds, PrincipalCache, known_keys_loader, principal_lookup
+from service.liveness import RedisWatch
 from service.memory_store import DatabaseMemory
 from service.migrate import prepare_store
 from service.notices import Notifier
@@ -37,6 +38,7 @@ from service.redis_keys import (
 from service.settings import Settings
 from service.term_index import MatcherCache
 from service.usage import Usage
+from service.version_watch import VersionWatcher
 from service.websub import WebSubPublisher
 
 log = logging.getLogger(__name__)
@@ -125,6 +127,11 @@ class Runtime:
         )
 
     @cached_property
+    def redis_watch(self) -> RedisWatch:
+        """Since when Redis has been failing /healthz's checks (see `service.liveness`)."""
+        return RedisWatch(self.redis, self.settings.health_redis_grace_seconds)
+
+    @cached_property
     def sentence_cache(self) -> RedisSentenceCache:
         return RedisSentenceCache(self.redis, self.settings.cache_ttl_seconds)
 
@@ -164,9 +171,22 @@ class Runtime:
         return PrincipalCache(principal_lookup(self.sessions))
 
     @cached_property
-    def feed_versions(self) -> VersionReader:
-        """The current feed version per language, read from the database on every call."""
-        return VersionReader(self.db_engine)
+    def feed_versions(self) -> VersionWatcher:
+        """The current feed version per language, pushed into the process (a thread of its
+        own, started at first use; see `service.version_watch` for the staleness bound)."""
+        watcher = VersionWatcher(self.db_engine)
+        watcher.start()
+        return watcher
+
+    @cached_property
+    def local_limits(self) -> LocalLimits:
+        """The feed hot path's abuse limits, counted in this process."""
+        return LocalLimits.from_settings(self.settings)
+
+    @cached_property
+    def known_keys(self) -> KnownKeys:
+        """The live keys' token hashes: who may still try from an address over its limit."""
+        return KnownKeys(known_keys_loader(self.sessions))
 
     @cached_property
     def local_feeds(self) -> LocalFeeds:
@@ -180,12 +200,9 @@ class Runtime:
             return page_links.load_secret(session)
 
     def link_signer(self, key_id: int) -> page_links.LinkSigner:
-        """Signs the page links of one key's feeds, valid for about a month from today."""
+        """Signs the page links of one key's feeds (permanent: they live as long as the key)."""
         return page_links.LinkSigner(
-            secret=self.link_secret,
-            base_url=self.settings.public_url.rstrip("/"),
-            key_id=key_id,
-            expires=page_links.expiry(time.time()),
+            secret=self.link_secret, base_url=self.settings.public_url.rstrip("/"), key_id=key_id
         )
 
     def feeds_changed(self, *langs: str) -> None:
@@ -233,7 +250,7 @@ class Runtime:
             log.exception("closing the broker failed")
         self.redis.close()
         if "feed_versions" in self.__dict__:
-            self.feed_versions.close()
+            self.feed_versions.stop()
         self.db_engine.dispose()
         if self.embedded_redis is not None:
             self.embedded_redis.close()

@@ -20,8 +20,9 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
     StringConstraints,
-    field_validator,
     model_validator,
 )
 
@@ -56,6 +57,23 @@ def _one_line(value: object) -> object:
     if isinstance(value, list):
         return [_one_line(v) for v in value]
     return value
+
+
+def _cleaned(value: object, one_line: bool, removed: set[str]) -> object:
+    """`value` without the characters ingest strips; their code points are added to `removed`."""
+    if isinstance(value, list):
+        return [_cleaned(v, one_line, removed) for v in value]
+    if not isinstance(value, str):
+        return value
+    patterns = (_FORBIDDEN, _NOT_IN_A_LINE) if one_line else (_FORBIDDEN,)
+    for pattern in patterns:
+        removed.update(f"U+{ord(c):04X}" for c in pattern.findall(value))
+    return _one_line(_strip_forbidden(value)) if one_line else _strip_forbidden(value)
+
+
+class RemovedCharacters(BaseModel):
+    field: str = Field(description="title, body, summary, author or categories")
+    characters: list[str] = Field(description='the code points removed, e.g. "U+202E"')
 
 
 def _storable(value: str) -> str:
@@ -95,17 +113,35 @@ class ArticleContent(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    @field_validator(
-        "title", "body", "summary", "author", "categories", "correction", mode="before"
-    )
+    @model_validator(mode="wrap")
     @classmethod
-    def _clean(cls, value: object) -> object:
-        return _strip_forbidden(value)
+    def _clean(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        """Strip what feeds cannot carry and remember it, so the response can say what went
+        (`IngestOut.removed`): a CMS should learn that its text changed, not find out later."""
+        removed: dict[str, set[str]] = {}
+        if isinstance(data, dict):
+            data = dict(data)
+            for name in ("title", "body", "summary", "author", "categories", "correction"):
+                if name in data:
+                    one_line = name in ("title", "author", "categories")
+                    data[name] = _cleaned(data[name], one_line, removed.setdefault(name, set()))
+        model = handler(data)
+        model._removed = {k: sorted(v) for k, v in removed.items() if v}
+        return model
 
-    @field_validator("title", "author", "categories", mode="before")
-    @classmethod
-    def _single_line(cls, value: object) -> object:
-        return _one_line(_strip_forbidden(value))
+    _removed: dict[str, list[str]] = PrivateAttr(default_factory=dict)
+
+    def content(self) -> ArticleContent:
+        """The article's content without its id (what is stored), keeping what was removed."""
+        content = ArticleContent.model_validate(
+            self.model_dump(exclude={"id", "embargoed_until"})  # the embargo is no content
+        )
+        content._removed = self._removed
+        return content
+
+    def removed_characters(self) -> list[RemovedCharacters]:
+        """The control and bidi characters stripped at ingest, per field (empty: none)."""
+        return [RemovedCharacters(field=k, characters=v) for k, v in self._removed.items()]
 
     title: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
     body: Annotated[str, StringConstraints(min_length=1)]
@@ -148,18 +184,12 @@ class ArticleIn(ArticleContent):
     id: ArticleId
     embargoed_until: EmbargoTime = None
 
-    def content(self) -> ArticleContent:
-        return ArticleContent.model_validate(self.model_dump(exclude={"id", "embargoed_until"}))
-
 
 class ArticleReplace(ArticleContent):
     """PUT's body: POST's body, whose `id` may be left out; when given it must be the path's."""
 
     id: ArticleId | None = None
     embargoed_until: EmbargoTime = None
-
-    def content(self) -> ArticleContent:
-        return ArticleContent.model_validate(self.model_dump(exclude={"id", "embargoed_until"}))
 
 
 class JobOut(BaseModel):
@@ -234,10 +264,19 @@ class DeliveryOut(BaseModel):
     payload: dict[str, Any]
 
 
+class ResendOut(BaseModel):
+    resent: list[int] = Field(description="the notices queued to be sent again")
+
+
 class IngestOut(BaseModel):
     article: ArticleOut
     created_revision: bool
     duplicate: bool
+    removed: list[RemovedCharacters] = Field(
+        default_factory=list,
+        description="control and bidi characters stripped from the text before storing "
+        "(feeds cannot carry them; a title's bidi overrides would display it reversed)",
+    )
 
 
 class TranslateIn(BaseModel):
@@ -252,7 +291,10 @@ class TranslateIn(BaseModel):
 
 
 class HealthOut(BaseModel):
-    status: str
+    status: Literal["ok", "failing"]
+    problems: list[str] = Field(
+        default_factory=list, description="why the process cannot do its job (503)"
+    )
 
 
 class ReadyOut(BaseModel):
@@ -469,6 +511,8 @@ class ReviewSegment(BaseModel):
     flags: list[str]
     strategy: str = ""
     terms: list[dict[str, Any]] = []
+    # A pivoted translation's sentence in the language between (ja→en→fr: the English).
+    pivot: str | None = None
 
 
 class ReviewItemOut(BaseModel):
@@ -483,6 +527,9 @@ class ReviewItemOut(BaseModel):
     updated_at: datetime
     flagged: list[int]
     segments: list[ReviewSegment]
+    route: list[str] = []
+    etag: str = Field(description="send it as If-Match to approve or reject")
+    url: str = ""  # the article on the newsroom's site
 
 
 class ReviewPageOut(BaseModel):

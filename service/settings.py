@@ -112,11 +112,29 @@ class Settings(BaseSettings):
         default="30/minute",
         description="Failed authentications one client address may make before it is refused.",
     )
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="Comma-separated addresses or networks (CIDR) of proxies whose "
+        "X-Forwarded-For names the client (abuse limits count that address); none by default, "
+        "`*` for any.",
+    )
     body_read_timeout: float = Field(
         default=30.0, gt=0, description="Seconds a client may take to send a request body."
     )
+    header_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a client may take to send a request's line and headers; a slower "
+        "connection is closed (slowloris).",
+    )
     translate_max_chars: int = Field(
         default=5000, gt=0, description="Longest text `POST /v1/translate` takes (else 413)."
+    )
+    translate_time_budget_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds `POST /v1/translate` may translate, checked between engine calls "
+        "(else 413 over_time_budget).",
     )
     worker_threads: int = Field(
         default=2, ge=0, description="Worker threads inside `kakehashi serve` (0: none)."
@@ -131,6 +149,12 @@ class Settings(BaseSettings):
         "stopped renewing it (died) is run again once it runs out.",
     )
     max_attempts: int = Field(default=3, ge=1, description="Attempts before a job is failed.")
+    job_time_budget_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description="Seconds one translation job may take; checked between engine calls (a "
+        "few seconds each), past it the job fails saying so and its worker thread is free.",
+    )
     cache_ttl_seconds: int = Field(
         default=30 * 86400, gt=0, description="Lifetime of a cached translated sentence."
     )
@@ -161,6 +185,17 @@ class Settings(BaseSettings):
         "(0: off; pays with many more worker threads than cores).",
     )
     beam_size: int = Field(default=2, ge=1, le=16, description="Beam size for translation.")
+    engine: Literal["argos", "generator"] = Field(
+        default="argos",
+        description="Engine provider: argos (argos-format packages on CTranslate2) or "
+        "generator (a decoder-only model on CTranslate2's Generator, prompted with the terms).",
+    )
+    max_loaded_models: int = Field(
+        default=0,
+        ge=0,
+        description="Most models one process keeps loaded; the least recently used is "
+        "unloaded to load another (0: no limit).",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info", description="Log level of `serve` and `worker` (their --log-level wins)."
     )
@@ -191,7 +226,14 @@ class Settings(BaseSettings):
         "secret. Unsigned when neither is set.",
     )
     notice_max_attempts: int = Field(
-        default=8, ge=1, le=50, description="Attempts to deliver a notice before it is failed."
+        default=8,
+        ge=1,
+        le=50,
+        description="Attempts to deliver a notice before it is a dead letter (state failed, "
+        "listed and re-sent by an admin).",
+    )
+    delivery_retention_days: int = Field(
+        default=30, ge=1, description="Days a delivered notice is kept in the delivery log."
     )
     notice_backoff_seconds: float = Field(
         default=2.0,
@@ -219,6 +261,12 @@ class Settings(BaseSettings):
         description="Let partners register push callbacks on loopback, private and link-local "
         "addresses, and over plain http (an internal receiver); else HTTPS to public hosts only.",
     )
+    health_redis_grace_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds Redis may stay unreachable before /healthz fails (503), so an "
+        "orchestrator restarts the process.",
+    )
 
     @field_validator("review_webhook_url", "cms_webhook_url")
     @classmethod
@@ -226,6 +274,13 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError(f"a notice URL must be an http(s) URL: {value!r}")
         return value or None
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @field_validator("target_languages", mode="before")
     @classmethod

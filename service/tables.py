@@ -286,7 +286,10 @@ class PublishedTranslation(Base):
     translation finishes clean or is approved; removed on retraction."""
 
     __tablename__ = "published_translations"
-    __table_args__ = (Index("ix_published_lang_updated", "lang", "updated_at"),)
+    __table_args__ = (
+        Index("ix_published_feed", "lang", "updated_at", "article_id"),
+        Index("ix_published_translation", "translation_id", unique=True),
+    )
 
     article_id: Mapped[str] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
@@ -421,3 +424,33 @@ class UsageDelivered(Base):
     article_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     lang: Mapped[str] = mapped_column(String(16), primary_key=True)
     first_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ReviewQueueRow(Base):
+    """A translation awaiting an editor (needs review, not rejected): the review desk pages
+    this table in SQL (oldest first, per language) instead of scanning every translation.
+    Kept in step with `translations` by service.review_queue (an ORM flush hook)."""
+
+    __tablename__ = "review_queue"
+    __table_args__ = (
+        Index("ix_review_queue_order", "updated_at", "translation_id"),
+        Index("ix_review_queue_lang", "lang", "updated_at", "translation_id"),
+    )
+
+    translation_id: Mapped[int] = mapped_column(
+        ForeignKey("translations.id", ondelete="CASCADE"), primary_key=True
+    )
+    article_id: Mapped[str] = mapped_column(String(200))
+    lang: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ReviewTagRow(Base):
+    """A filter value of a queued translation: `reason:<code>` or `category:<name>`."""
+
+    __tablename__ = "review_tags"
+
+    tag: Mapped[str] = mapped_column(String(200), primary_key=True)
+    translation_id: Mapped[int] = mapped_column(
+        ForeignKey("review_queue.translation_id", ondelete="CASCADE"), primary_key=True
+    )

@@ -33,3 +33,11 @@ def tiny_engine(tiny_package: InstalledPackage) -> CTranslate2Engine:
     from translators.ctranslate import CTranslate2Engine
 
     return CTranslate2Engine(tiny_package)
+
+
+@pytest.fixture(scope="session")
+def toy_decoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A random-weight decoder-only model folder (a generator model for ja → en, fr)."""
+    from translators.toydecoder import build_generator_model
+
+    return build_generator_model(tmp_path_factory.mktemp("decoder"))

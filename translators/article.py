@@ -7,15 +7,15 @@ sentences are batched together and the engine runs once per round for the whole 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from translators.pipeline import (
-    Route,
     SentenceCache,
     TranslationMemory,
     TranslationResult,
     translate_texts,
 )
+from translators.report import Report, encode
 from translators.review import DEFAULT_POLICY, ReviewPolicy
 
 if TYPE_CHECKING:
@@ -68,15 +68,10 @@ class ArticleTranslation:
     def cache_misses(self) -> int:
         return sum(part.cache_misses for part in self.parts)
 
-    def report(self) -> dict[str, object]:
-        """The stored report: one per part, plus the sentence cache's use."""
-        return {
-            "review_reasons": list(self.review_reasons),
-            "title": self.title_result.to_dict(),
-            "summary": self.summary_result.to_dict(),
-            "body": self.body_result.to_dict(),
-            "cache": {"hits": self.cache_hits, "misses": self.cache_misses},
-        }
+    def report(self) -> dict[str, Any]:
+        """The stored report (:func:`translators.report.encode`): one per part, plus the
+        sentence cache's use."""
+        return encode(Report.of(self))
 
 
 def translate_article(
@@ -85,7 +80,7 @@ def translate_article(
     body: str,
     body_format: BodyFormat,
     *,
-    engine: Engine | Route,
+    engine: Engine,
     matcher: Matcher | None = None,
     cache: SentenceCache | None = None,
     policy: ReviewPolicy = DEFAULT_POLICY,

@@ -10,11 +10,11 @@ as usual, and a single dispatcher thread merges the requests that arrive close t
   most ``max_wait_ms`` beyond the engine time (plus any batch already running);
 * whole requests are merged in arrival order while the total stays within ``max_sentences``
   (a request is never split: one larger than ``max_sentences`` is a batch on its own);
-  identical sentences are sent once; the inner engine is called once per batch, and each
-  caller gets its own outputs, in order; the batch goes through the inner engine's
-  ``translate_batch_detailed`` when it has one, so a CTranslate2 engine still caps each
+  identical sentences (with identical term hints) are sent once; the inner engine is called
+  once per batch, and each caller gets its own outputs, in order; the batch goes through the
+  inner engine's ``translate_batch_detailed``, so a CTranslate2 engine still caps each
   sentence by its own length (it buckets by length inside the merged batch) and reports
-  truncation to the callers of :meth:`BatchingEngine.translate_batch_detailed`;
+  truncation to the callers; the wrapper declares the inner engine's capabilities;
 * an exception from the inner engine is raised in every caller of that batch;
 * inner calls are serialised (one batch at a time), which is what a CTranslate2 engine wants.
 
@@ -27,17 +27,24 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from translators.engine import Engine, Translated, translate_detailed
-from translators.strategy_memory import StrategyMemory
+from translators.engine import Capabilities, Engine, EngineBase, Hints, Translated
+
+if TYPE_CHECKING:
+    from translators.strategy_memory import StrategyMemory
 
 __all__ = ["BatchingEngine"]
+
+
+_Item = tuple[str, Hints]  # a sentence and its term hints: what is deduplicated
 
 
 class _Request:
     __slots__ = ("done", "enqueued", "error", "result", "sentences")
 
-    def __init__(self, sentences: list[str]) -> None:
+    def __init__(self, sentences: list[_Item]) -> None:
         self.sentences = sentences
         self.enqueued = time.monotonic()
         self.done = threading.Event()
@@ -45,9 +52,9 @@ class _Request:
         self.error: BaseException | None = None
 
 
-class BatchingEngine:
-    """Implements :class:`~translators.engine.Engine` (and ``DetailedEngine``) with the
-    identity of ``inner``."""
+class BatchingEngine(EngineBase):
+    """An :class:`~translators.engine.Engine` with the identity, capabilities and strategy
+    memory of ``inner``."""
 
     def __init__(self, inner: Engine, *, max_wait_ms: float = 5.0, max_sentences: int = 256):
         if max_wait_ms < 0:
@@ -59,8 +66,6 @@ class BatchingEngine:
         self.target = inner.target
         self.package = inner.package
         self.version = inner.version
-        memory = getattr(inner, "strategy_memory", None)
-        self.strategy_memory = memory if isinstance(memory, StrategyMemory) else None
         self.max_wait = max_wait_ms / 1000.0
         self.max_sentences = max_sentences
         self._cond = threading.Condition()
@@ -69,13 +74,21 @@ class BatchingEngine:
         self._thread: threading.Thread | None = None
         self._closed = False
 
-    def translate_batch(self, sentences: list[str]) -> list[str]:
-        return [t.text for t in self.translate_batch_detailed(sentences)]
+    @property
+    def capabilities(self) -> Capabilities:
+        return self.inner.capabilities
 
-    def translate_batch_detailed(self, sentences: list[str]) -> list[Translated]:
+    @property
+    def strategy_memory(self) -> StrategyMemory | None:
+        return self.inner.strategy_memory
+
+    def translate_batch_detailed(
+        self, sentences: list[str], hints: Sequence[Hints] | None = None
+    ) -> list[Translated]:
         if not sentences:
             return []
-        request = _Request(list(sentences))
+        items = list(zip(sentences, hints or [()] * len(sentences), strict=True))
+        request = _Request(items)
         with self._cond:
             closed = self._closed
             if not closed:
@@ -88,7 +101,7 @@ class BatchingEngine:
                     self._thread.start()
                 self._cond.notify()
         if closed:
-            return translate_detailed(self.inner, list(sentences))
+            return self.inner.translate_batch_detailed(list(sentences), hints)
         request.done.wait()
         if request.error is not None:
             raise request.error
@@ -102,6 +115,7 @@ class BatchingEngine:
             thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join()
+        self.inner.close()
 
     def __enter__(self) -> BatchingEngine:
         return self
@@ -135,7 +149,8 @@ class BatchingEngine:
     def _dispatch(self, batch: list[_Request]) -> None:
         unique = list(dict.fromkeys(s for request in batch for s in request.sentences))
         try:
-            outputs = translate_detailed(self.inner, unique)
+            hints = [h for _, h in unique] if any(h for _, h in unique) else None
+            outputs = self.inner.translate_batch_detailed([s for s, _ in unique], hints)
             if len(outputs) != len(unique):
                 raise ValueError(f"engine returned {len(outputs)} outputs for {len(unique)}")
             table = dict(zip(unique, outputs, strict=True))

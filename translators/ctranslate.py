@@ -17,7 +17,7 @@ from pathlib import Path
 import ctranslate2
 import sentencepiece
 
-from translators.engine import Translated
+from translators.engine import Capabilities, EngineBase, Hints, Translated
 from translators.package import InstalledPackage, PackageError
 from translators.strategy_memory import StrategyMemory
 
@@ -67,9 +67,12 @@ def length_buckets(lengths: Sequence[int]) -> list[list[int]]:
     return buckets
 
 
-class CTranslate2Engine:
-    """Implements :class:`translators.engine.Engine` (and ``DetailedEngine``); one instance
-    serves many threads.
+_CAPABILITIES = Capabilities(reports_truncation=True)
+
+
+class CTranslate2Engine(EngineBase):
+    """An :class:`translators.engine.Engine` that reports truncation; one instance serves
+    many threads.
 
     ``ctranslate2.Translator`` and ``SentencePieceProcessor`` are safe for concurrent calls,
     and the engine keeps no per-call state.
@@ -99,7 +102,7 @@ class CTranslate2Engine:
         self.repetition_penalty = repetition_penalty
         self.no_repeat_ngram_size = no_repeat_ngram_size
         # What the glossary strategies achieve with this model (see translators.strategy_memory).
-        self.strategy_memory = StrategyMemory()
+        self._memory = StrategyMemory()
         root = Path(package.path)
         model_dir = root / "model"
         sp_path = root / "sentencepiece.model"
@@ -121,6 +124,22 @@ class CTranslate2Engine:
             intra_threads=intra_threads,
         )
         self._tokenizer = sentencepiece.SentencePieceProcessor(model_file=str(sp_path))
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return _CAPABILITIES
+
+    @property
+    def strategy_memory(self) -> StrategyMemory:
+        return self._memory
+
+    @strategy_memory.setter
+    def strategy_memory(self, memory: StrategyMemory) -> None:
+        self._memory = memory  # a bench starts a cold memory this way
+
+    # close() stays the base's no-op on purpose: a job may still be decoding with this engine
+    # when the registry unloads it, and CTranslate2's unload_model would fail that job. The
+    # model's memory is freed when the last reference (the last running job) is dropped.
 
     def tokenize(self, sentences: list[str]) -> list[list[str]]:
         pieces: list[list[str]] = self._tokenizer.encode(sentences, out_type=str)
@@ -170,7 +189,9 @@ class CTranslate2Engine:
         """Translate pre-tokenized sentences; empty inputs give empty outputs."""
         return [pieces for pieces, _ in self.translate_tokens_detailed(tokens)]
 
-    def translate_batch_detailed(self, sentences: list[str]) -> list[Translated]:
+    def translate_batch_detailed(
+        self, sentences: list[str], hints: Sequence[Hints] | None = None
+    ) -> list[Translated]:
         outputs = [Translated("")] * len(sentences)
         todo = [i for i, s in enumerate(sentences) if s.strip()]
         if not todo:

@@ -55,7 +55,6 @@ from translators._markup import (
     walk,
 )
 from translators.pipeline import (
-    Route,
     Segment,
     SentenceCache,
     TranslationResult,
@@ -158,16 +157,14 @@ class HtmlDocument:
         self,
         results: Sequence[TranslationResult],
         *,
-        engine: Engine | Route,
+        engine: Engine,
         policy: ReviewPolicy = DEFAULT_POLICY,
     ) -> HtmlTranslation:
         """The translated fragment from one result per text of :attr:`texts`, in order."""
         if len(results) != len(self.texts):
             raise ValueError(f"{len(self.texts)} texts but {len(results)} translations")
         glue = "" if engine.target in SPACELESS else " "
-        languages = (
-            engine.languages if isinstance(engine, Route) else (engine.source, engine.target)
-        )
+        languages = engine.languages
         for fragment in self.fragments:
             for line, index in zip(fragment.lines, fragment.texts, strict=True):
                 if index < 0:
@@ -252,7 +249,7 @@ def prepare_html(html: str) -> HtmlDocument:
 def translate_html(
     html: str,
     *,
-    engine: Engine | Route,
+    engine: Engine,
     matcher: Matcher | None = None,
     cache: SentenceCache | None = None,
     policy: ReviewPolicy = DEFAULT_POLICY,
@@ -262,9 +259,7 @@ def translate_html(
     Every text of the document goes through one :func:`translate_texts` call.
     """
     if not html.strip():
-        languages = (
-            engine.languages if isinstance(engine, Route) else (engine.source, engine.target)
-        )
+        languages = engine.languages
         return HtmlTranslation("", TranslationResult((), languages, False, 0, 0), 0)
     document = prepare_html(html)
     results = translate_texts(

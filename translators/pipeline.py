@@ -8,25 +8,27 @@ policy (:mod:`translators.review`) → cache store.
 
 Guarantees, for any engine: exactly one :class:`Segment` per source sentence, in order;
 every matched term with a rendering for the target is present in the translation, or its
-segment carries "term-missing" and the result ``needs_review``. An engine that reports
-truncation (:class:`~translators.engine.DetailedEngine`) marks a sentence cut at its length
-cap "truncated". Whether a result needs review, and why (``review_reasons``), is decided by a
+segment carries "term-missing" and the result ``needs_review``. An engine declaring
+``capabilities.reports_truncation`` marks a sentence cut at its length cap "truncated"; one
+declaring ``capabilities.term_hints`` (a prompted decoder model) first gets the sentence
+unaltered with its terms as hints (strategy "prompt"), then ``inline``, then ``split``.
+Whether a result needs review, and why (``review_reasons``), is decided by a
 :class:`~translators.review.ReviewPolicy`: "term-missing", "truncated" and "empty" always;
 "untranslated", "repetition" and "number-mismatch" when too large a share of segments have
-them. An engine carrying a :class:`~translators.strategy_memory.StrategyMemory`
-(``strategy_memory``) lets sentences skip the strategy rounds that keep failing with its model
-(the last resort, split, is never skipped).
+them. An engine whose ``strategy_memory`` is a
+:class:`~translators.strategy_memory.StrategyMemory` lets sentences skip the strategy rounds
+that keep failing with its model (the last resort, split, is never skipped).
 
 Pivot: given a :class:`Route` of engines (e.g. ja→en, en→fr), every sentence goes through
-each engine in turn, and the glossary is enforced at every step. Step 1 protects each matched
-entry with its rendering for the intermediate language (its ``en`` text, or the final
-rendering when it has none); each later step finds those intermediate renderings in the
-sentence's translation, protects them the same way (inline, placeholder, split) and maps
-them to the next language's rendering. An entry whose intermediate rendering was lost cannot
-be located any more: it is still reported, present only if the final rendering happens to
-occur, else "term-missing" — never silent. Quality flags compare the final translation
-with the Japanese sentence. The sentence is never re-split between steps, so the result keeps
-one segment per source sentence.
+each of its ``steps`` in turn (a single engine is its own only step), and the glossary is
+enforced at every step. Step 1 protects each matched entry with its rendering for the
+intermediate language (its ``en`` text, or the final rendering when it has none); each later
+step finds those intermediate renderings in the sentence's translation, protects them the
+same way (inline, placeholder, split) and maps them to the next language's rendering. An
+entry whose intermediate rendering was lost cannot be located any more: it is still
+reported, present only if the final rendering happens to occur, else "term-missing" — never
+silent. Quality flags compare the final translation with the Japanese sentence. The sentence
+is never re-split between steps, so the result keeps one segment per source sentence.
 """
 
 from __future__ import annotations
@@ -40,15 +42,15 @@ from typing import TYPE_CHECKING, Protocol
 from translators import protect
 from translators._units import Unit, next_unit, units_of
 from translators.check import check
-from translators.engine import Engine, Translated, translate_detailed
+from translators.engine import Engine, Hint, Hints, Translated, translate_detailed
 from translators.protect import Term
 from translators.review import DEFAULT_POLICY, ReviewPolicy, review_reasons
 from translators.route import Route
-from translators.strategy_memory import StrategyMemory
 
 if TYPE_CHECKING:
     from glossaries.matching import Matcher
     from glossaries.model import Entry
+    from translators.strategy_memory import StrategyMemory
 
 __all__ = [
     "REVIEW_FLAGS",
@@ -181,29 +183,36 @@ class TranslationResult:
         }
 
 
-def _run(engine: Engine, inputs: list[str]) -> list[Translated]:
+_Input = tuple[str, Hints]  # what the engine translates, and the terms it may be told
+
+
+def _run(engine: Engine, inputs: list[_Input]) -> list[Translated]:
     """One engine call over the distinct non-empty inputs; one output per input."""
-    unique = list(dict.fromkeys(s for s in inputs if s.strip()))
+    unique = list(dict.fromkeys(i for i in inputs if i[0].strip()))
     if not unique:
         return [Translated("") for _ in inputs]
-    outputs = translate_detailed(engine, unique)
+    hints = [h for _, h in unique] if any(h for _, h in unique) else None
+    outputs = translate_detailed(engine, [s for s, _ in unique], hints)
     # An engine that breaks its contract must not lose or shift sentences.
     outputs = outputs[: len(unique)] + [Translated("")] * (len(unique) - len(outputs))
     table = dict(zip(unique, outputs, strict=True))
-    return [table.get(s, Translated("")) for s in inputs]
+    return [table.get(i, Translated("")) for i in inputs]
 
 
 def _all_present(translation: str, terms: Sequence[Term]) -> bool:
     return all(protect.present(translation, t) for t in terms)
 
 
-def _inputs(unit: Unit, strategy: str) -> list[str]:
+def _inputs(unit: Unit, strategy: str) -> list[_Input]:
     """What the engine must translate for ``unit`` under ``strategy``."""
+    if strategy == "prompt":
+        return [(unit.text, tuple(Hint(t.surface, t.rendering) for t in unit.terms))]
     if strategy == "inline":
-        return [protect.inline(unit.text, unit.terms)]
+        return [(protect.inline(unit.text, unit.terms), ())]
     if strategy == "placeholder":
-        return [protect.placeholders(unit.text, unit.terms)]
-    return [p for p in protect.pieces(unit.text, unit.terms) if protect.needs_engine(p)]
+        return [(protect.placeholders(unit.text, unit.terms), ())]
+    pieces = protect.pieces(unit.text, unit.terms)
+    return [(p, ()) for p in pieces if protect.needs_engine(p)]
 
 
 def _apply(unit: Unit, strategy: str, outputs: Sequence[Translated], target: str) -> None:
@@ -233,22 +242,24 @@ def _rounds(engine: Engine, units: list[Unit], memory: StrategyMemory | None) ->
     all their inputs go to the engine in one batched call.
 
     A sentence without terms takes only ``inline`` (its plain translation). A sentence with
-    terms tries ``inline``, ``placeholder`` (each unless ``memory`` says it keeps failing with
-    this model), then ``split``, which always satisfies it; a sentence that skips straight to
+    terms tries ``inline``, ``placeholder`` (``prompt``, ``inline`` for an engine reading
+    term hints; each unless ``memory`` says it keeps failing with this model), then
+    ``split``, which always satisfies it; a sentence that skips straight to
     ``split`` has its pieces in the first call, with everyone else's sentences.
     """
     plans: dict[int, list[str]] = {}
+    cascade = ("prompt", "inline") if engine.capabilities.term_hints else ("inline", "placeholder")
     for unit in units:
         if not unit.terms:
             plans[id(unit)] = ["inline"]
             continue
-        tried = [s for s in ("inline", "placeholder") if memory is None or memory.worth_trying(s)]
+        tried = [s for s in cascade if memory is None or memory.worth_trying(s)]
         plans[id(unit)] = [*tried, "split"]
     pending = units
     while pending:
         steps = [(unit, plans[id(unit)].pop(0)) for unit in pending]
         wanted = [_inputs(unit, strategy) for unit, strategy in steps]
-        outputs = _run(engine, [text for texts in wanted for text in texts])
+        outputs = _run(engine, [item for items in wanted for item in items])
         offset = 0
         tally: dict[str, list[int]] = {}
         for (unit, strategy), texts in zip(steps, wanted, strict=True):
@@ -338,12 +349,7 @@ def _process(units: list[Unit], engine: Engine, cache: SentenceCache | None) -> 
                 unit.cached = unit.done = True
     for unit in units:
         unit.all_cached = unit.all_cached and unit.cached
-    memory = getattr(engine, "strategy_memory", None)
-    _rounds(
-        engine,
-        [u for u in units if not u.done],
-        memory if isinstance(memory, StrategyMemory) else None,
-    )
+    _rounds(engine, [u for u in units if not u.done], engine.strategy_memory)
 
 
 def _store(units: list[Unit], segments: list[Segment], cache: SentenceCache | None) -> None:
@@ -390,7 +396,7 @@ def _recall(units: list[Unit], memory: TranslationMemory, final: str) -> set[int
 def translate_texts(
     texts: Sequence[str],
     *,
-    engine: Engine | Route,
+    engine: Engine,
     matcher: Matcher | None = None,
     cache: SentenceCache | None = None,
     policy: ReviewPolicy = DEFAULT_POLICY,
@@ -398,12 +404,12 @@ def translate_texts(
 ) -> list[TranslationResult]:
     """Translate several texts with one batched engine call per round; one result per text.
 
-    ``engine`` is one engine, or a :class:`Route` of engines for a pivot (e.g. ja→en→fr);
-    each step of a route is batched across all texts too. ``policy`` decides which results
+    ``engine`` is one engine, or a :class:`Route` of engines for a pivot (e.g. ja→en→fr):
+    each of its ``steps`` is batched across all texts too. ``policy`` decides which results
     need review. ``memory`` answers sentences an editor has translated before: those skip
     the engine (and the cache) and their segments say ``strategy == "memory"``.
     """
-    engines = engine.engines if isinstance(engine, Route) else (engine,)
+    engines = engine.steps
     source_lang, final = engines[0].source, engines[-1].target
 
     def render_for(lang: str) -> Callable[[Entry], str | None]:

@@ -5,8 +5,14 @@ A translation unit (``<tu>``) holds the Japanese sentence (``srclang``) and one 
 translations (``<tuv xml:lang=...>``); each translation becomes one :class:`TmxUnit`. Two
 properties of ours travel with a unit: ``x-kakehashi-terms`` (the glossary renderings the
 translation was made under, JSON ``[[entry id, rendering], ...]``) and ``x-kakehashi-stale``.
-Segments must be plain text: inline markup (``<bpt>``, ``<ph>``, ...) is refused with its line.
-Every unit is checked and every problem reported, so an importer can apply all or nothing.
+The source language is a ``<tu>``'s own ``srclang`` if it has one, else the header's (TMX 1.4b
+§3: the unit's attribute overrides the header's; translate-toolkit's ``po2tmx`` writes a header
+``srclang="en"`` over units ``srclang="ja"``); a header ``srclang="*all*"`` names no default.
+The memory stores plain sentences: inline markup keeps the plain text of its segment (the text
+of ``<hi>``; the native codes inside ``<bpt>``, ``<ept>``, ``<it>``, ``<ph>`` and ``<ut>`` are
+dropped), as CAT tools do when they export a segment as text. Entity references are refused
+with their name (entities are never expanded). Every unit is checked and every problem
+reported, so an importer can apply all or nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +30,10 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 TERMS_PROP = "x-kakehashi-terms"
 STALE_PROP = "x-kakehashi-stale"
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+ALL_LANGUAGES = "*all*"  # a header srclang meaning "each unit says"
+_CODES = frozenset({"bpt", "ept", "it", "ph", "ut"})  # inline native codes: not text
+_TEXT = frozenset({"hi"})  # inline elements whose content is text
+_SPACES = re.compile(r"\s{2,}")
 
 
 @dataclass(frozen=True)
@@ -56,15 +66,36 @@ def _lang(raw: str | None) -> str | None:
     return raw.split("-")[0].lower()
 
 
+def _plain(element: etree._Element, parts: list[str]) -> str | None:
+    """Append the plain text of ``element``'s content to ``parts``; a problem, or None."""
+    parts.append(element.text or "")
+    for child in element:
+        if child.tag is etree.Entity:
+            return (
+                f"entity reference {child.text} refused: TMX segments are plain text and "
+                "entities declared in a DOCTYPE are never read"
+            )
+        if isinstance(child.tag, str):
+            if child.tag in _TEXT:
+                problem = _plain(child, parts)
+                if problem is not None:
+                    return problem
+            elif child.tag not in _CODES:
+                return f"<{child.tag}> is not TMX inline markup"
+        parts.append(child.tail or "")  # comments and processing instructions: their tail only
+    return None
+
+
 def _seg_text(tuv: etree._Element) -> tuple[str | None, str | None]:
     """(text, problem) of a ``<tuv>``'s single ``<seg>``."""
     segs = tuv.findall("seg")
     if len(segs) != 1:
         return None, "a <tuv> needs exactly one <seg>"
-    seg = segs[0]
-    if len(seg):
-        return None, f"inline markup <{seg[0].tag}> in a <seg> is not supported (plain text only)"
-    text = (seg.text or "").strip()
+    parts: list[str] = []
+    problem = _plain(segs[0], parts)
+    if problem is not None:
+        return None, problem
+    text = _SPACES.sub(" ", "".join(parts)).strip() if len(segs[0]) else "".join(parts).strip()
     if not text:
         return None, "empty <seg>"
     return text, None
@@ -93,6 +124,39 @@ def _props(tu: etree._Element, errors: list[TmxError]) -> tuple[tuple[tuple[str,
     return terms, stale
 
 
+def _header_srclang(root: etree._Element, errors: list[TmxError]) -> str | None:
+    """The header's default source language (None for ``*all*`` or after an error)."""
+    header = root.find("header")
+    if header is None:
+        errors.append(TmxError(root.sourceline or 0, "no <header> (TMX requires one)"))
+        return None
+    raw = header.get("srclang")
+    if raw is None:
+        message = f"the <header> has no srclang (TMX requires one; {ALL_LANGUAGES} is allowed)"
+        errors.append(TmxError(header.sourceline or 0, message))
+        return None
+    if raw == ALL_LANGUAGES:
+        return None
+    code = _lang(raw)
+    if code is None:
+        errors.append(TmxError(header.sourceline or 0, f"srclang {raw!r} is not a language code"))
+    return code
+
+
+def _check_srclang(
+    tu: etree._Element, default: str | None, source_lang: str, errors: list[TmxError]
+) -> None:
+    """A unit's own srclang overrides the header's; the memory reads Japanese sources only."""
+    raw = tu.get("srclang")
+    srclang = default if raw is None or raw == ALL_LANGUAGES else _lang(raw)
+    if raw is not None and raw != ALL_LANGUAGES and srclang is None:
+        errors.append(TmxError(tu.sourceline or 0, f"srclang {raw!r} is not a language code"))
+    elif srclang is not None and srclang != source_lang:
+        errors.append(
+            TmxError(tu.sourceline or 0, f"srclang must be {source_lang!r}, not {srclang!r}")
+        )
+
+
 def parse_tmx(data: bytes, *, source_lang: str = "ja") -> TmxParse:
     """The units of a TMX file, or every problem found (with its line)."""
     # No DTD loading, no entities, no network: a TMX file is data, not instructions.
@@ -109,14 +173,7 @@ def parse_tmx(data: bytes, *, source_lang: str = "ja") -> TmxParse:
     errors: list[TmxError] = []
     if root.get("version") not in ("1.4", "1.4b"):
         errors.append(TmxError(root.sourceline or 0, "only TMX version 1.4 is read"))
-    header = root.find("header")
-    srclang = _lang(header.get("srclang")) if header is not None else None
-    if header is None or srclang is None:
-        errors.append(TmxError(root.sourceline or 0, "a <header> with a srclang is required"))
-    elif srclang != source_lang:
-        errors.append(
-            TmxError(header.sourceline or 0, f"srclang must be {source_lang!r}, not {srclang!r}")
-        )
+    default = _header_srclang(root, errors)
     body = root.find("body")
     if body is None:
         errors.append(TmxError(root.sourceline or 0, "no <body>"))
@@ -126,6 +183,7 @@ def parse_tmx(data: bytes, *, source_lang: str = "ja") -> TmxParse:
     for tu in body.iterchildren("tu"):
         line = tu.sourceline or 0
         reported = len(errors)
+        _check_srclang(tu, default, source_lang, errors)
         terms, stale = _props(tu, errors)
         source: str | None = None
         targets: list[tuple[str, str, int]] = []

@@ -15,8 +15,9 @@ from service.cli._app import console, domain_fail, err, fail, settings_or_exit, 
 from service.errors import DomainError, NotFound
 
 if TYPE_CHECKING:
-    pass
+    from service.glossary_import import ImportOutcome
 
+SHOWN = 20  # entries of each list printed
 glossary_app = typer.Typer(help="Glossaries of the newsroom's terms.", no_args_is_help=True)
 
 
@@ -50,7 +51,9 @@ def glossary_import(
     target_lang: Annotated[
         str | None, typer.Option(help="Target language of a DeepL file.")
     ] = None,
-    dry_run: Annotated[bool, typer.Option(help="Show what would change; change nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option(help="Show what would change (before → after) and apply nothing.")
+    ] = False,
     replace: Annotated[bool, typer.Option(help="Delete entries missing from the file.")] = False,
     create: Annotated[bool, typer.Option(help="Create the glossary if it does not exist.")] = False,
 ) -> None:
@@ -65,7 +68,8 @@ def glossary_import(
         with Progress(console=err, transient=True) as progress:
             task = progress.add_task(f"reading {file.name}", total=None)
             text = file.read_text(encoding="utf-8-sig")
-            progress.update(task, description="validating and applying")
+            doing = "checking (dry run: nothing is applied)" if dry_run else "checking and applying"
+            progress.update(task, description=doing)
             with store_session(settings) as session:
                 try:
                     glossary_store.get_glossary(session, glossary)
@@ -84,17 +88,56 @@ def glossary_import(
                     target_lang=target_lang,
                     dry_run=dry_run,
                     replace=replace,
+                    limit=SHOWN,
+                    target_lang_name="--target-lang",
                 )
     except (OSError, UnicodeDecodeError) as exc:
         raise fail(f"cannot read {file}: {exc}", 2) from exc
     except DomainError as exc:
         raise domain_fail(exc) from exc
-    verb = "would change" if dry_run else "changed"
-    console.print(
-        f"{outcome.format}: {len(outcome.added)} added, {len(outcome.changed)} "
-        f"changed, {len(outcome.removed)} removed, {outcome.unchanged} unchanged "
-        f"({verb}); {outcome.jobs} re-translation jobs queued"
+    _print_outcome(outcome)
+
+
+def _print_outcome(outcome: ImportOutcome) -> None:
+    counts = outcome.counts
+    summary = (
+        f"{counts.added} added, {counts.changed} changed, {counts.removed} removed, "
+        f"{counts.unchanged} unchanged"
     )
+    if outcome.dry_run:
+        console.print(f"{outcome.format}, dry run, nothing was applied: would be {summary}")
+    else:
+        console.print(f"{outcome.format}: {summary}")
+    for label, entries in (
+        ("added", outcome.added),
+        ("changed", outcome.changed),
+        ("removed", outcome.removed),
+    ):
+        for entry in entries:
+            fields = "; ".join(
+                f"{f.field}: {_shown(f.before)} → {_shown(f.after)}" for f in entry.fields
+            )
+            console.print(f"  {label} {entry.source}: {fields}", markup=False, highlight=False)
+    if outcome.page.next_offset is not None:
+        console.print(f"  (the first {SHOWN} of each are shown)")
+    impact = outcome.impact
+    langs = ", ".join(impact.languages)
+    if outcome.dry_run and impact.articles:
+        console.print(
+            f"would re-translate {impact.articles} article(s) in {langs}: {impact.jobs} job(s)"
+        )
+    elif outcome.dry_run:
+        console.print("would re-translate no article")
+    else:
+        console.print(f"{outcome.jobs} re-translation job(s) queued")
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, list):
+        return "|".join(str(v) for v in value) or "(none)"
+    return repr(value) if isinstance(value, str) else str(value)
 
 
 @glossary_app.command("export")

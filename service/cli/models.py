@@ -94,11 +94,12 @@ def models_install(
 def models_list(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
-    """List installed model packages with their language pair and version."""
-    from translators.package import list_installed
+    """List the installed models (of KAKEHASHI_ENGINE's kind) with their pair and version."""
+    from translators.providers import PROVIDERS
 
     settings = settings_or_exit()
-    packages = list_installed(settings.resolved_models_dir, extra_dirs=settings.extra_model_dirs)
+    provider = PROVIDERS[settings.engine](settings.resolved_models_dir, settings.extra_model_dirs)
+    packages = provider.installed()
     if as_json:
         print(
             json.dumps(

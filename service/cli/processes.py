@@ -29,9 +29,9 @@ def _public_url(settings: Settings, host: str, port: int) -> Settings:
 
 
 # uvicorn's connection limits: an idle keep-alive connection is closed after 5 s and a request
-# head (line and headers) may not grow past 16 KiB; a body trickling in is cut off by
-# KAKEHASHI_BODY_READ_TIMEOUT (service.middleware). uvicorn has no timeout for a head sent
-# slowly: in front of the open internet, put a proxy with one (nginx: client_header_timeout).
+# head (line and headers) may not grow past 16 KiB; a head sent slowly is cut off after
+# KAKEHASHI_HEADER_TIMEOUT (service.slow_clients) and a body trickling in after
+# KAKEHASHI_BODY_READ_TIMEOUT (service.middleware).
 KEEP_ALIVE_SECONDS = 5
 MAX_HEAD_BYTES = 16 * 1024
 
@@ -59,6 +59,7 @@ def serve(
 
     from service import logs
     from service.app import create_app
+    from service.slow_clients import HeadTimeoutProtocol
 
     settings = settings_or_exit()
     port = port or settings.port
@@ -68,6 +69,7 @@ def serve(
     # One fact per line, never soft-wrapped: operators grep and copy these.
     console.print(f"kakehashi {version('kakehashi')}: data in {settings.data_dir}", soft_wrap=True)
     console.print(f"listening on http://{host}:{port}", soft_wrap=True)
+    HeadTimeoutProtocol.head_timeout = settings.header_timeout
     if workers == 1:
         uvicorn.run(
             create_app(settings),
@@ -77,6 +79,8 @@ def serve(
             log_level=level,
             timeout_keep_alive=KEEP_ALIVE_SECONDS,
             h11_max_incomplete_event_size=MAX_HEAD_BYTES,
+            proxy_headers=False,  # the app applies KAKEHASHI_TRUSTED_PROXIES itself
+            http=HeadTimeoutProtocol,
         )
         return
     _serve_processes(settings, host, port, workers, level)
@@ -93,6 +97,7 @@ def _serve_processes(settings: Settings, host: str, port: int, workers: int, lev
     from service import db
     from service.embedded_redis import EmbeddedRedis
     from service.migrate import prepare_store
+    from service.slow_clients import HeadTimeoutProtocol
 
     engine = db.make_engine(settings.resolved_database_url)
     try:
@@ -122,6 +127,8 @@ def _serve_processes(settings: Settings, host: str, port: int, workers: int, lev
             log_level=level,
             timeout_keep_alive=KEEP_ALIVE_SECONDS,
             h11_max_incomplete_event_size=MAX_HEAD_BYTES,
+            proxy_headers=False,  # the app applies KAKEHASHI_TRUSTED_PROXIES itself
+            http=HeadTimeoutProtocol,
         )
     finally:
         if embedded is not None:

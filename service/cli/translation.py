@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from translators.engine import Engine
     from translators.pipeline import Segment, TranslationResult
     from translators.review import ReviewPolicy
-    from translators.route import Route
 
 
 @app.command()
@@ -79,7 +78,7 @@ def translate(
 
 
 def _translate_with_progress(
-    text: str, engine: Engine | Route, matcher: Matcher | None, policy: ReviewPolicy
+    text: str, engine: Engine, matcher: Matcher | None, policy: ReviewPolicy
 ) -> TranslationResult:
     """Translate in chunks of paragraphs (about 2,000 characters: still large batches) with a
     progress bar on stderr when there is more than one; one result, paragraphs renumbered."""
@@ -87,7 +86,6 @@ def _translate_with_progress(
 
     from translators.pipeline import TranslationResult, translate_texts
     from translators.review import review_reasons
-    from translators.route import Route
     from translators.segment import split_paragraphs
 
     chunks: list[str] = []
@@ -106,7 +104,7 @@ def _translate_with_progress(
             segments += [replace(s, paragraph=base + s.paragraph) for s in part.segments]
             hits, misses = hits + part.cache_hits, misses + part.cache_misses
             progress.advance(task, len(chunk))
-    route = engine.languages if isinstance(engine, Route) else (engine.source, engine.target)
+    route = engine.languages
     reasons = review_reasons(segments, policy)
     return TranslationResult(tuple(segments), route, bool(reasons), hits, misses, tuple(reasons))
 

@@ -1,6 +1,8 @@
 // kakehashi glossary editor: shared state, DOM helpers and the API client.
 // Every value from the API reaches the page through textContent / createElement only.
 
+import { fmtDate, locale, t } from "./i18n.js";
+
 export const TOKEN_KEY = "kakehashi.editor.token";
 export const GLOSSARY_KEY = "kakehashi.editor.glossary";
 export const DEFAULT_LANGS = ["en", "zh", "ko", "fr", "de", "es"];
@@ -57,16 +59,10 @@ export function clear(node) {
   return node;
 }
 
-let languageNames = null;
-try {
-  languageNames = new Intl.DisplayNames(["en"], { type: "language" });
-} catch (_) {
-  languageNames = null;
-}
-
+// Language names and dates in the page's language (i18n.js).
 export function langName(code) {
   try {
-    const name = languageNames ? languageNames.of(code) : "";
+    const name = new Intl.DisplayNames([locale()], { type: "language" }).of(code);
     return name && name !== code ? name : "";
   } catch (_) {
     return "";
@@ -74,10 +70,7 @@ export function langName(code) {
 }
 
 export function when(value) {
-  if (!value) return "";
-  const iso = /[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : value + "Z";
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? value : date.toLocaleString();
+  return fmtDate(value);
 }
 
 export function plural(n, word, many) {
@@ -129,7 +122,7 @@ export async function api(method, path, options = {}) {
       referrerPolicy: "no-referrer",
     });
   } catch (err) {
-    throw new ApiFailure(0, "network", `the service could not be reached (${err.message})`);
+    throw new ApiFailure(0, "network", t("api.network", { message: err.message }));
   }
   if (response.ok && options.raw) return response;
   const text = await response.text();

@@ -5,6 +5,7 @@ import { $, ApiFailure, actions, api, clear, el, glossaryPath, when } from "./ap
 import { clearMessages, say, showError } from "./messages.js";
 import { changedRows, loadExtras, valueCell } from "./history.js";
 import { SCALARS, clearImpact, closeEntry, showEntryForm, valuesOf } from "./entry.js";
+import { t } from "./i18n.js";
 
 const MSG = "entry-msg";
 
@@ -38,10 +39,10 @@ export async function conflict(original, mine) {
   } catch (err) {
     if (err instanceof ApiFailure && err.status === 404) {
       closeEntry();
-      showError(new Error("someone else deleted this entry while you were editing it"), "Not saved", "list-msg");
+      showError(new Error(t("conflict.deleted")), t("conflict.notSaved"), "list-msg");
       await actions.changed();
     } else {
-      showError(err, "Someone else changed this entry, and it could not be read again", MSG);
+      showError(err, t("conflict.readFailed"), MSG);
     }
     return;
   }
@@ -51,17 +52,18 @@ export async function conflict(original, mine) {
   const box = clear($("conflict"));
   box.setAttribute("role", "alert");
   box.append(
-    el("h3", { text: "Someone else changed this entry" }),
+    el("h3", { text: t("conflict.title") }),
     el("p", {
       text:
-        `It is now at revision ${current.revision} (you opened revision ${original.revision}), last changed ${when(current.updated_at)}. ` +
-        (mine ? "Your edit was not saved. Current values:" : "It was not deleted. Current values:"),
+        t("conflict.text", { now: current.revision, opened: original.revision, when: when(current.updated_at) }) +
+        " " +
+        t(mine ? "conflict.notSavedValues" : "conflict.notDeletedValues"),
     }),
   );
-  const headers = ["Field", "When you opened it", "Now"];
+  const headers = [t("history.field"), t("conflict.opened"), t("conflict.now")];
   const versions = [valuesOf(original), valuesOf(current)];
   if (mine) {
-    headers.push("Your edit");
+    headers.push(t("conflict.yours"));
     versions.push(mine);
   }
   const rows = changedRows(...versions);
@@ -81,10 +83,10 @@ export async function conflict(original, mine) {
                 el("th", { scope: "row", text: label }),
                 valueCell(opened),
                 valueCell(now),
-                mine ? (yours === opened ? el("td", { class: "muted", text: "(unchanged)" }) : valueCell(yours)) : null,
+                mine ? (yours === opened ? el("td", { class: "muted", text: t("conflict.unchanged") }) : valueCell(yours)) : null,
               ),
             )
-          : el("tr", {}, el("td", { colspan: headers.length, class: "muted", text: "No field differs (only the revision changed)." })),
+          : el("tr", {}, el("td", { colspan: headers.length, class: "muted", text: t("conflict.noDiff") })),
       ),
     ),
   );
@@ -99,23 +101,23 @@ export async function conflict(original, mine) {
     actionsRow.append(
       el("button", {
         type: "button",
-        text: "Re-apply my edit to the current version",
+        text: t("conflict.reapply"),
         onclick: () =>
-          reopen(applyChangeSet(valuesOf(current), set), `Your edit is applied to revision ${current.revision}. Review it and press Save.`, "save"),
+          reopen(applyChangeSet(valuesOf(current), set), t("conflict.reapplied", { n: current.revision }), "save"),
       }),
       el("button", {
         type: "button",
         class: "secondary",
-        text: "Discard my edit",
-        onclick: () => reopen(undefined, `Showing revision ${current.revision}; your edit was discarded.`, "entry-title"),
+        text: t("conflict.discard"),
+        onclick: () => reopen(undefined, t("conflict.discarded", { n: current.revision }), "entry-title"),
       }),
     );
   } else {
     actionsRow.append(
       el("button", {
         type: "button",
-        text: "Show the current version",
-        onclick: () => reopen(undefined, `Showing revision ${current.revision}. Delete again if you still mean to.`, "entry-title"),
+        text: t("conflict.show"),
+        onclick: () => reopen(undefined, t("conflict.shown", { n: current.revision }), "entry-title"),
       }),
     );
   }

@@ -6,6 +6,7 @@ import { clearMessages, say, showError } from "./messages.js";
 import { loadExtras } from "./history.js";
 import { conflict } from "./conflict.js";
 import { renderEntries } from "./list.js";
+import { t } from "./i18n.js";
 
 export const SCALARS = ["source", "note", "status", "do_not_translate", "case_sensitive"];
 const MSG = "entry-msg";
@@ -84,7 +85,7 @@ export function isDirty() {
 }
 
 export function confirmDiscard() {
-  return !isDirty() || window.confirm("Discard your unsaved changes to this entry?");
+  return !isDirty() || window.confirm(t("entry.discardAsk"));
 }
 
 export function renderTargets(values) {
@@ -118,14 +119,14 @@ export function showEntryForm(entry, values) {
   $("entry-form").hidden = false;
   hideConflict();
   clearImpact();
-  $("entry-title").textContent = entry ? entry.source : "New entry";
-  $("entry-title").lang = entry ? "ja" : "en";
+  $("entry-title").textContent = entry ? entry.source : t("entry.newTitle");
+  $("entry-title").lang = entry ? "ja" : document.documentElement.lang;
   $("entry-meta").textContent = entry
-    ? `revision ${entry.revision} · updated ${when(entry.updated_at)} · id ${entry.id}`
-    : `in glossary ${state.glossary}`;
+    ? t("entry.meta", { revision: entry.revision, when: when(entry.updated_at), id: entry.id })
+    : t("entry.metaNew", { glossary: state.glossary });
   $("delete").hidden = !entry;
   $("impact-check").hidden = !entry;
-  $("revert").textContent = entry ? "Revert" : "Cancel";
+  $("revert").textContent = entry ? t("entry.revert") : t("entry.cancel");
   fillForm(values || (entry ? valuesOf(entry) : emptyValues()));
   $("entry-extra").hidden = !entry;
   renderEntries();
@@ -157,7 +158,7 @@ export async function openEntry(id) {
   try {
     entry = await api("GET", glossaryPath("entries", id));
   } catch (err) {
-    if (request === openRequest) showError(err, "Could not open the entry", MSG);
+    if (request === openRequest) showError(err, t("entry.openFailed"), MSG);
     return;
   }
   if (request !== openRequest) return; // another entry was opened meanwhile
@@ -197,7 +198,7 @@ export function revert() {
   if (state.entry) {
     state.extraLangs = [];
     showEntryForm(state.entry);
-    say("Reverted to the saved version.", MSG);
+    say(t("entry.reverted"), MSG);
   } else {
     closeEntry();
   }
@@ -207,7 +208,7 @@ export function addLanguage() {
   const input = $("f-new-lang");
   const lang = input.value.trim();
   if (!LANG_PATTERN.test(lang)) {
-    showError(new Error(`“${lang}” is not a language code such as “it” or “pt-BR”`), "Cannot add the language", MSG);
+    showError(new Error(t("entry.badLang", { lang })), t("entry.addLangFailed"), MSG);
     input.focus();
     return;
   }
@@ -254,7 +255,7 @@ export async function showImpact() {
     impact = await api("POST", glossaryPath("entries", entryId, "impact"), { body });
   } catch (err) {
     if (request !== impactRequest) return;
-    clear(box).append(el("p", { class: "error", text: `The impact could not be computed: ${err.message}` }));
+    clear(box).append(el("p", { class: "error", text: t("entry.impactFailed", { message: err.message }) }));
     box.hidden = false;
     return;
   }
@@ -262,19 +263,19 @@ export async function showImpact() {
   clear(box);
   box.hidden = false;
   if (!impact.articles) {
-    box.append(el("p", { class: "impact-summary", text: "Saving re-translates no article: no published article uses this term, before or after the change." }));
+    box.append(el("p", { class: "impact-summary", text: t("entry.impactNone") }));
     return;
   }
   box.append(
     el("p", { class: "impact-summary" },
-      el("strong", { text: `Saving re-translates ${plural(impact.articles, "article")}` }),
-      ` into ${impact.languages.join(", ")} (${plural(impact.jobs, "translation job")}).`,
-      el("span", { class: "muted small", text: ` ${impact.using_now} use the term now; ${impact.would_match} would match it after the change.` }),
+      el("strong", { text: t("entry.impactArticles", { n: impact.articles }) }),
+      " " + t("entry.impactInto", { langs: impact.languages.join(", "), n: impact.jobs }),
+      el("span", { class: "muted small", text: " " + t("entry.impactUse", { now: impact.using_now, after: impact.would_match }) }),
     ),
     el("ul", { class: "impact-list" }, impact.first.map((a) => el("li", {}, el("span", { lang: "ja", text: a.title }), el("span", { class: "muted small", text: ` ${a.article_id}` })))),
   );
   if (impact.articles > impact.first.length) {
-    box.append(el("p", { class: "muted small", text: `… and ${impact.articles - impact.first.length} more.` }));
+    box.append(el("p", { class: "muted small", text: t("common.andMore", { n: impact.articles - impact.first.length }) }));
   }
 }
 
@@ -283,15 +284,15 @@ export async function showImpact() {
 function afterChange(result, verb) {
   const articles = result.affected_articles.length;
   const jobs = result.jobs.length;
-  const tail = articles ? ` ${plural(articles, "article")} affected, ${plural(jobs, "translation job")} queued.` : "";
-  say(`${verb}.${tail}`, MSG);
+  const tail = articles ? " " + t("common.affected", { n: articles }) + " " + t("common.jobs", { n: jobs }) : "";
+  say(`${verb}${tail}`, MSG);
 }
 
 export async function saveEntry() {
   if (!state.glossary) return;
   const values = readForm();
   if (!values.source) {
-    showError(new Error("the Japanese term is required"), "Cannot save", MSG);
+    showError(new Error(t("entry.sourceRequired")), t("entry.cannotSave"), MSG);
     $("f-source").focus();
     return;
   }
@@ -304,19 +305,19 @@ export async function saveEntry() {
       const result = await api("POST", glossaryPath("entries"), { body: values });
       state.extraLangs = [];
       showEntryForm(result.entry);
-      afterChange(result, `Created “${result.entry.source}”`);
+      afterChange(result, t("entry.created", { source: result.entry.source }));
       saved = result.entry;
     } else {
       const body = patchBody(valuesOf(state.entry), values);
       const original = state.entry;
       if (!Object.keys(body).length) {
-        say("Nothing to save: no field was changed.", MSG);
+        say(t("entry.nothingToSave"), MSG);
       } else {
         try {
           const result = await api("PATCH", glossaryPath("entries", original.id), { body, etag: original.etag });
           state.extraLangs = [];
           showEntryForm(result.entry);
-          afterChange(result, `Saved “${result.entry.source}” (revision ${result.entry.revision})`);
+          afterChange(result, t("entry.saved", { source: result.entry.source, revision: result.entry.revision }));
           saved = result.entry;
         } catch (err) {
           if (err instanceof ApiFailure && err.status === 412) await conflict(original, values);
@@ -325,7 +326,7 @@ export async function saveEntry() {
       }
     }
   } catch (err) {
-    showError(err, "Could not save the entry", MSG);
+    showError(err, t("entry.saveFailed"), MSG);
   } finally {
     button.disabled = false;
   }
@@ -338,15 +339,15 @@ export async function saveEntry() {
 export async function deleteEntry() {
   const entry = state.entry;
   if (!entry) return;
-  if (!window.confirm(`Delete the entry “${entry.source}”? Articles using it will be translated again.`)) return;
+  if (!window.confirm(t("entry.deleteAsk", { source: entry.source }))) return;
   try {
     const result = await api("DELETE", glossaryPath("entries", entry.id), { etag: entry.etag });
     closeEntry();
-    afterChange(result, `Deleted “${entry.source}”`);
+    afterChange(result, t("entry.deleted", { source: entry.source }));
     await actions.changed();
     $("new-entry").focus();
   } catch (err) {
     if (err instanceof ApiFailure && err.status === 412) await conflict(entry, null);
-    else showError(err, "Could not delete the entry", MSG);
+    else showError(err, t("entry.deleteFailed"), MSG);
   }
 }

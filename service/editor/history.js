@@ -2,18 +2,19 @@
 
 import { $, ApiFailure, api, clear, el, glossaryPath, plural, state, when } from "./api.js";
 import { showError } from "./messages.js";
+import { has, t } from "./i18n.js";
 
 // Values as labelled rows, for conflicts and history.
 function flatten(values) {
   const rows = new Map();
   if (!values) return rows;
-  if (values.source !== undefined) rows.set("Japanese term", values.source);
+  if (values.source !== undefined) rows.set(t("entry.source"), values.source);
   for (const lang of Object.keys(values.targets || {}).sort()) rows.set(`Rendering (${lang})`, values.targets[lang]);
-  if (values.aliases !== undefined) rows.set("Aliases", (values.aliases || []).join(", "));
-  if (values.note !== undefined) rows.set("Note", values.note || "");
-  if (values.status !== undefined) rows.set("Status", values.status);
-  if (values.do_not_translate !== undefined) rows.set("Do not translate", values.do_not_translate ? "yes" : "no");
-  if (values.case_sensitive !== undefined) rows.set("Case sensitive", values.case_sensitive ? "yes" : "no");
+  if (values.aliases !== undefined) rows.set(t("entry.aliases"), (values.aliases || []).join(", "));
+  if (values.note !== undefined) rows.set(t("entry.note"), values.note || "");
+  if (values.status !== undefined) rows.set(t("entries.status"), t(`status.${values.status}`));
+  if (values.do_not_translate !== undefined) rows.set(t("entry.dnt"), t(values.do_not_translate ? "common.yes" : "common.no"));
+  if (values.case_sensitive !== undefined) rows.set(t("entry.case"), t(values.case_sensitive ? "common.yes" : "common.no"));
   return rows;
 }
 
@@ -34,8 +35,8 @@ export function valueCell(text) {
 export async function loadExtras(entry) {
   const history = clear($("history"));
   const usage = clear($("usage"));
-  history.append(el("p", { class: "muted", text: "Loading…" }));
-  usage.append(el("p", { class: "muted", text: "Loading…" }));
+  history.append(el("p", { class: "muted", text: t("common.loading") }));
+  usage.append(el("p", { class: "muted", text: t("common.loading") }));
   const [historyResult, usageResult] = await Promise.allSettled([
     api("GET", glossaryPath("entries", entry.id, "history")),
     api("GET", glossaryPath("entries", entry.id, "usage")),
@@ -46,22 +47,22 @@ export async function loadExtras(entry) {
   if (historyResult.status === "fulfilled") renderHistory(historyResult.value);
   else if (historyResult.reason instanceof ApiFailure && historyResult.reason.status === 404) {
     // Entries loaded from a shipped glossary file have no history rows yet.
-    history.append(el("p", { class: "muted", text: `No recorded change: ${historyResult.reason.message}.` }));
+    history.append(el("p", { class: "muted", text: t("history.noneWhy", { message: historyResult.reason.message }) }));
   } else {
     history.append(el("p", { class: "error", text: historyResult.reason.message }));
-    showError(historyResult.reason, "Could not load the history", "extra-msg");
+    showError(historyResult.reason, t("history.loadFailed"), "extra-msg");
   }
   if (usageResult.status === "fulfilled") renderUsage(usageResult.value, entry);
   else {
     usage.append(el("p", { class: "error", text: usageResult.reason.message }));
-    showError(usageResult.reason, "Could not load the usage", "extra-msg");
+    showError(usageResult.reason, t("history.usageFailed"), "extra-msg");
   }
 }
 
 function renderHistory(rows) {
   const box = $("history");
   if (!rows.length) {
-    box.append(el("p", { class: "muted", text: "No history." }));
+    box.append(el("p", { class: "muted", text: t("history.none") }));
     return;
   }
   const list = el("ol", { class: "history" });
@@ -71,15 +72,15 @@ function renderHistory(rows) {
       ? el(
           "table",
           { class: "diff" },
-          el("thead", {}, el("tr", {}, el("th", { scope: "col", text: "Field" }), el("th", { scope: "col", text: "Before" }), el("th", { scope: "col", text: "After" }))),
+          el("thead", {}, el("tr", {}, el("th", { scope: "col", text: t("history.field") }), el("th", { scope: "col", text: t("history.before") }), el("th", { scope: "col", text: t("history.after") }))),
           el("tbody", {}, changes.map(([label, before, after]) => el("tr", {}, el("th", { scope: "row", text: label }), valueCell(before), valueCell(after)))),
         )
-      : el("p", { class: "muted small", text: "No visible change." });
+      : el("p", { class: "muted small", text: t("history.noChange") });
     list.append(
       el(
         "li",
         {},
-        el("div", { class: "history-head" }, el("span", { class: "badge", text: row.action }), " ", el("strong", { text: row.actor }), " ", el("time", { datetime: row.at, text: when(row.at) })),
+        el("div", { class: "history-head" }, el("span", { class: "badge", text: has(`action.${row.action}`) ? t(`action.${row.action}`) : row.action }), " ", el("strong", { text: row.actor }), " ", el("time", { datetime: row.at, text: when(row.at) })),
         table,
       ),
     );
@@ -115,7 +116,7 @@ function highlighted(sentence, spellings) {
 function renderUsage(rows, entry) {
   const box = $("usage");
   if (!rows.length) {
-    box.append(el("p", { class: "muted", text: "No published article uses this term." }));
+    box.append(el("p", { class: "muted", text: t("history.noUsage") }));
     return;
   }
   const spellings = [entry.source, ...entry.aliases];
@@ -125,10 +126,10 @@ function renderUsage(rows, entry) {
       el(
         "li",
         {},
-        el("div", {}, el("strong", { lang: "ja", text: article.title }), el("span", { class: "muted small", text: ` ${article.article_id} · revision ${article.revision}` })),
+        el("div", {}, el("strong", { lang: "ja", text: article.title }), el("span", { class: "muted small", text: ` ${article.article_id} · ${t("review.revision", { n: article.revision })}` })),
         el("ul", { class: "sentences" }, article.sentences.map((s) => el("li", { lang: "ja" }, highlighted(s, spellings)))),
       ),
     );
   }
-  box.append(el("p", { class: "muted small", text: plural(rows.length, "article") }), list);
+  box.append(el("p", { class: "muted small", text: t("common.articles", { n: rows.length }) }), list);
 }

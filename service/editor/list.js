@@ -2,6 +2,7 @@
 
 import { $, PAGE_SIZE, api, clear, el, glossaryPath, state } from "./api.js";
 import { openEntry } from "./entry.js";
+import { t } from "./i18n.js";
 
 let listRequest = 0;
 
@@ -26,7 +27,7 @@ export async function loadEntries() {
 export function renderEntries() {
   const tbody = clear($("entries-body"));
   if (!state.items.length) {
-    tbody.append(el("tr", {}, el("td", { colspan: 3, class: "muted", text: "No entries match." })));
+    tbody.append(el("tr", {}, el("td", { colspan: 3, class: "muted", text: t("list.none") })));
   }
   for (const entry of state.items) {
     const renderings = Object.entries(entry.targets)
@@ -50,14 +51,14 @@ export function renderEntries() {
           }),
           entry.aliases.length ? el("div", { class: "muted small", lang: "ja", text: entry.aliases.join("、") }) : null,
         ),
-        el("td", { class: "renderings", text: entry.do_not_translate ? "(do not translate) " + renderings : renderings }),
-        el("td", {}, el("span", { class: `badge ${entry.status}`, text: entry.status })),
+        el("td", { class: "renderings", text: entry.do_not_translate ? t("list.dnt") + " " + renderings : renderings }),
+        el("td", {}, el("span", { class: `badge ${entry.status}`, text: t(`status.${entry.status}`) })),
       ),
     );
   }
   const first = state.total ? state.offset + 1 : 0;
   const last = Math.min(state.offset + state.items.length, state.total);
-  $("page-info").textContent = `${first}–${last} of ${state.total}`;
+  $("page-info").textContent = t("list.page", { first, last, total: state.total });
   $("prev-page").disabled = state.offset <= 0;
   $("next-page").disabled = state.offset + PAGE_SIZE >= state.total;
 }

@@ -11,8 +11,14 @@ import { loadSuggestions } from "./suggestions.js";
 import { applyImport, checkImport, exportGlossary, importOptionsChanged, resetTransfer } from "./transfer.js";
 import { preview } from "./preview.js";
 import { loadReviews, wireReview } from "./review.js";
+import { confirmLeave } from "./review_detail.js";
+import { loadMemory, wireMemory } from "./memory.js";
+import { loadDeliveries, wireDeliveries } from "./deliveries.js";
+import { loadPartners, wirePartner } from "./partner.js";
+import { preferredLocale, setLocale, t } from "./i18n.js";
 
 function switchTab(name) {
+  if (state.tab === "review" && name !== "review" && !confirmLeave()) return;
   if (state.tab !== name) clearMessages(); // each view starts without the last one's messages
   state.tab = name;
   for (const tab of document.querySelectorAll(".tab")) {
@@ -24,6 +30,9 @@ function switchTab(name) {
   if (name === "suggestions") loadSuggestions();
   if (name === "transfer") resetTransfer();
   if (name === "review") loadReviews();
+  if (name === "memory") loadMemory();
+  if (name === "deliveries") loadDeliveries();
+  if (name === "partner") loadPartners();
 }
 
 // After every change to the glossary: the header's count and version, and the list.
@@ -32,7 +41,7 @@ async function changed() {
     await refreshGlossaries();
     await loadEntries();
   } catch (err) {
-    showError(err, "Could not refresh the glossary", "list-msg");
+    showError(err, t("main.refreshFailed"), "list-msg");
   }
 }
 
@@ -43,20 +52,27 @@ function guard(fn, context, area) {
     try {
       await fn(event);
     } catch (err) {
-      showError(err, context, area);
+      showError(err, t(context), area);
     }
   };
 }
 
 function wire() {
   wireReview();
+  wireMemory();
+  wireDeliveries();
+  wirePartner();
+  $("locale-select").addEventListener("change", async (event) => {
+    await setLocale(event.target.value, true);
+    if (state.me) switchTab(state.tab);
+  });
   $("token-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const token = $("token-input").value.trim();
     if (!token) return;
     if (await signIn(token)) {
       $("token-input").value = "";
-      say(`Signed in as ${state.me.name} (${state.me.role}).`, "list-msg");
+      say(t("main.signedIn", { name: state.me.name, role: t(`role.${state.me.role}`) }), "list-msg");
       $("glossary-select").focus();
     }
   });
@@ -73,7 +89,7 @@ function wire() {
       }
       clearMessages();
       await selectGlossary(event.target.value);
-    }, "Could not open the glossary", "list-msg"),
+    }, "main.openGlossaryFailed", "list-msg"),
   );
   for (const tab of document.querySelectorAll(".tab")) {
     tab.addEventListener("click", () => switchTab(tab.dataset.tab));
@@ -84,10 +100,10 @@ function wire() {
       event.preventDefault();
       clearMessages();
       await search();
-    }, "Could not search", "list-msg"),
+    }, "main.searchFailed", "list-msg"),
   );
-  $("prev-page").addEventListener("click", guard(() => page(-1), "Could not load the page", "list-msg"));
-  $("next-page").addEventListener("click", guard(() => page(1), "Could not load the page", "list-msg"));
+  $("prev-page").addEventListener("click", guard(() => page(-1), "main.pageFailed", "list-msg"));
+  $("next-page").addEventListener("click", guard(() => page(1), "main.pageFailed", "list-msg"));
   $("new-entry").addEventListener("click", newEntry);
   $("entry-form").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -136,6 +152,12 @@ function wire() {
 }
 
 async function start() {
+  try {
+    await setLocale(preferredLocale());
+  } catch (err) {
+    showError(err, "The page's messages could not be loaded", "login-msg");
+  }
+  $("locale-select").value = document.documentElement.lang;
   wire();
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (token) {

@@ -3,6 +3,7 @@
 // one screen readers announce. Changing view clears them all.
 
 import { $, ApiFailure, actions, clear, el } from "./api.js";
+import { t } from "./i18n.js";
 
 let fadeTimer = 0;
 
@@ -18,7 +19,7 @@ function detailLine(detail) {
     return loc ? `${loc}: ${detail.msg}` : String(detail.msg);
   }
   if (detail.line !== undefined && detail.message !== undefined) {
-    return `line ${detail.line}: ${detail.message}`;
+    return t("messages.line", { line: detail.line, message: detail.message }) + (detail.text !== undefined ? ` — ${detail.text}` : "");
   }
   return JSON.stringify(detail);
 }
@@ -27,13 +28,13 @@ function detailLine(detail) {
 function errorParts(error, context) {
   const parts = [];
   const message = error instanceof ApiFailure ? error.message : String(error && error.message ? error.message : error);
-  parts.push(el("strong", { text: context ? `${context}: ` : "Error: " }), el("span", { text: message }));
+  parts.push(el("strong", { text: context ? `${context}: ` : t("messages.error") }), el("span", { text: message }));
   if (error instanceof ApiFailure && error.status) {
     parts.push(el("span", { class: "muted", text: ` (${error.status} ${error.code})` }));
   }
   const details = error instanceof ApiFailure ? error.details : null;
   if (details && typeof details === "object" && !Array.isArray(details) && details.entry_id) {
-    const label = details.entry_source ? `Open the entry “${details.entry_source}”` : `Open entry ${details.entry_id}`;
+    const label = details.entry_source ? t("messages.openEntry", { source: details.entry_source }) : t("messages.openEntryId", { id: details.entry_id });
     parts.push(
       " ",
       el("button", {
@@ -46,7 +47,7 @@ function errorParts(error, context) {
     );
   } else if (Array.isArray(details) && details.length) {
     parts.push(el("ul", {}, details.slice(0, 20).map((d) => el("li", { text: detailLine(d) }))));
-    if (details.length > 20) parts.push(el("p", { class: "small", text: `… and ${details.length - 20} more` }));
+    if (details.length > 20) parts.push(el("p", { class: "small", text: t("common.andMore", { n: details.length - 20 }) }));
   } else if (details && typeof details === "object") {
     parts.push(el("ul", {}, el("li", { text: JSON.stringify(details) })));
   }

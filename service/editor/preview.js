@@ -4,6 +4,7 @@
 
 import { $, DEFAULT_LANGS, api, apiUrl, clear, el, langName, plural, state } from "./api.js";
 import { showError } from "./messages.js";
+import { t } from "./i18n.js";
 
 const MSG = "preview-msg";
 
@@ -22,7 +23,7 @@ export async function loadTargets() {
   for (const lang of langs) {
     const name = langName(lang);
     const missing = routes && !routes[lang];
-    const label = `${lang}${name ? " — " + name : ""}${missing ? " (no model installed)" : ""}`;
+    const label = `${lang}${name ? " — " + name : ""}${missing ? " " + t("preview.noModel") : ""}`;
     select.append(el("option", { value: lang, text: label }));
   }
 }
@@ -31,7 +32,7 @@ function termItem(term) {
   return el(
     "li",
     { class: term.present ? "term present" : "term missing" },
-    el("span", { class: "badge " + (term.present ? "ok" : "bad"), text: term.present ? "present" : "missing" }),
+    el("span", { class: "badge " + (term.present ? "ok" : "bad"), text: t(term.present ? "review.termPresent" : "review.termMissing") }),
     " ",
     el("span", { lang: "ja", text: term.source }),
     " → ",
@@ -56,19 +57,19 @@ function verdict(result) {
   const count = result.segments.filter(flagged).length;
   if (result.needs_review) {
     return [
-      el("span", { class: "badge bad review", text: "needs review" }),
+      el("span", { class: "badge bad review", text: t("preview.needsReview") }),
       reasons && reasons.length ? el("span", { class: "reasons", text: reasons.join("; ") }) : null,
-      count ? el("span", { class: "muted small", text: `${plural(count, "flagged sentence")}, listed first` }) : null,
+      count ? el("span", { class: "muted small", text: t("preview.flaggedFirst", { n: count }) }) : null,
     ];
   }
   if (flags.size) {
     // The service does not hold this text back, but it saw something: never a green badge here.
     return [
-      el("span", { class: "badge warn review", text: "no review required" }),
-      el("span", { class: "muted small", text: `advisory flags: ${[...flags].join(", ")} (${plural(count, "sentence")}, listed first)` }),
+      el("span", { class: "badge warn review", text: t("preview.noReviewRequired") }),
+      el("span", { class: "muted small", text: t("preview.advisory", { flags: [...flags].join(", "), n: count }) }),
     ];
   }
-  return [el("span", { class: "badge ok review", text: "no review needed" })];
+  return [el("span", { class: "badge ok review", text: t("preview.noReviewNeeded") })];
 }
 
 function renderPreview(result, target) {
@@ -79,9 +80,9 @@ function renderPreview(result, target) {
     el(
       "p",
       { class: "summary" },
-      `${plural(result.segments.length, "segment")} · route ${route || target}`,
+      t("preview.summary", { n: result.segments.length, route: route || target }),
       verdict(result),
-      missing ? el("span", { class: "badge bad", text: `${plural(missing, "term")} missing` }) : null,
+      missing ? el("span", { class: "badge bad", text: t("preview.termsMissing", { n: missing }) }) : null,
     ),
   );
   const plain = result.without_glossary ? result.without_glossary.segments : [];
@@ -111,8 +112,8 @@ function renderPreview(result, target) {
     el(
       "table",
       { class: "preview" },
-      el("caption", { class: "sr-only", text: "Translation preview, sentence by sentence, flagged sentences first" }),
-      el("thead", {}, el("tr", {}, ["#", "Japanese", "With glossary", "Without glossary"].map((h) => el("th", { scope: "col", text: h })))),
+      el("caption", { class: "sr-only", text: t("preview.caption") }),
+      el("thead", {}, el("tr", {}, ["#", t("preview.japanese"), t("preview.with"), t("preview.without")].map((h) => el("th", { scope: "col", text: h })))),
       el("tbody", {}, rows),
     ),
   );
@@ -130,14 +131,14 @@ export async function preview() {
   const button = $("p-submit");
   button.disabled = true;
   const box = clear($("preview-out"));
-  box.append(el("p", { class: "muted", text: "Translating…" }));
+  box.append(el("p", { class: "muted", text: t("preview.translating") }));
   try {
     const result = await api("POST", "v1/translate", { body });
     clear($(MSG)).className = "msg";
     renderPreview(result, target);
   } catch (err) {
     clear(box);
-    showError(err, "Could not translate", MSG);
+    showError(err, t("preview.failed"), MSG);
   } finally {
     button.disabled = false;
   }

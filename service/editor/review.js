@@ -1,183 +1,181 @@
-// The Review view: the translations that need review (GET /v1/reviews), and for one of them a
-// side-by-side editor, sentence by sentence: the Japanese with its glossary terms highlighted,
-// the translation in a text box, the service's flags and term checks. "Approve as is" sends
-// no corrections; "Approve with corrections" sends the sentences whose text was changed.
+// The Review view, the queue side: the translations awaiting review (GET /v1/reviews) beside the
+// detail pane (review_detail.js), filters as choices with counts (GET /v1/reviews/facets), and
+// the keyboard: j/k next/previous, n next flagged sentence, a approve, s skip.
 // Every value reaches the page through textContent / createElement (api.js's `el`).
 
-import { $, api, clear, el, plural, when } from "./api.js";
-import { say, showError } from "./messages.js";
+import { $, api, clear, el, state } from "./api.js";
+import { fmtDate, t } from "./i18n.js";
+import { showError } from "./messages.js";
+import { reasonLabel } from "./reasons.js";
+import { approveCurrent, confirmLeave, focusNextFlagged, isReviewDirty, openDetail, showNothing } from "./review_detail.js";
 
 const MSG = "review-msg";
-const review = { items: [], cursor: null, item: null };
+export const review = { items: [], cursor: null, item: null, facets: null };
 
-// The Japanese sentence with each glossary term in a <mark> (first occurrence of each).
-function highlighted(source, terms) {
-  const spans = [];
-  for (const term of terms) {
-    if (!term.source) continue;
-    const at = source.indexOf(term.source);
-    if (at < 0 || spans.some(([a, b]) => at < b && a < at + term.source.length)) continue;
-    spans.push([at, at + term.source.length, term]);
-  }
-  spans.sort((x, y) => x[0] - y[0]);
-  const parts = [];
-  let cursor = 0;
-  for (const [a, b, term] of spans) {
-    if (a > cursor) parts.push(source.slice(cursor, a));
-    parts.push(
-      el("mark", { class: term.present ? "term-ok" : "term-missing", title: `→ ${term.target}` }, source.slice(a, b)),
-    );
-    cursor = b;
-  }
-  if (cursor < source.length) parts.push(source.slice(cursor));
-  return parts;
+function option(value, label, selected) {
+  return el("option", { value, selected: selected || undefined }, label);
 }
 
-function termList(terms) {
-  if (!terms.length) return null;
-  return el(
-    "ul",
-    { class: "terms", lang: "en" },
-    terms.map((t) =>
-      el(
-        "li",
-        { class: t.present ? "term present" : "term missing" },
-        el("span", { class: "badge " + (t.present ? "ok" : "bad"), text: t.present ? "present" : "missing" }),
-        " ",
-        el("span", { lang: "ja", text: t.source }),
-        " → ",
-        el("span", { text: t.target }),
-      ),
-    ),
-  );
+function fillSelect(id, counts, label) {
+  const select = $(id);
+  const chosen = select.value;
+  clear(select).append(option("", t("review.anyCount", { n: review.facets ? review.facets.total : 0 }), !chosen));
+  const names = Object.keys(counts).sort();
+  if (chosen && !names.includes(chosen)) names.unshift(chosen);
+  for (const name of names) {
+    select.append(option(name, t("review.choice", { name: label(name), n: counts[name] || 0 }), name === chosen));
+  }
+}
+
+async function loadFacets() {
+  const lang = $("r-lang").value;
+  review.facets = await api("GET", "v1/reviews/facets", { query: { lang } });
+  fillSelect("r-lang", review.facets.langs, (code) => code);
+  fillSelect("r-reason", review.facets.reasons, (code) => reasonLabel(code));
+  fillSelect("r-category", review.facets.categories, (name) => name);
 }
 
 export async function loadReviews(more = false) {
-  const query = { lang: $("r-lang").value.trim(), reason: $("r-reason").value.trim(), limit: 20 };
+  const query = { lang: $("r-lang").value, reason: $("r-reason").value, category: $("r-category").value, limit: 20 };
   if (more && review.cursor) query.cursor = review.cursor;
   try {
+    if (!more) await loadFacets();
     const page = await api("GET", "v1/reviews", { query });
     review.items = more ? [...review.items, ...page.items] : page.items;
     review.cursor = page.next_cursor;
     renderList();
+    if (!more && review.item && !review.items.some((i) => same(i, review.item))) showNothing();
   } catch (err) {
-    showError(err, "Could not load the review queue", MSG);
+    showError(err, t("review.loadFailed"), MSG);
   }
 }
 
-function renderList() {
-  const body = clear($("reviews-body"));
+const same = (a, b) => a && b && a.article_id === b.article_id && a.lang === b.lang;
+
+export function renderList() {
+  const list = clear($("reviews-list"));
   $("review-count").textContent = review.items.length
-    ? `${plural(review.items.length, "translation")} awaiting review${review.cursor ? " (more below)" : ""}`
-    : "Nothing awaits review.";
+    ? t(review.cursor ? "review.countMore" : "review.count", { n: review.items.length })
+    : t("review.nothing");
   $("reviews-more").hidden = !review.cursor;
   for (const item of review.items) {
-    body.append(
+    const current = same(item, review.item);
+    list.append(
       el(
-        "tr",
+        "li",
         {},
         el(
-          "td",
-          {},
-          el("button", { type: "button", class: "link open-review", onclick: () => openReview(item) }, item.source_title),
-          el("div", { class: "muted small", text: `${item.article_id} · revision ${item.revision}` }),
+          "button",
+          {
+            type: "button",
+            class: "queue-item" + (current ? " current" : ""),
+            "aria-current": current ? "true" : undefined,
+            "data-article": item.article_id,
+            "data-lang": item.lang,
+            onclick: () => select(item),
+          },
+          el("span", { class: "queue-title", lang: "ja", text: item.source_title }),
+          el(
+            "span",
+            { class: "queue-meta" },
+            el("span", { class: "badge lang", text: item.lang }),
+            " ",
+            el("span", { class: "muted small", text: `${item.article_id} · ${fmtDate(item.updated_at)}` }),
+          ),
+          el(
+            "span",
+            { class: "queue-reasons" },
+            item.reasons.map((r) => el("span", { class: "chip", text: reasonLabel(r) })),
+          ),
         ),
-        el("td", { text: item.lang }),
-        el("td", {}, item.reasons.map((r) => el("span", { class: "badge bad", text: r }))),
-        el("td", { class: "muted small", text: when(item.updated_at) }),
       ),
     );
   }
 }
 
-function openReview(item) {
+export async function select(item) {
+  if (same(item, review.item) || !confirmLeave()) return;
   review.item = item;
-  const box = clear($("review-detail"));
-  box.hidden = false;
-  box.append(
-    el("h3", { tabindex: "-1", class: "review-heading" }, `${item.source_title} → ${item.lang}`),
-    el(
-      "p",
-      { class: "summary" },
-      `${plural(item.segments.length, "sentence")} · ${plural(item.flagged.length, "flagged sentence")} · `,
-      item.reasons.map((r) => el("span", { class: "badge bad review", text: r })),
-    ),
-  );
-  const rows = item.segments.map((segment) =>
-    el(
-      "tr",
-      { class: segment.flags.length ? "flagged" : "", "data-index": segment.index },
-      el("td", { class: "number", text: String(segment.index + 1) }),
-      el("td", { class: "muted small", text: segment.part }),
-      el("td", { class: "source", lang: "ja" }, highlighted(segment.source, segment.terms)),
-      el(
-        "td",
-        { lang: item.lang },
-        el("label", { class: "sr-only", for: `seg-${segment.index}`, text: `Translation of sentence ${segment.index + 1}` }),
-        el("textarea", { id: `seg-${segment.index}`, class: "segment-text", rows: 2, "data-original": segment.translation }),
-        segment.flags.length ? el("div", {}, segment.flags.map((f) => el("span", { class: "badge flag", text: f }))) : null,
-        termList(segment.terms),
-      ),
-    ),
-  );
-  box.append(
-    el(
-      "table",
-      { class: "preview review-table" },
-      el("caption", { class: "sr-only", text: "Sentences: Japanese beside the translation to correct" }),
-      el("thead", {}, el("tr", {}, ["#", "Part", "Japanese", "Translation"].map((h) => el("th", { scope: "col", text: h })))),
-      el("tbody", {}, rows),
-    ),
-    el(
-      "div",
-      { class: "row actions" },
-      el("button", { type: "button", id: "approve-as-is", onclick: () => approve(false) }, "Approve as is"),
-      el("button", { type: "button", id: "approve-corrected", onclick: () => approve(true) }, "Approve with corrections"),
-    ),
-  );
-  // Text boxes get their values as properties, never as markup.
-  for (const area of box.querySelectorAll("textarea.segment-text")) area.value = area.dataset.original;
-  box.querySelector("h3.review-heading").focus();
+  renderList();
+  openDetail(item);
 }
 
-function corrections() {
-  const out = [];
-  for (const area of $("review-detail").querySelectorAll("textarea.segment-text")) {
-    if (area.value.trim() !== area.dataset.original.trim()) {
-      out.push({ index: Number(area.closest("tr").dataset.index), translation: area.value.trim() });
-    }
+// The next (or previous) translation of the queue; past the loaded page, the next page.
+export async function move(step, after = review.item) {
+  let at = after ? review.items.findIndex((i) => same(i, after)) : -1;
+  if (at < 0 && step < 0) at = review.items.length;
+  let next = review.items[at + step];
+  if (!next && step > 0 && review.cursor) {
+    await loadReviews(true);
+    next = review.items[at + step];
   }
-  return out;
+  if (next) await select(next);
 }
 
-async function approve(withCorrections) {
-  const item = review.item;
-  if (!item) return;
-  const segments = withCorrections ? corrections() : [];
-  if (withCorrections && !segments.length) {
-    showError(new Error("no sentence was changed: use “Approve as is”, or edit a translation first"), "Nothing to correct", MSG);
+// After a decision: the item leaves the list and the next one opens at once.
+export async function decided(item) {
+  const at = review.items.findIndex((i) => same(i, item));
+  review.items = review.items.filter((i) => !same(i, item));
+  review.item = null;
+  const next = review.items[Math.max(0, at)] || review.items[review.items.length - 1];
+  renderList();
+  loadFacets().catch(() => {});
+  if (next) {
+    review.item = next;
+    renderList();
+    openDetail(next);
+  } else {
+    showNothing();
+    if (review.cursor) await loadReviews();
+  }
+}
+
+function typing(target) {
+  return target && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
+}
+
+function onKey(event) {
+  if (state.tab !== "review" || event.altKey || event.metaKey) return;
+  if (event.key === "Escape" && typing(event.target)) {
+    event.target.blur();
+    $("review-detail").focus();
     return;
   }
-  const path = `v1/reviews/${encodeURIComponent(item.article_id)}/${encodeURIComponent(item.lang)}/approve`;
-  try {
-    const done = await api("POST", path, { body: { segments } });
-    clear($("review-detail")).hidden = true;
-    review.item = null;
-    say(
-      `Approved ${item.article_id} (${item.lang})` +
-        (done.corrected ? `: ${plural(done.corrected, "corrected sentence")}, remembered for next time.` : " as is."),
-      MSG,
-    );
-    await loadReviews();
-  } catch (err) {
-    showError(err, "Could not approve the translation", MSG);
+  if (event.ctrlKey && event.key === "Enter" && event.target.classList.contains("segment-text")) {
+    event.preventDefault();
+    approveCurrent(true);
+    return;
+  }
+  if (event.ctrlKey || typing(event.target) || document.querySelector(".dialog:not([hidden])")) return;
+  const actions = {
+    j: () => move(1),
+    k: () => move(-1),
+    n: () => focusNextFlagged(),
+    a: () => approveCurrent(isReviewDirty()),
+    s: () => move(1),
+  };
+  if (actions[event.key]) {
+    event.preventDefault();
+    actions[event.key]();
   }
 }
 
 export function wireReview() {
+  for (const id of ["r-lang", "r-reason", "r-category"]) {
+    $(id).addEventListener("change", () => {
+      if (confirmLeave()) loadReviews();
+    });
+  }
   $("review-filter").addEventListener("submit", (event) => {
     event.preventDefault();
     loadReviews();
   });
   $("reviews-more").addEventListener("click", () => loadReviews(true));
+  document.addEventListener("keydown", onKey);
+  window.addEventListener("beforeunload", (event) => {
+    if (isReviewDirty()) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
 }

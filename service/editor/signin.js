@@ -8,13 +8,11 @@ import { closeEntry } from "./entry.js";
 import { loadEntries } from "./list.js";
 import { loadSuggestions } from "./suggestions.js";
 import { loadTargets } from "./preview.js";
+import { t } from "./i18n.js";
 
 export const EDITING_ROLES = ["editor", "admin"];
 
-const REFUSALS = {
-  partner: "partner keys read feeds and translations only",
-  publisher: "publisher keys send articles only",
-};
+const REFUSALS = { partner: "signin.whyPartner", publisher: "signin.whyPublisher" };
 
 export function showLogin(visible) {
   $("login").hidden = !visible;
@@ -30,7 +28,7 @@ export function signOut(announce = true) {
   $("token-input").value = "";
   if (announce) {
     clearMessages();
-    say("The token was forgotten.", "login-msg");
+    say(t("signin.forgotten"), "login-msg");
   }
   $("token-input").focus();
 }
@@ -43,15 +41,15 @@ export async function signIn(token) {
     me = await api("GET", "v1/whoami");
   } catch (err) {
     state.token = null;
-    showError(err, "The token was not accepted", "login-msg");
+    showError(err, t("signin.refused"), "login-msg");
     return false;
   }
   if (!EDITING_ROLES.includes(me.role)) {
     state.token = null;
-    const why = REFUSALS[me.role] || "it cannot change glossaries";
+    const why = t(REFUSALS[me.role] || "signin.whyOther");
     showError(
-      new Error(`“${me.name}” is a ${me.role} key: the glossary editor needs an editor key (${why}). Ask an administrator for an editor key.`),
-      "Not signed in",
+      new Error(t("signin.wrongRole", { name: me.name, role: me.role, why })),
+      t("signin.notSignedIn"),
       "login-msg",
     );
     return false;
@@ -62,12 +60,13 @@ export async function signIn(token) {
   } catch (err) {
     state.token = null;
     state.me = null;
-    showError(err, "The glossaries could not be read", "login-msg");
+    showError(err, t("signin.glossariesFailed"), "login-msg");
     return false;
   }
   sessionStorage.setItem(TOKEN_KEY, token);
   clearMessages();
-  $("who").textContent = `${me.name} (${me.role})`;
+  $("who").textContent = `${me.name} (${t(`role.${me.role}`)})`;
+  for (const id of ["deliveries", "partner"]) document.querySelector(`.tab[data-tab="${id}"]`).hidden = me.role !== "admin";
   showLogin(false);
   loadTargets();
   return true;
@@ -94,8 +93,8 @@ export async function loadGlossaries() {
 export function glossaryInfo() {
   const g = state.glossaries.find((x) => x.name === state.glossary);
   $("glossary-info").textContent = g
-    ? `${g.entries} entries · v${g.version}${g.description ? " · " + g.description : ""}`
-    : "no glossary";
+    ? t("signin.info", { n: g.entries, version: g.version }) + (g.description ? " · " + g.description : "")
+    : t("signin.noGlossary");
 }
 
 // The header's counts and version, read again after every change.
@@ -115,7 +114,7 @@ export async function selectGlossary(name) {
   clear($("suggestions"));
   if (!name) {
     clear($("entries-body"));
-    $("page-info").textContent = "No glossary exists yet.";
+    $("page-info").textContent = t("signin.noGlossaries");
     return;
   }
   await loadEntries();

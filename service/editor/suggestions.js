@@ -4,6 +4,7 @@ import { $, actions, api, clear, el, glossaryPath, plural, state } from "./api.j
 import { say, showError } from "./messages.js";
 import { isDirty, showEntryForm } from "./entry.js";
 import { loadExtras } from "./history.js";
+import { t } from "./i18n.js";
 
 const MSG = "suggestions-msg";
 let suggestionsRequest = 0;
@@ -12,7 +13,7 @@ export async function loadSuggestions() {
   const box = clear($("suggestions"));
   if (!state.glossary) return;
   const request = ++suggestionsRequest;
-  box.append(el("p", { class: "muted", text: "Loading…" }));
+  box.append(el("p", { class: "muted", text: t("common.loading") }));
   try {
     const found = await api("GET", glossaryPath("suggestions"));
     if (request !== suggestionsRequest) return;
@@ -20,7 +21,7 @@ export async function loadSuggestions() {
   } catch (err) {
     if (request !== suggestionsRequest) return;
     clear(box);
-    showError(err, "Could not load the suggestions", MSG);
+    showError(err, t("suggestions.loadFailed"), MSG);
     return;
   }
   renderSuggestions();
@@ -29,15 +30,15 @@ export async function loadSuggestions() {
 function renderSuggestions() {
   const box = clear($("suggestions"));
   if (!state.suggestions.length) {
-    box.append(el("p", { class: "muted", text: "No suggestions for this glossary." }));
+    box.append(el("p", { class: "muted", text: t("suggestions.none") }));
     return;
   }
   box.append(
     el(
       "table",
       { class: "suggestions" },
-      el("caption", { class: "sr-only", text: "Suggested spellings" }),
-      el("thead", {}, el("tr", {}, ["Spelling", "Variant of", "Seen", "Why", ""].map((h) => el("th", { scope: "col", text: h })))),
+      el("caption", { class: "sr-only", text: t("suggestions.title") }),
+      el("thead", {}, el("tr", {}, [t("suggestions.spelling"), t("suggestions.variantOf"), t("suggestions.seen"), t("suggestions.why"), ""].map((h) => el("th", { scope: "col", text: h })))),
       el(
         "tbody",
         {},
@@ -47,9 +48,9 @@ function renderSuggestions() {
             {},
             el("td", { lang: "ja", class: "term", text: s.spelling }),
             el("td", {}, el("button", { type: "button", class: "link", lang: "ja", text: s.entry_source, onclick: () => actions.openEntry(s.entry_id) })),
-            el("td", { text: `${s.count}×` }),
+            el("td", { text: t("suggestions.count", { n: s.count }) }),
             el("td", { text: s.reason }),
-            el("td", {}, el("button", { type: "button", "aria-label": `Accept ${s.spelling} as an alias of ${s.entry_source}`, text: "Accept", onclick: (ev) => acceptSuggestion(s, ev.currentTarget) })),
+            el("td", {}, el("button", { type: "button", "aria-label": t("suggestions.acceptLabel", { spelling: s.spelling, entry: s.entry_source }), text: t("suggestions.accept"), onclick: (ev) => acceptSuggestion(s, ev.currentTarget) })),
           ),
         ),
       ),
@@ -65,8 +66,8 @@ async function acceptSuggestion(suggestion, button) {
     });
     const articles = result.affected_articles.length;
     say(
-      `“${suggestion.spelling}” is now an alias of “${suggestion.entry_source}”.` +
-        (articles ? ` ${plural(articles, "article")} affected, ${plural(result.jobs.length, "translation job")} queued.` : ""),
+      t("suggestions.accepted", { spelling: suggestion.spelling, entry: suggestion.entry_source }) +
+        (articles ? " " + t("common.affected", { n: articles }) + " " + t("common.jobs", { n: result.jobs.length }) : ""),
       MSG,
     );
     if (state.entry && state.entry.id === suggestion.entry_id && !isDirty() && result.entry) {
@@ -79,6 +80,6 @@ async function acceptSuggestion(suggestion, button) {
     (next || $("refresh-suggestions")).focus();
   } catch (err) {
     button.disabled = false;
-    showError(err, "Could not accept the suggestion", MSG);
+    showError(err, t("suggestions.acceptFailed"), MSG);
   }
 }

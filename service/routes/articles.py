@@ -41,8 +41,9 @@ def create_article(
     body: ArticleIn, runtime: RuntimeDep, _: Publisher, response: Response
 ) -> IngestOut:
     """Publish an article: one translation job per configured target language."""
+    content = body.content()
     out = publishing.publish(
-        runtime, body.id, body.content(), put=False, embargo=(True, body.embargoed_until)
+        runtime, body.id, content, put=False, embargo=(True, body.embargoed_until)
     )
     if out.duplicate:
         response.status_code = 200
@@ -72,9 +73,10 @@ def replace_article(
         raise Invalid(
             f"the body's id {body.id!r} is not the path's {article_id!r}", code="id_mismatch"
         )
+    content = body.content()
     # A PUT that leaves `embargoed_until` out keeps the embargo as it is.
     embargo = ("embargoed_until" in body.model_fields_set, body.embargoed_until)
-    out = publishing.publish(runtime, article_id, body.content(), put=True, embargo=embargo)
+    out = publishing.publish(runtime, article_id, content, put=True, embargo=embargo)
     if out.duplicate:
         response.status_code = 200
     return out

@@ -1,14 +1,17 @@
-"""/v1/deliveries: the log of notices sent to the review desk's and the CMS's URLs (admin)."""
+"""/v1/deliveries: the log of notices sent to the review desk's and the CMS's URLs (admin), and
+re-sending dead letters (notices that used up their attempts: state `failed`)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
-from service import notices
-from service.deps import Admin, SessionDep
-from service.schemas import DeliveryOut
+from service import db, notices
+from service.deps import Admin, RuntimeDep, SessionDep
+from service.errors import Conflict, NotFound
+from service.schemas import DeliveryOut, ResendOut
+from service.tables import Delivery, utcnow
 
 router = APIRouter(prefix="/v1/deliveries", tags=["deliveries"])
 
@@ -26,3 +29,39 @@ def list_deliveries(
         DeliveryOut.model_validate(row, from_attributes=True)
         for row in notices.listing(session, state=state, target=target, limit=limit)
     ]
+
+
+@router.post(
+    "/resend",
+    status_code=202,
+    response_model=ResendOut,
+)
+def resend_dead_letters(session: SessionDep, runtime: RuntimeDep, _: Admin) -> ResendOut:
+    """Send every dead letter (state `failed`) again, from its first attempt."""
+    resent = notices.resend(session, None, utcnow())
+    if resent:
+        db.after_commit(session, runtime.notifier.wake)
+    return ResendOut(resent=resent)
+
+
+@router.post(
+    "/{delivery_id}/resend",
+    status_code=202,
+    response_model=ResendOut,
+    responses={404: {"description": "no such notice"}, 409: {"description": "still pending"}},
+)
+def resend_one(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    _: Admin,
+    delivery_id: Annotated[int, Path(ge=1)],
+) -> ResendOut:
+    """Send one notice again (a dead letter, or a delivered one its receiver lost)."""
+    row = session.get(Delivery, delivery_id)
+    if row is None:
+        raise NotFound(f"no notice {delivery_id}")
+    if row.state == notices.PENDING:
+        raise Conflict(f"notice {delivery_id} is still pending: it is being tried", code="pending")
+    resent = notices.resend(session, [delivery_id], utcnow())
+    db.after_commit(session, runtime.notifier.wake)
+    return ResendOut(resent=resent)

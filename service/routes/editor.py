@@ -1,4 +1,5 @@
-"""/editor/: the editors' web page (static HTML, JS and CSS shipped in `service/editor/`).
+"""/editor/: the editors' web page (static HTML, JS, CSS and message catalogues shipped in
+`service/editor/`).
 
 The page talks to the JSON API with the editor's token; these routes only serve its files (a
 whitelist: the HTML, the stylesheet, the icon and one ES module per view), with a strict
@@ -18,6 +19,7 @@ from service.http_errors import ApiError
 router = APIRouter(tags=["editor"], include_in_schema=False)
 
 _JS = "text/javascript; charset=utf-8"
+_JSON = "application/json; charset=utf-8"
 # The only files served: a whitelist, so no request can name any other file of the package.
 ASSETS: dict[str, str] = {
     "index.html": "text/html; charset=utf-8",
@@ -36,6 +38,15 @@ ASSETS: dict[str, str] = {
     "transfer.js": _JS,
     "preview.js": _JS,
     "review.js": _JS,
+    "review_detail.js": _JS,
+    "reasons.js": _JS,
+    "memory.js": _JS,
+    "deliveries.js": _JS,
+    "partner.js": _JS,
+    "i18n.js": _JS,
+    # The message catalogues (i18n.js): every string of the page, in Japanese and English.
+    "messages-en.json": _JSON,
+    "messages-ja.json": _JSON,
 }
 CONTENT_SECURITY_POLICY = "; ".join(
     (

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from glossaries.exchange import FORMATS as EXCHANGE_FORMATS
-from service import glossary_edits, glossary_import, glossary_store, term_index
+from service import glossary_edits, glossary_import, glossary_store, heap, term_index
 from service.db import session_scope
 from service.deps import EditingDep, Editor, GlossaryReader, RuntimeDep, SessionDep
 from service.errors import Invalid, Malformed, TooLarge
@@ -279,14 +279,19 @@ async def import_glossary(
         str, Query(description="auto or one of " + ", ".join(EXCHANGE_FORMATS))
     ] = "auto",
     target_lang: TargetLang = None,
-    dry_run: bool = False,
+    dry_run: Annotated[bool, Query(description="preview only: apply nothing")] = False,
     replace: Annotated[bool, Query(description="delete entries missing from the file")] = False,
+    offset: Annotated[int, Query(ge=0, description="first entry listed of each list")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000, description="entries listed per list")] = 100,
 ) -> ImportOutcome:
     """Import a TSV/CSV file (DeepL, AWS or kakehashi format) sent as the request body or as a
     multipart/form-data upload (field `file`). Every line is validated first: one bad line and
-    nothing is applied.
+    nothing is applied (422, each bad line with its number and text).
 
-    Async only to read the body; the import runs in the thread pool, in one transaction."""
+    The answer counts the entries added, changed, removed and unchanged, lists one page of
+    each (every field that differs, before → after; `page.next_offset` and the same request
+    again list the next page) and the re-translation impact. Async only to read the body; the
+    import runs in the thread pool, in one transaction."""
     if format != "auto" and format not in EXCHANGE_FORMATS:
         raise Invalid(f"unknown format {format!r}")
     raw = await read_upload(request)
@@ -300,17 +305,22 @@ async def import_glossary(
         raise Invalid("the file is empty")
 
     def run() -> ImportOutcome:
-        with session_scope(runtime.sessions) as session:
-            return glossary_import.import_entries(
-                session,
-                editing,
-                name,
-                text,
-                format=format,
-                target_lang=target_lang,
-                dry_run=dry_run,
-                replace=replace,
-            )
+        try:
+            with session_scope(runtime.sessions) as session:
+                return glossary_import.import_entries(
+                    session,
+                    editing,
+                    name,
+                    text,
+                    format=format,
+                    target_lang=target_lang,
+                    dry_run=dry_run,
+                    replace=replace,
+                    offset=offset,
+                    limit=limit,
+                )
+        finally:  # in the thread too: a big file's objects are gone, give their pages back
+            heap.release_freed_memory()
 
     return await run_in_threadpool(run)
 

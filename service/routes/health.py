@@ -1,4 +1,5 @@
-"""/healthz (the process answers) and /readyz (database, Redis, models per language).
+"""/healthz (the process can do its job, see `service.liveness`) and /readyz (database, Redis,
+models per language).
 
 /readyz is per language: it answers 200 while the store, Redis and at least one configured
 language can be served, and names the languages no model reaches (`models.missing`, with the
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
@@ -21,9 +22,19 @@ from service.schemas import HealthOut, ReadyOut
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", response_model=HealthOut)
-def healthz() -> HealthOut:
-    return HealthOut(status="ok")
+@router.get("/healthz", response_model=HealthOut, responses={503: {"model": HealthOut}})
+def healthz(request: Request, runtime: RuntimeDep) -> JSONResponse:
+    """200 while the process can do its job; 503 (restart me) when its worker threads or
+    outbox sweeper died, or its Redis has been unreachable past the grace period."""
+    problems = []
+    pool = getattr(request.app.state, "pool", None)
+    if pool is not None and not pool.healthy():
+        problems.append("worker threads or the outbox sweeper died")
+    redis_problem = runtime.redis_watch.problem()
+    if redis_problem is not None:
+        problems.append(redis_problem)
+    body = HealthOut(status="failing" if problems else "ok", problems=problems)
+    return JSONResponse(body.model_dump(), status_code=503 if problems else 200)
 
 
 @router.get("/readyz", response_model=ReadyOut, responses={503: {"model": ReadyOut}})

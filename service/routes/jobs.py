@@ -17,9 +17,7 @@ JobId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 JobState = Literal["queued", "running", "done", "waiting-for-model", "failed", "cancelled"]
 
 
-@router.get(
-    "", response_model=JobPage, responses={400: {"description": "`before` names no job"}}
-)
+@router.get("", response_model=JobPage, responses={400: {"description": "`before` names no job"}})
 def list_jobs(
     session: SessionDep,
     _: Admin,

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from service import memory_store
@@ -19,6 +20,7 @@ from service.settings import LANGUAGE_PATTERN
 router = APIRouter(prefix="/v1/memory", tags=["memory"])
 MAX_TMX_BYTES = 20 * 1024 * 1024
 TMX_MEDIA_TYPE = "application/x-tmx+xml"
+MemoryId = Path(ge=1, le=2**31 - 1, description="the entry's id (from the listing)")
 
 
 @router.get("")
@@ -26,10 +28,33 @@ def list_memory(
     session: SessionDep,
     _: Editor,
     lang: Annotated[str | None, Query(pattern=LANGUAGE_PATTERN)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> list[dict[str, Any]]:
     """Every memory entry (sentence, language, translation, the terms it was made under,
-    whether a glossary change made it stale)."""
-    return [asdict(e) for e in memory_store.entries(session, lang)]
+    whether a glossary change made it stale); `q`: those whose sentence or translation
+    contains it."""
+    return [asdict(e) for e in memory_store.entries(session, lang, q)]
+
+
+class MemoryEditIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    translation: str = Field(min_length=1, max_length=5000)
+
+
+@router.patch("/{entry_id}", responses={404: {"description": "no such entry"}})
+def edit_memory(
+    session: SessionDep, editor: Editor, body: MemoryEditIn, entry_id: int = MemoryId
+) -> dict[str, Any]:
+    """Change an entry's translation (it is fresh again and applies to new translations)."""
+    return asdict(memory_store.edit(session, entry_id, body.translation.strip(), editor.name))
+
+
+@router.delete("/{entry_id}", status_code=204, responses={404: {"description": "no such entry"}})
+def delete_memory(session: SessionDep, _: Editor, entry_id: int = MemoryId) -> Response:
+    """Forget an entry: the sentence is machine-translated again next time."""
+    memory_store.delete(session, entry_id)
+    return Response(status_code=204)
 
 
 @router.get("/export", response_class=Response, responses={200: {"content": {TMX_MEDIA_TYPE: {}}}})

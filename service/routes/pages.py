@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -13,7 +14,9 @@ import feeds
 from service import feed_directory, feed_query, page_links
 from service.db import session_scope
 from service.deps import RuntimeDep, principal_of, require_role
-from service.errors import Forbidden, NotFound
+from service.errors import Forbidden, NotFound, Unauthorized
+from service.routes import _notices as page_notices
+from service.runtime import Runtime
 from service.schemas import ARTICLE_ID_PATTERN
 from service.settings import LANGUAGE_PATTERN
 
@@ -49,8 +52,15 @@ def _query_token(request: Request) -> str | None:
 )
 def directory(request: Request, runtime: RuntimeDep) -> Response:
     """The feeds this key may read, per language, format and category: HTML for people, JSON
-    for programs (`Accept: application/json`)."""
-    principal = require_role(principal_of(request, runtime, query_token=True), "partner")
+    for programs (`Accept: application/json`). Opened in a browser without a valid token: a
+    401 page that says what a token is and how to add a feed to a reader."""
+    try:
+        principal = principal_of(request, runtime, query_token=True)
+    except Unauthorized as refused:
+        if page_notices.wants_html(request):
+            return page_notices.token_help(runtime.settings, refused)
+        raise
+    require_role(principal, "partner")
     with session_scope(runtime.sessions) as session:
         links = feed_directory.feed_links(
             session, runtime.settings, principal, _query_token(request)
@@ -71,18 +81,75 @@ def directory(request: Request, runtime: RuntimeDep) -> Response:
     response_class=Response,
     openapi_extra={"security": [{"bearer": []}, {"token": []}]},
 )
-def opml(request: Request, runtime: RuntimeDep) -> Response:
-    """The same feeds as an OPML file, for a feed reader to subscribe to all at once."""
+def opml(
+    request: Request,
+    runtime: RuntimeDep,
+    categories: Annotated[
+        bool, Query(description="Also subscribe to every category feed (one per language else)")
+    ] = False,
+) -> Response:
+    """An OPML file for a feed reader to subscribe to this key's feeds at once: one Atom feed
+    per language, and with `categories=true` each category's feed too."""
     principal = require_role(principal_of(request, runtime, query_token=True), "partner")
     with session_scope(runtime.sessions) as session:
         links = feed_directory.feed_links(
             session, runtime.settings, principal, _query_token(request)
         )
+    links = feed_directory.opml_links(links, categories=categories)
     body = feeds.render_opml(f"{runtime.settings.feed_title} feeds", links)
     return Response(
         body,
         media_type="text/x-opml; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="kakehashi.opml"'},
+    )
+
+
+@router.get(
+    "/feeds/{lang}.html",
+    response_class=Response,
+    openapi_extra={"security": [{"bearer": []}, {"token": []}]},
+)
+def preview(
+    request: Request,
+    runtime: RuntimeDep,
+    lang: Annotated[str, Path(pattern=LANGUAGE_PATTERN)],
+    category: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response:
+    """A feed as a readable page for people (the directory links one per feed): the newest
+    items with their page links, and the feed's URLs to subscribe to. Rendered here, not by an
+    XSLT stylesheet (browsers are removing XSLT); the same items and rules as the feed."""
+    try:
+        principal = principal_of(request, runtime, query_token=True)
+    except Unauthorized as refused:
+        if page_notices.wants_html(request):
+            return page_notices.token_help(runtime.settings, refused)
+        raise
+    require_role(principal, "partner")
+    if lang != "ja" and lang not in runtime.settings.target_languages:
+        raise NotFound(f"no feed for language {lang!r}")
+    if not principal.may_read_language(lang):
+        raise Forbidden(f"this key does not cover language {lang!r}")
+    if category is not None and not principal.may_read_section(category):
+        raise Forbidden(f"this key does not cover section {category!r}")
+    query = feed_query.FeedQuery(lang=lang, fmt="html", category=category, limit=50, before=None)
+    with session_scope(runtime.sessions) as session:
+        feed = feed_query.build_feed(
+            session, runtime.settings, principal, query, runtime.link_signer(principal.key_id)
+        )
+    params = {"category": category} if category else {}
+    token = _query_token(request)
+    if token is not None:
+        params["token"] = token
+    suffix = f"?{urlencode(params)}" if params else ""
+    base = runtime.settings.public_url.rstrip("/")
+    subscribe = [
+        (label, f"{base}/feeds/{lang}.{fmt}{suffix}")
+        for label, fmt in (("Atom", "atom"), ("RSS", "rss"), ("JSON Feed", "json"))
+    ]
+    return Response(
+        feeds.render_preview(feed, subscribe),
+        media_type=HTML,
+        headers={"Cache-Control": "private, max-age=60", "Referrer-Policy": "no-referrer"},
     )
 
 
@@ -102,8 +169,25 @@ def article_page(
     sig: Annotated[str | None, Query(pattern=r"^[0-9a-f]{1,64}$")] = None,
 ) -> Response:
     """An article in one language as a web page (the link of a feed item): opened with the
-    signed link from the feed (`?key=&exp=&sig=`) or with a partner token. The key's own
-    rules apply: its languages, its sections, whether it sees translations needing review."""
+    signed link from the feed (`?key=&sig=`) or with a partner token. The key's own rules
+    apply: its languages, its sections, whether it sees translations needing review. A refusal
+    is a page for a browser, JSON for programs."""
+    try:
+        return _article_page(request, runtime, article_id, lang, (key, exp, sig))
+    except (Unauthorized, Forbidden, NotFound) as refused:
+        if page_notices.wants_html(request):
+            return page_notices.refused_link(runtime.settings, refused)
+        raise
+
+
+def _article_page(
+    request: Request,
+    runtime: Runtime,
+    article_id: str,
+    lang: str,
+    link: tuple[int | None, int | None, str | None],
+) -> Response:
+    key, exp, sig = link
     with session_scope(runtime.sessions) as session:
         if sig is not None or key is not None or exp is not None:
             principal = page_links.link_principal(

@@ -10,6 +10,7 @@ from service.db import session_scope
 from service.deps import RuntimeDep
 from service.deps import require as _require
 from service.errors import Invalid, ModelMissing, TooLarge
+from service.job_limits import Budget, OverBudget, bounded
 from service.schemas import TranslateIn
 from translators.pipeline import translate_texts
 
@@ -21,7 +22,10 @@ router = APIRouter(prefix="/v1/translate", tags=["translate"])
     dependencies=[Depends(_require("editor", "publisher"))],
     responses={
         409: {"description": "no model installed for the pair"},
-        413: {"description": "a text over KAKEHASHI_TRANSLATE_MAX_CHARS: post an article"},
+        413: {
+            "description": "a text over KAKEHASHI_TRANSLATE_MAX_CHARS, or one that did not "
+            "translate within KAKEHASHI_TRANSLATE_TIME_BUDGET_SECONDS: post an article"
+        },
     },
 )
 def translate(body: TranslateIn, runtime: RuntimeDep) -> dict[str, Any]:
@@ -55,13 +59,22 @@ def translate(body: TranslateIn, runtime: RuntimeDep) -> dict[str, Any]:
         with session_scope(runtime.sessions) as session:
             matcher = runtime.matchers.for_names(session, body.glossaries)
     cache, policy = runtime.sentence_cache, runtime.settings.review_policy
-    [result] = translate_texts(
-        [body.text], engine=engine, matcher=matcher, cache=cache, policy=policy
-    )
-    out = result.to_dict()
-    if body.compare:
-        [plain] = translate_texts(
-            [body.text], engine=engine, matcher=None, cache=cache, policy=policy
+    # The same bounds as a job's: bounded engine calls, and a budget checked between them.
+    engine = bounded(engine, Budget(runtime.settings.translate_time_budget_seconds))
+    try:
+        [result] = translate_texts(
+            [body.text], engine=engine, matcher=matcher, cache=cache, policy=policy
         )
-        out["without_glossary"] = plain.to_dict()
+        out = result.to_dict()
+        if body.compare:
+            [plain] = translate_texts(
+                [body.text], engine=engine, matcher=None, cache=cache, policy=policy
+            )
+            out["without_glossary"] = plain.to_dict()
+    except OverBudget as exc:
+        raise TooLarge(
+            f"the text did not translate within the request's budget: {exc}. Translate it as "
+            "an article (POST /v1/articles)",
+            code="over_time_budget",
+        ) from exc
     return out

@@ -13,12 +13,15 @@ EXPECTED = [
     "Tombstone",
     "clean_text",
     "compute_etag",
+    "lead_image",
     "paragraphs_to_html",
     "render",
     "render_directory",
     "render_item_page",
     "render_landing",
+    "render_notice",
     "render_opml",
+    "render_preview",
     "sanitize_html",
 ]
 

@@ -124,3 +124,28 @@ def test_atom_tombstone_without_url() -> None:
     deleted = etree.fromstring(render_atom(feed)).find(f"{{{TOMBSTONES_NS}}}deleted-entry")
     assert deleted is not None
     assert deleted.get("ref") == "urn:gone"
+
+
+def test_atom_tombstones_precede_the_entries() -> None:
+    """Issue 20, finding 8: RFC 4287's grammar ends atom:feed with atomEntry*."""
+    root = etree.fromstring(render_atom(make_feed()))
+    tags = [element.tag for element in root]
+    last_tombstone = max(i for i, t in enumerate(tags) if t == f"{{{TOMBSTONES_NS}}}deleted-entry")
+    assert last_tombstone < tags.index(f"{A}entry")
+
+
+def test_lead_image_in_every_format() -> None:
+    """Issue 20, finding 11: Atom enclosure, RSS media content, JSON Feed image."""
+    import json
+
+    from feeds import render
+
+    image = "https://img.example.jp/lead.JPG"
+    feed = make_feed(make_item(1, image=image))
+    atom = etree.fromstring(render(feed, "atom")).find(f"{A}entry/{A}link[@rel='enclosure']")
+    assert atom is not None and (atom.get("href"), atom.get("type")) == (image, "image/jpeg")
+    media = etree.fromstring(render(feed, "rss")).find(
+        "channel/item/{http://search.yahoo.com/mrss/}content"
+    )
+    assert media is not None and (media.get("url"), media.get("medium")) == (image, "image")
+    assert json.loads(render(feed, "json"))["items"][0]["image"] == image

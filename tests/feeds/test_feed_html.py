@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from feeds import clean_text, paragraphs_to_html, sanitize_html
+from feeds import clean_text, lead_image, paragraphs_to_html, sanitize_html
 
 
 def test_paragraphs_escape_and_break() -> None:
@@ -69,3 +69,25 @@ def test_clean_text_removes_only_forbidden_characters() -> None:
     kept = "tab\t nl\n cr\r 🇯🇵 مرحبا שלום ]]> \u2028 \ud7ff \ue000 \ufffd \U0010ffff"
     forbidden = "".join(chr(c) for c in range(0x20) if c not in (9, 10, 13))
     assert clean_text(forbidden + kept + "\ufffe\uffff\ud800\udfff") == kept
+
+
+def test_tables_keep_their_shape_and_images_their_size() -> None:
+    """Issue 20, finding 11: tables were flattened into one run of text, sizes dropped."""
+    dirty = (
+        "<table><caption>予算</caption><thead><tr><th scope='col'>項目</th>"
+        "<th scope='bogus'>金額</th></tr></thead><tbody><tr><td rowspan='2'>a</td>"
+        "<td colspan='x'>1</td></tr></tbody></table>"
+        "<img src='https://i.example/a.png' width='640' height='-1' alt='a'>"
+    )
+    assert sanitize_html(dirty) == (
+        '<table><caption>予算</caption><thead><tr><th scope="col">項目</th><th>金額</th></tr>'
+        '</thead><tbody><tr><td rowspan="2">a</td><td>1</td></tr></tbody></table>'
+        '<img src="https://i.example/a.png" width="640" alt="a">'
+    )
+
+
+def test_lead_image_is_the_first_https_image() -> None:
+    assert lead_image("<p>no image</p>") is None
+    assert lead_image(
+        "<img src='http://plain.example/a.png'><img src='https://x/b.jpg?a=1&b=2'>"
+    ) == ("https://x/b.jpg?a=1&b=2")

@@ -78,3 +78,15 @@ def test_lists_become_tuples() -> None:
 
 def test_utc_and_other_offsets_accepted() -> None:
     assert make_item(published=datetime(2024, 1, 1, tzinfo=UTC)).published.tzinfo is UTC
+
+
+def test_datetimes_have_at_most_three_fraction_digits() -> None:
+    """Issue 20, finding 12: HTML's datetime allows no more than milliseconds (vnu)."""
+    from datetime import UTC, datetime
+
+    from feeds._date import rfc3339
+
+    assert rfc3339(datetime(2026, 12, 3, 8, 48, 13, 211413, tzinfo=UTC)) == (
+        "2026-12-03T08:48:13.211Z"
+    )
+    assert rfc3339(datetime(2026, 12, 3, 8, 48, 13, tzinfo=UTC)) == "2026-12-03T08:48:13Z"

@@ -50,7 +50,12 @@ def test_rss_structure_with_lxml() -> None:
     root = etree.fromstring(render_rss(feed))
     assert root.tag == "rss"
     assert root.get("version") == "2.0"
-    assert root.nsmap == {"atom": ATOM, "content": CONTENT, "dc": DC}
+    assert root.nsmap == {
+        "atom": ATOM,
+        "content": CONTENT,
+        "dc": DC,
+        "media": "http://search.yahoo.com/mrss/",
+    }
     channel = root.find("channel")
     assert channel is not None
     for tag in ("title", "link", "description", "language", "lastBuildDate", "generator"):

@@ -43,12 +43,11 @@ def test_undetectable_text_is_an_error_on_its_line() -> None:
 
 
 def test_deepl_entries_use_target_lang() -> None:
-    result = parse(
-        '停戦\tceasefire\n"核の\t恫喝"\tnuclear blackmail\n', format="deepl-tsv", target_lang="EN"
-    )
+    result = parse('停戦\tceasefire\n引用\t"Quote" marks\n', format="deepl-tsv", target_lang="EN")
+    # Issue 20.3: DeepL's TSV has no quoting; a quote is part of the term.
     assert [(e.source, dict(e.targets)) for e in result.entries] == [
         ("停戦", {"en": "ceasefire"}),
-        ("核の\t恫喝", {"en": "nuclear blackmail"}),
+        ("引用", {"en": '"Quote" marks'}),
     ]
 
 
@@ -61,13 +60,53 @@ def test_deepl_needs_a_target_language() -> None:
 
 def test_deepl_line_errors() -> None:
     text = "停戦,ceasefire\n制裁\n,orphan\n主権,\n停戦,truce\n\n国有化,a,b\n"
+    shape = "2 or 4 columns (source, target[, source language, target language])"
     assert errors(text, format="deepl-csv", target_lang="en") == [
-        (2, "expected 2 columns (source, target), found 1"),
+        (2, f"expected {shape}, found 1"),
         (3, "empty source"),
         (4, "empty rendering for 'en' of '主権'"),
         (5, "duplicate source '停戦' (first on line 1)"),
-        (7, "expected 2 columns (source, target), found 3"),
+        (7, f"expected {shape}, found 3"),
     ]
+    assert [e.text for e in parse(text, format="deepl-csv", target_lang="en").errors] == [
+        "制裁",
+        ",orphan",
+        "主権,",
+        "停戦,truce",
+        "国有化,a,b",
+    ]
+
+
+def test_deepl_tsv_line_errors() -> None:
+    text = "停戦\tceasefire\n制裁\n国有化\ta\tb\n"
+    assert errors(text, format="deepl-tsv", target_lang="en") == [
+        (2, "expected 2 columns (source, target), found 1"),
+        (3, "expected 2 columns (source, target), found 3"),
+    ]
+
+
+def test_deepl_csv_with_language_columns() -> None:
+    """Issue 20.4: DeepL documents two optional columns, the source and target languages."""
+    text = '"マスカロフカ","maskirovka","ja","en"\n停戦,ceasefire,JA,EN\n'
+    result = parse(text, format="deepl-csv")  # the file names its target language
+    assert result.errors == []
+    assert [(e.source, dict(e.targets)) for e in result.entries] == [
+        ("マスカロフカ", {"en": "maskirovka"}),
+        ("停戦", {"en": "ceasefire"}),
+    ]
+    assert parse(text, target_lang="en").format == "deepl-csv"
+    assert errors(text, format="deepl-csv", target_lang="fr") == [
+        (1, "column 4 is 'en' but the target language is 'fr'"),
+        (2, "column 4 is 'EN' but the target language is 'fr'"),
+    ]
+    assert errors("停戦,ceasefire,de,en\n", format="deepl-csv") == [
+        (1, "column 3 is 'de' but the source language is 'ja'")
+    ]
+
+
+def test_missing_target_language_is_worded_for_the_caller() -> None:
+    with pytest.raises(ValueError, match="set --target-lang to"):
+        parse("停戦\tceasefire\n", format="deepl-tsv", target_lang_name="--target-lang")
 
 
 def test_quoted_newline_keeps_line_numbers_right() -> None:
@@ -219,12 +258,16 @@ def test_aws_round_trip_keeps_approved_renderings(fmt: str) -> None:
     assert (result.format, result.errors) == (fmt, [])
     header = text.splitlines()[0].split("\t" if fmt == "aws-tsv" else ",")
     assert header == ["ja", "en", "zh", "ko", "fr", "de", "es", "zh-Hant"]
+    # Issue 20.5: each alias is an entry of its own; a term with a tab (which AWS and DeepL
+    # refuse) is left out.
     expected = {
-        e.source: {lang: v for lang in header[1:] if (v := e.rendering(lang))}
+        spelling: {lang: v for lang in header[1:] if (v := e.rendering(lang))}
         for e in RICH
-        if e.status == "approved"
+        if e.status == "approved" and "\t" not in e.source
+        for spelling in e.surfaces()
     }
     assert {e.source: dict(e.targets) for e in result.entries} == expected
+    assert set(expected) == {"マスカロフカ", "マスキロフカ", "マスキローフカ", "SIPRI"}
     assert expected["SIPRI"]["ko"] == "SIPRI"  # do-not-translate renders as its source
 
 
@@ -274,7 +317,11 @@ HOSTILE = Entry(
 )
 
 
-@pytest.mark.parametrize("format", FORMATS)
+SPREADSHEET_FORMATS = [f for f in FORMATS if f.startswith("kakehashi")]
+SERVICE_FORMATS = [f for f in FORMATS if not f.startswith("kakehashi")]
+
+
+@pytest.mark.parametrize("format", SPREADSHEET_FORMATS)
 def test_export_prefixes_cells_a_spreadsheet_would_run(format: str) -> None:
     import csv
     import io
@@ -289,7 +336,22 @@ def test_export_prefixes_cells_a_spreadsheet_would_run(format: str) -> None:
     assert "'+cmd|" in text
 
 
-@pytest.mark.parametrize("format", FORMATS)
+@pytest.mark.parametrize("format", SERVICE_FORMATS)
+def test_service_bound_exports_carry_the_exact_terms(format: str) -> None:
+    """Issue 20.2: DeepL and AWS store a guard's apostrophe as part of the term."""
+    text = export(Glossary("g", (HOSTILE,)), format=format, target_lang="en")
+    assert "'=" not in text
+    assert "'+" not in text
+    assert "'@" not in text
+    parsed = parse(text, format=format, target_lang="en")
+    assert parsed.ok, parsed.errors
+    by_source = {e.source: dict(e.targets) for e in parsed.entries}
+    assert set(by_source) == {HOSTILE.source, "@alias"}
+    assert by_source[HOSTILE.source]["en"] == HOSTILE.targets["en"]
+    assert by_source["@alias"] == by_source[HOSTILE.source]
+
+
+@pytest.mark.parametrize("format", SPREADSHEET_FORMATS)
 def test_guarded_export_imports_back_unchanged(format: str) -> None:
     text = export(Glossary("g", (HOSTILE,)), format=format, target_lang="en")
     parsed = parse(text, format=format, target_lang="en")
@@ -297,10 +359,7 @@ def test_guarded_export_imports_back_unchanged(format: str) -> None:
     [entry] = parsed.entries
     assert entry.source == HOSTILE.source
     assert entry.targets["en"] == HOSTILE.targets["en"]
-    if format.startswith("kakehashi"):
-        assert entry == HOSTILE
-    elif format.startswith("aws"):
-        assert dict(entry.targets) == dict(HOSTILE.targets)
+    assert entry == HOSTILE
 
 
 @pytest.mark.parametrize(

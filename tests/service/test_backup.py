@@ -20,14 +20,32 @@ from service.runtime import Runtime
 from service.settings import Settings
 from tests.service.conftest import article, auth
 
+WRITES = 200  # at most (the writer stops sooner): one feed page holds them all
+
 
 def _sqlite_only(settings: Settings) -> None:
     if make_url(settings.resolved_database_url).get_backend_name() != "sqlite":
         pytest.skip("this store is PostgreSQL: backed up with pg_dump (test_postgres_is_refused)")
 
 
-def _restored_settings(settings: Settings, tmp_path: Path) -> Settings:
-    return settings.model_copy(update={"data_dir": tmp_path / "restored", "database_url": None})
+def _restored_settings(settings: Settings, tmp_path: Path, name: str = "restored") -> Settings:
+    return settings.model_copy(update={"data_dir": tmp_path / name, "database_url": None})
+
+
+def _restored_feed(
+    settings: Settings, clean_redis: redis.Redis[bytes], params: dict[str, str | int]
+) -> dict[str, object]:
+    """/feeds/ja.json as a service started on a restored data dir serves it."""
+    clean_redis.flushdb()  # nothing cached from the original may answer for the restored store
+    restored_runtime = Runtime.start(settings)
+    try:
+        with TestClient(create_app(runtime=restored_runtime)) as restored:
+            again = restored.get("/feeds/ja.json", params=params)
+    finally:
+        restored_runtime.close()
+    assert again.status_code == 200
+    feed: dict[str, object] = again.json()
+    return feed
 
 
 def test_a_backup_under_write_load_restores_to_the_same_feeds(
@@ -45,7 +63,7 @@ def test_a_backup_under_write_load_restores_to_the_same_feeds(
 
     def write() -> None:
         n = 0
-        while not stop.is_set() and n < 400:
+        while not stop.is_set() and n < WRITES:
             response = client.post("/v1/articles", json=article(f"w-{n}"), headers=publisher)
             assert response.status_code == 202, response.text
             written.append(f"w-{n}")
@@ -58,7 +76,7 @@ def test_a_backup_under_write_load_restores_to_the_same_feeds(
             stop.wait(0.05)
         under_load = backup(settings, tmp_path / "under-load")
         after = len(written)
-        while len(written) < after + 5:  # the writer goes on after the copy
+        while len(written) < after + 5 and writer.is_alive():  # it goes on writing
             stop.wait(0.05)
     finally:
         stop.set()
@@ -75,6 +93,16 @@ def test_a_backup_under_write_load_restores_to_the_same_feeds(
         ).fetchone()[0]
     assert 20 <= len(saved) <= len(written) and saved <= set(written) and orphans == 0
 
+    # The snapshot taken under load serves what the service served then: the live feed's items
+    # for exactly the articles the copy holds (articles are written once, so they are alike).
+    everything: dict[str, str | int] = {"token": tokens["partner"], "limit": WRITES}
+    live = client.get("/feeds/ja.json", params=everything).json()["items"]
+    assert len(live) == len(written)
+    snapshot = _restored_settings(settings, tmp_path, "restored-under-load")
+    restore(snapshot, under_load.folder)
+    then = _restored_feed(snapshot, clean_redis, everything)["items"]
+    assert then == [item for item in live if item["id"].split(":")[-2] in saved] != []
+
     quiet = backup(settings, tmp_path / "quiet")
     feed_params: dict[str, str | int] = {"token": tokens["partner"], "limit": 20}
     original = client.get("/feeds/ja.json", params=feed_params)
@@ -83,15 +111,7 @@ def test_a_backup_under_write_load_restores_to_the_same_feeds(
     restored_settings = _restored_settings(settings, tmp_path)
     report = restore(restored_settings, quiet.folder)
     assert report.database_bytes > 0
-    clean_redis.flushdb()  # nothing cached from the original may answer for the restored store
-    restored_runtime = Runtime.start(restored_settings)
-    try:
-        with TestClient(create_app(runtime=restored_runtime)) as restored:
-            again = restored.get("/feeds/ja.json", params=feed_params)
-    finally:
-        restored_runtime.close()
-    assert again.status_code == 200
-    assert again.json() == original.json()
+    assert _restored_feed(restored_settings, clean_redis, feed_params) == original.json()
 
 
 def test_restore_never_overwrites_and_checks_what_it_reads(

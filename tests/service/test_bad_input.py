@@ -157,7 +157,8 @@ def test_revoked_token_stops_working(
 def test_feed_requests_out_of_bounds(client: TestClient, tokens: dict[str, str]) -> None:
     partner = tokens["partner"]
     _error(client.get("/feeds/xx.json", params={"token": partner}), 404, "not_found")
-    _error(client.get("/feeds/en.html", params={"token": partner}), 404, "not_found")
+    _error(client.get("/feeds/en.xml", params={"token": partner}), 404, "not_found")
+    _error(client.get("/feeds/xx.html", params={"token": partner}), 404, "not_found")
     _error(client.get("/feeds/en.json"), 401, "unauthorized")
     _error(client.get("/feeds/en.json", params={"token": "nope"}), 401, "unauthorized")
     _error(client.get("/feeds/en.json", params={"token": tokens["partner-fr"]}), 403, "forbidden")

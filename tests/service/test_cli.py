@@ -216,9 +216,18 @@ def test_glossary_import_export_list(env: dict[str, str], tmp_path: Path) -> Non
     good = tmp_path / "good.tsv"
     good.write_text("瀬戸際外交\tbrinkmanship\n核抑止\tnuclear deterrence\n", encoding="utf-8")
     dry = _import_deepl(env, good, "--dry-run")
-    assert dry.exit_code == 0 and "2 added" in dry.stdout and "would change" in dry.stdout
+    assert dry.exit_code == 0 and "2 added" in dry.stdout
+    # Issue 22.3: the dry run said "validating and applying … 0 re-translation jobs queued".
+    assert "nothing was applied" in dry.stdout and "queued" not in dry.output
+    assert "applying" not in dry.output
+    assert "targets.en: (none) → 'nuclear deterrence'" in " ".join(dry.stdout.split())
     done = _import_deepl(env, good)
     assert done.exit_code == 0 and "2 added" in done.stdout
+    no_lang = runner.invoke(
+        app, ["glossary", "import", str(good), "-g", "desk", "--format", "deepl-tsv"], env=env
+    )
+    assert no_lang.exit_code == 2 and "--target-lang" in no_lang.output
+    assert "parameter" not in no_lang.output  # the CLI's flag, not the API's parameter
     exported = runner.invoke(
         app,
         ["glossary", "export", "-g", "desk", "--format", "deepl-tsv", "--target-lang", "en"],

@@ -68,7 +68,13 @@ def test_the_directory_lists_the_feeds_a_key_may_read(
     opml = client.get("/feeds/opml", params={"token": tokens["partner"]})
     assert opml.status_code == 200 and opml.headers["content-type"].startswith("text/x-opml")
     outlines = etree.fromstring(opml.content).findall(".//outline")
-    assert len(outlines) == len(listed)
+    # One Atom feed per language (issue 20, finding 10); the categories on request.
+    languages = {x["lang"] for x in listed}
+    assert len(outlines) == len(languages)
+    assert all(o.get("xmlUrl").split("?")[0].endswith(".atom") for o in outlines)
+    everything = client.get("/feeds/opml", params={"token": tokens["partner"], "categories": 1})
+    every = etree.fromstring(everything.content).findall(".//outline")
+    assert len(every) == len([x for x in listed if x["format"] == "atom"])
     en_atom = next(
         o.get("xmlUrl") for o in outlines if o.get("xmlUrl").split("?")[0].endswith("/en.atom")
     )

@@ -158,7 +158,7 @@ def test_import_accepts_a_multipart_upload_like_a_raw_body(
     raw = client.post(url, params=params, content=DEEPL.encode(), headers=editor)
     assert form.status_code == raw.status_code == 200, form.text
     assert form.json() == raw.json()
-    assert sorted(form.json()["added"]) == sorted(["架け橋外交", "瀬戸際外交"])
+    assert sorted(e["source"] for e in form.json()["added"]) == sorted(["架け橋外交", "瀬戸際外交"])
     assert form.json()["applied"] is False
     # Detected format too: the multipart boundary lines are not read as CSV.
     auto = client.post(

@@ -525,8 +525,12 @@ def test_import_checks_the_file_first_and_applies_only_a_clean_one(
     page.click("#i-check")
     out = page.locator("#import-out")
     expect(out).to_contain_text("1 added, 1 changed, 0 removed, 0 unchanged")
-    expect(out.locator(".import-group.added li")).to_have_text(["架け橋外交"])
-    expect(out.locator(".import-group.changed li")).to_have_text(["マスカロフカ"])
+    # Each entry is its term and, since the service answers them, its fields before → after.
+    expect(out.locator(".import-group.added li > span")).to_have_text(["架け橋外交"])
+    expect(out.locator(".import-group.changed li > span")).to_have_text(["マスカロフカ"])
+    expect(out.locator(".import-group.changed table.diff th[scope=row]")).to_have_text(
+        ["targets.en"]
+    )
     expect(page.locator("#i-apply")).to_be_enabled()
     assert version(api) == before  # a dry run changes nothing
     # Changing an option after the check asks for a new check.
@@ -740,8 +744,8 @@ def test_the_review_view_corrects_a_sentence_and_approves(
     signed_in(page, server, tokens["editor"])
     page.click('.tab[data-tab="review"]')
     expect(page.locator("#review-count")).to_contain_text("1 translation awaiting review")
-    page.locator("#reviews-body button.open-review").first.click()
-    rows = page.locator("table.review-table tbody tr")
+    page.locator("#reviews-list button.queue-item").first.click()
+    rows = page.locator("#review-detail li.sentence")
     expect(rows.first).to_be_visible()
     target = rows.filter(has_text="瀬戸際外交が続いている。")
     # The glossary term is marked in the Japanese, with its rendering as a hint.
@@ -749,7 +753,7 @@ def test_the_review_view_corrects_a_sentence_and_approves(
     expect(mark).to_have_text("瀬戸際外交")
     expect(mark).to_have_attribute("title", "→ brinkmanship")
     # Markup in the source stays text.
-    expect(page.locator("table.review-table b")).to_have_count(0)
+    expect(page.locator("#review-detail li.sentence b")).to_have_count(0)
     # Nothing changed: "with corrections" refuses and sends nothing.
     page.click("#approve-corrected")
     expect(page.locator("#review-msg")).to_contain_text("no sentence was changed")

@@ -27,7 +27,7 @@ from tests.service.conftest import article
 from tests.service.processes import answers, free_port, kakehashi_env, running, wait_until
 from translators.package import install
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.fault]
 
 # Long enough that a job takes a while on the tiny model, so a kill lands mid-job.
 BODY = "\n\n".join(

@@ -1,46 +1,67 @@
 """The feed hot path answers cached feeds, 304s and unknown tokens by itself, hands everything
-else to the app, and never serves what the app would not: revocation within a second, a new
-version at once."""
+else to the route, and never serves what the route would not: revocation within a second, a new
+version at once in the process that made it, within the stated bound in others. It refuses
+floods without touching the database and never locks a valid key out."""
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import MutableMapping
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from service import version_watch
 from service.api_keys import revoke_key
 from service.db import session_scope
-from service.routes.feeds import FeedHotPath
+from service.errors import DomainError
+from service.feed_serving import PRINCIPAL_TTL, PrincipalCache, principal_lookup
+from service.http_errors import headers_of, status_of
+from service.routes import feed_endpoint
+from service.routes.feed_endpoint import FeedEndpoint
 from service.runtime import Runtime
 from tests.service.conftest import article, auth
 from tests.service.test_feeds_api import translate_directly
 
 
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 class App:
-    """Stands for the FastAPI app behind the hot path: records what reaches it."""
+    """Stands for the app: holds the runtime; `route` records what reaches the feed route."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.state = type("State", (), {"runtime": runtime})()
         self.reached: list[str] = []
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+    async def handle(self, scope: Any, receive: Any, send: Any) -> None:
         self.reached.append(scope["path"])
         await send({"type": "http.response.start", "status": 599, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
 
 def _call(
-    hot: FeedHotPath, app: App, path: str, query: str = "", headers: dict[str, str] | None = None
+    hot: FeedEndpoint,
+    app: App,
+    path: str,
+    query: str = "",
+    headers: dict[str, str] | None = None,
+    address: str = "10.0.0.1",
 ) -> tuple[int, dict[bytes, bytes], bytes]:
+    lang, _, fmt = path.removeprefix("/feeds/").partition(".")
     scope = {
         "type": "http",
         "method": "GET",
         "path": path,
+        "path_params": {"lang": lang, "fmt": fmt},
         "query_string": query.encode(),
         "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
+        "client": (address, 1234),
         "app": app,
     }
     sent: list[MutableMapping[str, Any]] = []
@@ -51,8 +72,17 @@ def _call(
     async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
-    asyncio.run(hot(scope, receive, send))
+    try:
+        asyncio.run(hot(scope, receive, send))
+    except DomainError as exc:  # what the app's handlers would answer (service.http_errors)
+        found = {k.lower().encode(): v.encode() for k, v in (headers_of(exc) or {}).items()}
+        return status_of(exc), found, exc.message.encode()
     return sent[0]["status"], dict(sent[0]["headers"]), sent[1]["body"]
+
+
+def _endpoint(runtime: Runtime) -> tuple[FeedEndpoint, App]:
+    app = App(runtime)
+    return FeedEndpoint({"GET": app, "HEAD": app}), app  # type: ignore[dict-item]
 
 
 def test_the_hot_path_answers_only_what_the_route_would(
@@ -61,8 +91,7 @@ def test_the_hot_path_answers_only_what_the_route_would(
     client.post("/v1/articles", json=article(), headers=auth(tokens["publisher"]))
     translate_directly(runtime, "a-1", "en")
     token = tokens["partner"]
-    app = App(runtime)
-    hot = FeedHotPath(app)
+    hot, app = _endpoint(runtime)
 
     assert _call(hot, app, "/feeds/en.json", f"token={token}")[0] == 599  # cold: the route
     served = client.get("/feeds/en.json", params={"token": token})  # the route fills the cache
@@ -81,11 +110,6 @@ def test_the_hot_path_answers_only_what_the_route_would(
     route = client.get("/feeds/en.json", params={"token": "kh_par_nope"})
     assert (status, body) == (401, route.content) and route.status_code == 401
     assert headers[b"www-authenticate"] == b"Bearer"
-    # What needs a precise refusal goes to the route.
-    for query in (f"token={token}&limit=0", f"token={token}&before=zzz"):
-        assert _call(hot, app, "/feeds/en.json", query)[0] == 599
-    assert _call(hot, app, "/feeds/de.json", f"token={token}")[0] == 599
-    assert _call(hot, app, "/feeds/en.json", f"token={tokens['partner-fr']}")[0] == 599
 
     # A change bumps the version: the held feed is not served any more, by either path.
     translate_directly(runtime, "a-1", "en", title="corrected")
@@ -93,17 +117,68 @@ def test_the_hot_path_answers_only_what_the_route_would(
     assert b"corrected" in client.get("/feeds/en.json", params={"token": token}).content
 
 
+def test_refusals_are_the_parsers_and_the_same_on_both_paths(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    """One parser: the mounted endpoint refuses a bad limit, cursor, category, format or scope
+    exactly as the route declares (and the answers are the app's precise errors)."""
+    token = tokens["partner"]
+    cases = {
+        "/feeds/en.json?limit=0": 422,
+        "/feeds/en.json?limit=x": 422,
+        f"/feeds/en.json?category={'x' * 101}": 422,
+        "/feeds/en.json?before=zzz": 400,
+        "/feeds/en.xml": 404,
+        "/feeds/de.json": 404,
+    }
+    for path, status in cases.items():
+        answer = client.get(path, headers=auth(token))
+        assert answer.status_code == status, (path, answer.text)
+    assert client.get("/feeds/en.json", headers=auth(tokens["partner-fr"])).status_code == 403
+    assert client.get("/feeds/en.json", headers=auth(tokens["editor"])).status_code == 403
+    assert client.get("/feeds/en.json", headers={"Authorization": "Basic x"}).status_code == 401
+    assert client.get("/feeds/en.json").status_code == 401
+
+
 def test_a_revoked_key_is_refused_within_a_second(
     client: TestClient, runtime: Runtime, tokens: dict[str, str]
 ) -> None:
+    clock = Clock()
+    runtime.__dict__["principals"] = PrincipalCache(principal_lookup(runtime.sessions), clock=clock)
     token = tokens["partner"]
     assert client.get("/feeds/ja.json", params={"token": token}).status_code == 200
     assert client.get("/feeds/ja.json", params={"token": token}).status_code == 200  # held
     with session_scope(runtime.sessions) as session:
-        key_id = runtime.principals.get(token)
-        assert key_id is not None
-        revoke_key(session, key_id.key_id)
-    time.sleep(1.05)
+        principal = runtime.principals.get(token)
+        assert principal is not None
+        revoke_key(session, principal.key_id)
+    clock.now += PRINCIPAL_TTL  # no sleep: the key's memory is as old as it may get
     refused = client.get("/feeds/ja.json", params={"token": token})
     assert refused.status_code == 401
     assert refused.json()["error"]["code"] == "unauthorized"
+
+
+def test_the_version_bound_is_kept_without_sleeping(
+    client: TestClient, runtime: Runtime, tokens: dict[str, str]
+) -> None:
+    """The hot path serves a held feed only while its version was read at most MAX_STALENESS
+    ago; past that, the route (which reads the database) answers."""
+    clock = Clock()
+    watcher = version_watch.VersionWatcher(runtime.db_engine, clock=clock)
+    watcher.refresh()
+    runtime.__dict__["feed_versions"].stop()
+    runtime.__dict__["feed_versions"] = watcher
+    token = tokens["partner"]
+    client.get("/feeds/ja.json", params={"token": token})  # the route fills the cache
+    hot, app = _endpoint(runtime)
+    assert _call(hot, app, "/feeds/ja.json", f"token={token}")[0] == 200
+    clock.now += version_watch.MAX_STALENESS + 0.01
+    assert _call(hot, app, "/feeds/ja.json", f"token={token}")[0] == 599
+    watcher.refresh()
+    assert _call(hot, app, "/feeds/ja.json", f"token={token}")[0] == 200
+
+
+def test_the_endpoint_is_mounted_in_front_of_the_route(client: TestClient) -> None:
+    routes = client.app.router.routes  # type: ignore[attr-defined]
+    assert isinstance(routes[0].app, feed_endpoint.FeedEndpoint)
+    assert routes[0].path == feed_endpoint.PATH

@@ -10,6 +10,7 @@ import feedparser
 import lxml.html
 from fastapi.testclient import TestClient
 
+from service import page_links
 from service.api_keys import revoke_key
 from service.db import session_scope
 from service.runtime import Runtime
@@ -51,7 +52,7 @@ def test_every_link_of_a_feed_opens_a_page_in_its_language(
         root = lxml.html.document_fromstring(page.content)
         assert root.get("lang") == lang
         hreflangs = {e.get("hreflang") for e in root.xpath("//head/link[@rel='alternate']")}
-        assert hreflangs == {"ja", "en", "fr"} - {lang}
+        assert hreflangs == {"ja", "en", "fr"}  # itself included
         assert "Machine-translated from Japanese" in page.text
         assert root.xpath("//script") == []
     original = lxml.html.document_fromstring(
@@ -67,8 +68,18 @@ def test_every_link_of_a_feed_opens_a_page_in_its_language(
     forged = alternates["fr"].replace("/a-1/fr?", "/a-1/en?")
     assert client.get(_path(forged)).status_code == 401
     query = dict(parse_qsl(urlsplit(alternates["fr"]).query))
-    expired = f"/articles/a-1/fr?key={query['key']}&exp=1000&sig={query['sig']}"
-    assert client.get(expired).status_code == 401
+    assert "exp" not in query  # permanent: partners keep these links (issue 20, finding 13)
+    # Links made before carried an expiry, signed with it: they open until it passes.
+    key_id = int(query["key"])
+    for expires, status in ((1000, 401), (4_000_000_000, 200)):
+        sig = page_links._digest(runtime.link_secret, key_id, "a-1", "fr", expires)
+        old = client.get(f"/articles/a-1/fr?key={key_id}&exp={expires}&sig={sig}")
+        assert old.status_code == status
+    # A permanent link's signature is no expiring link's, and the other way round.
+    assert (
+        client.get(f"/articles/a-1/fr?key={key_id}&exp=4000000000&sig={query['sig']}").status_code
+        == 401
+    )
     assert client.get("/articles/a-1/fr?key=1").status_code == 401
     assert client.get("/articles/a-1/fr", params={"token": token}).status_code == 200
     with session_scope(runtime.sessions) as session:

@@ -154,7 +154,9 @@ def test_import_validates_every_line_first(
         content=good.encode(),
         headers=editor,
     ).json()
-    assert dry["applied"] is False and sorted(dry["added"]) == ["核抑止", "瀬戸際外交"]
+    assert dry["applied"] is False and dry["dry_run"] is True
+    assert sorted(e["source"] for e in dry["added"]) == ["核抑止", "瀬戸際外交"]
+    assert dry["counts"] == {"added": 2, "changed": 0, "removed": 0, "unchanged": 0}
     applied = client.post(
         "/v1/glossaries/desk/import",
         params={"format": "deepl-tsv", "target_lang": "en"},
@@ -169,7 +171,10 @@ def test_import_validates_every_line_first(
         content=french.encode(),
         headers=editor,
     ).json()
-    assert merged["changed"] == ["瀬戸際外交"]
+    assert [e["source"] for e in merged["changed"]] == ["瀬戸際外交"]
+    assert merged["changed"][0]["fields"] == [
+        {"field": "targets.fr", "before": None, "after": "politique du bord du gouffre"}
+    ]
     for reader in ("partner", "publisher"):  # exports are for the glossary's editors
         refused = client.get(
             "/v1/glossaries/desk/export", params={"format": "aws-csv"}, headers=auth(tokens[reader])

@@ -8,7 +8,7 @@ import ast
 from pathlib import Path
 
 SERVICE = Path(__file__).parents[2] / "service"
-EDGE = {"app.py", "deps.py", "http_errors.py", "middleware.py", "openapi.py"}
+EDGE = {"allow.py", "app.py", "deps.py", "http_errors.py", "middleware.py", "openapi.py"}
 
 
 def _imports(path: Path) -> set[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,32 +21,42 @@ from service.schemas import ArticleContent
 from service.settings import Settings
 from service.tables import Job, Translation, utcnow
 from tests.service.conftest import article
-from translators.engine import Engine
+from translators.engine import Capabilities, Engine, EngineBase, Hints, Translated
 from translators.package import install
 from translators.route import Route
+from translators.strategy_memory import StrategyMemory
 
 LEASE = 3
 
 
-class SlowEngine:
+class SlowEngine(EngineBase):
     """The real tiny CTranslate2 engine, each batch delayed: a job far slower than its lease."""
 
     def __init__(self, real: Engine, delay: float) -> None:
         self.real, self.delay, self.calls = real, delay, 0
+        self.source, self.target = real.source, real.target
+        self.package, self.version = real.package, real.version
 
-    def __getattr__(self, name: str) -> object:  # package, version, source, target, ...
-        return getattr(self.real, name)
+    @property
+    def capabilities(self) -> Capabilities:
+        return self.real.capabilities
+
+    @property
+    def strategy_memory(self) -> StrategyMemory | None:
+        return self.real.strategy_memory
 
     def translate_batch(self, texts: list[str]) -> list[str]:
         self.calls += 1
         time.sleep(self.delay)
         return self.real.translate_batch(texts)
 
-    def translate_batch_detailed(self, texts: list[str]) -> object:
-        # The pipeline prefers this one (it reports truncation): it must be slow too.
+    def translate_batch_detailed(
+        self, texts: list[str], hints: Sequence[Hints] | None = None
+    ) -> list[Translated]:
+        # The pipeline calls this one: it must be slow too.
         self.calls += 1
         time.sleep(self.delay)
-        return self.real.translate_batch_detailed(texts)  # type: ignore[attr-defined]
+        return self.real.translate_batch_detailed(texts, hints)
 
 
 class SlowRegistry(EngineRegistry):
@@ -59,13 +69,13 @@ class SlowRegistry(EngineRegistry):
         super().__init__(settings)
         self.slow: SlowEngine | None = None
 
-    def engine(self, target: str, source: str = "ja") -> Engine | Route | None:
+    def engine(self, target: str, source: str = "ja") -> Engine | None:
         real = super().engine(target, source)
         if real is None or isinstance(real, Route):
             return real
         if self.slow is None or self.slow.delay != self.delay:
             self.slow = SlowEngine(real, self.delay)
-        return self.slow  # type: ignore[return-value]  # an Engine by delegation
+        return self.slow
 
 
 @pytest.fixture

@@ -174,3 +174,57 @@ def test_0006_publishes_the_newest_clean_translation_of_published_articles(
         ).all()
     engine.dispose()
     assert rows == [("a", "en", 10, 1, "t10")]
+
+
+def test_0011_queues_the_translations_awaiting_review_with_their_tags(
+    empty_database_url: str,
+) -> None:
+    """What awaited review before stays in the queue (with its reasons and sections as tags);
+    rejected and clean translations are not queued."""
+    _upgrade(empty_database_url, "0009")
+    engine = create_engine(empty_database_url)
+    t = "2026-01-01T00:00:00+00:00"
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO articles (id, status, current_revision, created_at, updated_at)"
+                " VALUES ('a', 'published', 1, :t, :t)"
+            ),
+            {"t": t},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO revisions (id, article_id, number, content_hash, title, body,"
+                " format, url, categories, published_at, created_at) VALUES (1, 'a', 1,"
+                " 'h', 'T', 'B', 'text', 'https://x.example/', '[\"security\"]', :t, :t)"
+            ),
+            {"t": t},
+        )
+        reports = {
+            "en": ('{"review_reasons": ["term-missing", "truncated"]}', True),
+            "fr": ('{"review_reasons": ["truncated"], "rejected": {"by": "x"}}', True),
+            "de": ("{}", False),
+        }
+        for ident, (lang, (report, review)) in enumerate(reports.items(), start=10):
+            connection.execute(
+                text(
+                    "INSERT INTO translations (id, article_id, revision_id, lang, title, body,"
+                    " format, report, needs_review, route, model, created_at, updated_at)"
+                    " VALUES (:id, 'a', 1, :lang, 'T', 'body', 'text', :report, :review,"
+                    " '[]', 'm', :t, :t)"
+                ),
+                {"id": ident, "lang": lang, "report": report, "review": review, "t": t},
+            )
+    engine.dispose()
+
+    _upgrade(empty_database_url, "0011")
+
+    engine = create_engine(empty_database_url)
+    with engine.begin() as connection:
+        queued = connection.execute(text("SELECT translation_id, lang FROM review_queue")).all()
+        tags = connection.execute(
+            text("SELECT tag FROM review_tags WHERE translation_id = 10 ORDER BY tag")
+        ).scalars()
+        assert queued == [(10, "en")]
+        assert list(tags) == ["category:security", "reason:term-missing", "reason:truncated"]
+    engine.dispose()

@@ -158,7 +158,10 @@ def test_notices_are_signed_retried_and_logged(
             )
 
         # An editor approves: the CMS is told the translation is done.
-        client.post("/v1/reviews/n-1/en/approve", headers=auth(tokens["editor"]))
+        client.post(
+            "/v1/reviews/n-1/en/approve",
+            headers={**auth(tokens["editor"]), "If-Match": "*"},
+        )
         wait_for(lambda: len(receiver.bodies("/cms/hook")) == 4, "the done notice")
         done = receiver.bodies("/cms/hook")[3]
         assert (done["event"], done["approved_by"]) == ("done", "test editor")

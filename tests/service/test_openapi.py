@@ -54,3 +54,15 @@ def test_head_of_a_feed_still_answers(client: TestClient, tokens: dict[str, str]
     get = client.get("/feeds/en.json", params={"token": tokens["partner"]})
     assert head.status_code == get.status_code == 200
     assert head.content == b"" and head.headers["etag"] == get.headers["etag"]
+
+
+def test_schema_lists_the_notices_as_webhooks(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    hooks = schema["webhooks"]
+    assert set(hooks) == {"needs_review", "done", "failed"}
+    body = hooks["needs_review"]["post"]["requestBody"]["content"]["application/json"]
+    ref = body["schema"]["$ref"].rsplit("/", 1)[-1]
+    fields = schema["components"]["schemas"][ref]["properties"]
+    assert {"delivery_id", "target", "event", "article_id", "lang", "revision", "reasons"} <= set(
+        fields
+    )

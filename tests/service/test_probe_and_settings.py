@@ -91,7 +91,7 @@ def test_a_password_apart_from_the_url_may_hold_any_character(tmp_path: Path) ->
     from_file = Settings(
         database_url="postgresql+psycopg://kakehashi@db/kakehashi",
         _env_file=None,  # type: ignore[call-arg]
-        _secrets_dir=secrets,  # type: ignore[call-arg]
+        _secrets_dir=secrets,
     )
     assert make_url(from_file.resolved_database_url).password == password
 

@@ -125,7 +125,7 @@ def test_flagged_translation_goes_round_the_review_loop(
         # Correct that segment and approve.
         approved = client.post(
             "/v1/reviews/first/en/approve",
-            headers=editor,
+            headers={**editor, "If-Match": item["etag"]},
             json={"segments": [{"index": target["index"], "translation": CORRECTED}]},
         )
         assert approved.status_code == 200, approved.text

@@ -99,7 +99,9 @@ def test_bad_requests_are_precise_and_change_nothing(
         ({"unknown": []}, 422),
     ]
     for body, status in cases:
-        response = client.post("/v1/reviews/r-1/en/approve", json=body, headers=editor)
+        response = client.post(
+            "/v1/reviews/r-1/en/approve", json=body, headers={**editor, "If-Match": "*"}
+        )
         assert response.status_code == status, (body, response.text)
     assert client.post("/v1/reviews/nope/en/approve", headers=editor).status_code == 404
     assert client.post("/v1/reviews/r-1/fr/approve", headers=editor).status_code == 409
@@ -113,9 +115,11 @@ def test_approve_as_is_publishes_and_is_recorded(
 ) -> None:
     editor = auth(tokens["editor"])
     waiting = queue(client, tokens["editor"])["items"][0]
-    approved = client.post("/v1/reviews/r-1/en/approve", headers=editor)
+    approved = client.post(
+        "/v1/reviews/r-1/en/approve", headers={**editor, "If-Match": waiting["etag"]}
+    )
     assert approved.status_code == 200 and approved.json()["corrected"] == 0
-    again = client.post("/v1/reviews/r-1/en/approve", headers=editor)
+    again = client.post("/v1/reviews/r-1/en/approve", headers={**editor, "If-Match": "*"})
     assert again.status_code == 409 and again.json()["error"]["code"] == "nothing_to_review"
     got = client.get("/v1/articles/r-1/translations/en", headers=auth(tokens["partner"]))
     assert got.status_code == 200 and got.json()["title"] == waiting["title"]
@@ -143,7 +147,7 @@ def test_a_glossary_change_to_its_terms_makes_a_memory_entry_stale(
     [other] = [s for s in item["segments"] if s["source"] == "会談は予定通り行われた。"]
     client.post(
         "/v1/reviews/m-1/en/approve",
-        headers=editor,
+        headers={**editor, "If-Match": item["etag"]},
         json={
             "segments": [
                 {"index": target["index"], "translation": "Brinkmanship goes on."},

@@ -63,16 +63,27 @@ ALLOWED: dict[str, frozenset[str]] = {
     "GET /feeds/{lang}.{fmt}": PARTNERS | {"admin-in-query"},
     "GET /feeds/": PARTNERS | {"admin-in-query"},
     "GET /feeds/opml": PARTNERS | {"admin-in-query"},
+    "GET /feeds/{lang}.html": PARTNERS | {"admin-in-query"},  # a feed's readable preview
     # An item's page: a signed link, or a partner's token (header or query, like its feed).
     "GET /articles/{article_id}/{lang}": PARTNERS | {"admin-in-query"},
     "GET /v1/articles": PUBLISHERS,
     "GET /v1/reviews": EDITORS,
     "POST /v1/reviews/{article_id}/{lang}/approve": EDITORS,
     "GET /v1/reviews/{article_id}/{lang}/history": EDITORS,
+    "GET /v1/reviews/facets": EDITORS,
+    "GET /v1/reviews/{article_id}/{lang}": EDITORS,
+    "POST /v1/reviews/{article_id}/{lang}/reject": EDITORS,
+    "POST /v1/reviews/{article_id}/{lang}/retranslate": EDITORS,
+    "PATCH /v1/memory/{entry_id}": EDITORS,
+    "DELETE /v1/memory/{entry_id}": EDITORS,
+    "GET /v1/partner-view": frozenset({"admin"}),
+    "GET /v1/partner-view/{key_id}/{lang}": frozenset({"admin"}),
     "GET /v1/memory": EDITORS,
     "GET /v1/memory/export": EDITORS,
     "POST /v1/memory/import": EDITORS,
     "GET /v1/deliveries": frozenset({"admin"}),
+    "POST /v1/deliveries/resend": frozenset({"admin"}),
+    "POST /v1/deliveries/{delivery_id}/resend": frozenset({"admin"}),
     "GET /v1/jobs": frozenset({"admin"}),
     "POST /v1/jobs/{job_id}/retry": frozenset({"admin"}),
     "GET /v1/items/{article_id}/{lang}.ninjs": READERS,
@@ -155,6 +166,7 @@ def _call(client: TestClient, method: str, path: str, world: dict[str, Any], cal
         "entry_id": world["entry"],
         "key_id": 1,
         "sig": "0" * 32,
+        "delivery_id": 999,  # an allowed caller gets 404
     }
     url = path.format(**values)
     headers, params = _headers(caller, world["tokens"])

@@ -20,14 +20,14 @@ from service.runtime import Runtime
 from service.settings import Settings
 from service.tables import Job, Translation
 from tests.service.conftest import article, auth
-from translators.engine import Engine
+from translators.engine import Engine, EngineBase
 from translators.package import install
 from translators.route import Route
 
 pytestmark = pytest.mark.slow
 
 
-class RecordingEngine:
+class RecordingEngine(EngineBase):
     """The real engine, recording what it is asked to translate."""
 
     def __init__(self, inner: Engine) -> None:
@@ -48,7 +48,7 @@ class RecordingRegistry(EngineRegistry):
         super().__init__(settings)
         self.recorders: dict[str, RecordingEngine] = {}
 
-    def engine(self, target: str, source: str = "ja") -> Engine | Route | None:
+    def engine(self, target: str, source: str = "ja") -> Engine | None:
         real = super().engine(target, source)
         if real is None or isinstance(real, Route):
             return real

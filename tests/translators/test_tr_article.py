@@ -46,6 +46,7 @@ def test_text_article_report_has_the_stored_shape() -> None:
     report = done.report()
     reasons = sorted({r for part in (title, summary, text) for r in part.review_reasons})
     assert report == {
+        "version": 2,
         "review_reasons": reasons,
         "title": title.to_dict(),
         "summary": summary.to_dict(),
@@ -60,7 +61,7 @@ def test_real_tiny_engine_translates_a_whole_html_article(tiny_engine: CTranslat
     done = translate_article(TITLE, SUMMARY, HTML, "html", engine=tiny_engine, matcher=MATCHER)
     assert done.title and done.body.count("<li>") == 3
     assert "https://example.jp/a?x=1&amp;y=2" in done.body
-    assert set(done.report()) == {"review_reasons", "title", "summary", "body", "cache"}
+    assert set(done.report()) == {"version", "review_reasons", "title", "summary", "body", "cache"}
     for segment in done.summary_result.segments:
         for term in segment.terms:  # a term is in the translation or its sentence is flagged
             assert term.present or "term-missing" in segment.flags

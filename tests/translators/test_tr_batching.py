@@ -8,9 +8,10 @@ import pytest
 
 from translators.batching import BatchingEngine
 from translators.ctranslate import CTranslate2Engine
+from translators.engine import EngineBase
 
 
-class FakeEngine:
+class FakeEngine(EngineBase):
     """Deterministic engine: reverses each sentence, records every call and its thread."""
 
     source, target, package, version = "ja", "en", "fake-ja_en", "9.9"

@@ -14,7 +14,7 @@ import pytest
 
 from translators.batching import BatchingEngine
 from translators.ctranslate import DECODING_LENGTH_CONSTANT, CTranslate2Engine, length_buckets
-from translators.engine import Translated, translate_detailed
+from translators.engine import EngineBase, Translated, translate_detailed
 from translators.normalize import normalize
 from translators.segment import split_paragraphs, split_sentences
 
@@ -65,7 +65,7 @@ def test_detailed_and_plain_outputs_agree(tiny_engine: CTranslate2Engine) -> Non
 
 
 def test_plain_engines_never_truncate() -> None:
-    class Echo:
+    class Echo(EngineBase):
         source, target, package, version = "ja", "en", "echo", "1"
 
         def translate_batch(self, sentences: list[str]) -> list[str]:

@@ -8,6 +8,7 @@ import pytest
 from glossaries import Entry, Matcher
 from translators import protect
 from translators.ctranslate import CTranslate2Engine
+from translators.engine import EngineBase
 from translators.markup import HtmlTranslation, translate_html
 from translators.review import ReviewPolicy
 
@@ -29,7 +30,7 @@ TERMS = {
 }
 
 
-class Fake:
+class Fake(EngineBase):
     def __init__(self, fn: Callable[[str], str], target: str = "en") -> None:
         self.fn = fn
         self.source, self.target, self.package, self.version = "ja", target, "fake", "1"
@@ -145,7 +146,7 @@ def test_plain_fragment_and_empty() -> None:
 def test_real_tiny_engine_keeps_structure(tiny_engine: CTranslate2Engine) -> None:
     calls: list[list[str]] = []
 
-    class Spy:
+    class Spy(EngineBase):
         source, target, package, version = "ja", "en", tiny_engine.package, tiny_engine.version
 
         def translate_batch(self, sentences: list[str]) -> list[str]:

@@ -10,6 +10,7 @@ import pytest
 from glossaries import Entry, Matcher
 from translators import protect
 from translators.ctranslate import CTranslate2Engine
+from translators.engine import EngineBase
 from translators.normalize import normalize
 from translators.pipeline import TranslationResult, sentence_key, translate_texts
 from translators.segment import split_paragraphs, split_sentences
@@ -24,7 +25,7 @@ ARTICLE_TERMS = {
 }
 
 
-class Counting:
+class Counting(EngineBase):
     """Wraps an engine; counts calls and sentences."""
 
     def __init__(self, inner: object, fn: Callable[[list[str]], list[str]] | None = None) -> None:

@@ -8,6 +8,7 @@ import pytest
 from glossaries import Entry, Matcher
 from translators import protect
 from translators.ctranslate import CTranslate2Engine
+from translators.engine import Engine, EngineBase
 from translators.markup import translate_html
 from translators.package import InstalledPackage, install, plan_route
 from translators.pipeline import translate_texts
@@ -23,7 +24,7 @@ ENTRIES = [
 ]
 
 
-class Fake:
+class Fake(EngineBase):
     def __init__(self, source: str, target: str, fn: Callable[[str], str]) -> None:
         self.source, self.target, self.package, self.version = (
             source,
@@ -148,3 +149,17 @@ def test_pivot_on_two_real_tiny_models(pivot_models: Path) -> None:
     assert html.route == ("ja", "en", "fr")
     assert 'href="/k"' in html.html and "<em>" in html.html
     _check_terms(html.result.segments)
+
+
+def test_a_route_is_an_engine() -> None:
+    ja_en = Fake("ja", "en", lambda s: f"E{s}")
+    en_fr = Fake("en", "fr", lambda s: f"F{s}")
+    route = Route([ja_en, en_fr])
+    engine: Engine = route
+    assert engine.steps == (ja_en, en_fr) and engine.languages == ("ja", "en", "fr")
+    assert (engine.source, engine.target) == ("ja", "fr")
+    assert engine.package == "jaen+enfr" and engine.version == "1+1"
+    assert engine.translate_batch(["犬", "猫"]) == ["FE犬", "FE猫"]
+    assert not engine.capabilities.term_hints and not engine.capabilities.reports_truncation
+    assert Route([route]).steps == (ja_en, en_fr)  # a route of a route is flattened
+    engine.close()  # borrows its steps: nothing of theirs to close

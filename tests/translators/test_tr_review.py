@@ -10,7 +10,7 @@ import pytest
 
 from glossaries import Entry, Matcher
 from translators.ctranslate import CTranslate2Engine
-from translators.engine import Translated
+from translators.engine import Capabilities, EngineBase, Hints, Translated
 from translators.pipeline import translate_texts
 from translators.review import ReviewPolicy, review_reasons
 
@@ -55,7 +55,7 @@ def test_policy_is_checked() -> None:
         ReviewPolicy(max_flagged_share=1.5)
 
 
-class Truncating:
+class Truncating(EngineBase):
     """Deterministic detailed engine: upper-cases, and truncates sentences containing 長."""
 
     source, target, package, version = "ja", "en", "trunc", "1"
@@ -66,7 +66,13 @@ class Truncating:
     def translate_batch(self, sentences: list[str]) -> list[str]:
         return [t.text for t in self.translate_batch_detailed(sentences)]
 
-    def translate_batch_detailed(self, sentences: list[str]) -> list[Translated]:
+    @property
+    def capabilities(self) -> Capabilities:
+        return Capabilities(reports_truncation=True)
+
+    def translate_batch_detailed(
+        self, sentences: list[str], hints: Sequence[Hints] | None = None
+    ) -> list[Translated]:
         self.calls += 1
         return [Translated(f"EN {len(s)}", "長" in s) for s in sentences]
 
@@ -112,3 +118,15 @@ def test_random_model_output_needs_review(tiny_engine: CTranslate2Engine) -> Non
     assert result.needs_review
     assert "truncated" in result.review_reasons
     assert result.to_dict()["needs_review"] is True
+
+
+def test_truncation_is_read_only_from_an_engine_that_declares_it() -> None:
+    class Undeclared(Truncating):
+        @property
+        def capabilities(self) -> Capabilities:
+            return Capabilities()
+
+    [declared] = translate_texts(["長い文です。"], engine=Truncating())
+    [undeclared] = translate_texts(["長い文です。"], engine=Undeclared())
+    assert "truncated" in declared.segments[0].flags
+    assert "truncated" not in undeclared.segments[0].flags

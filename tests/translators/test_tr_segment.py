@@ -89,3 +89,19 @@ def test_wmt21_boundaries() -> None:
     print(f"WMT21 sentence boundaries: precision {precision:.4f}, recall {recall:.4f}")
     assert precision >= 0.95
     assert recall >= 0.95
+
+
+def test_an_overlong_sentence_is_cut_at_clauses_then_by_length() -> None:
+    """Issue 19 item 1: one 300,000-character "sentence" went to the engine whole."""
+    from translators.segment import MAX_SENTENCE_CHARS, bound_sentence
+
+    clauses = "、".join(["拒否的抑止力が問われている"] * 30) + "。"
+    pieces = split_sentences(clauses)
+    assert len(pieces) > 1 and all(len(p) <= MAX_SENTENCE_CHARS for p in pieces)
+    assert all(p.endswith(("、", "。")) for p in pieces)  # cut after clause marks
+    assert "".join(pieces) == clauses
+    flood = "あ" * 300_000
+    cut = split_sentences(flood)
+    assert "".join(cut) == flood and max(map(len, cut)) == MAX_SENTENCE_CHARS
+    assert bound_sentence("短い文。") == ["短い文。"]
+    assert bound_sentence("ab cd ef", 5) == ["ab", "cd ef"]

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from glossaries import Entry, Matcher
+from translators.engine import EngineBase
 from translators.pipeline import translate_texts
 from translators.strategy_memory import StrategyMemory
 
@@ -20,14 +21,18 @@ MATCHER = Matcher(
 )
 
 
-class Garble:
+class Garble(EngineBase):
     """Drops every Latin letter (so inline and placeholder always fail); remembers."""
 
     source, target, package, version = "ja", "en", "garble", "1"
 
     def __init__(self, memory: StrategyMemory | None) -> None:
-        self.strategy_memory = memory
+        self._memory = memory
         self.calls: list[list[str]] = []
+
+    @property
+    def strategy_memory(self) -> StrategyMemory | None:
+        return self._memory
 
     def translate_batch(self, sentences: list[str]) -> list[str]:
         self.calls.append(list(sentences))

@@ -1,0 +1,156 @@
+"""Claiming a job: one conditional UPDATE (retried while the database is briefly away), and
+the lease a running job keeps renewing, fenced on the attempt number."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import dramatiq
+from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from service import db
+from service.db import session_scope
+from service.redis_keys import TRANSLATE_ACTOR, TRANSLATE_QUEUE
+from service.tables import Job, utcnow
+
+if TYPE_CHECKING:
+    from service.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+QUEUED = "queued"
+RUNNING = "running"
+WAITING = "waiting-for-model"
+
+
+class RetryableJobError(Exception):
+    """Raised to let the broker retry the job later with back-off."""
+
+
+def translate_message(job_id: str) -> dramatiq.Message[None]:
+    """The queue message asking a worker to run a job (what `actor.send` would build; senders
+    need no actor, only workers declare one: see `service.worker`)."""
+    return dramatiq.Message(
+        queue_name=TRANSLATE_QUEUE,
+        actor_name=TRANSLATE_ACTOR,
+        args=(job_id,),
+        kwargs={},
+        options={},
+    )
+
+
+class DatabaseAway(RetryableJobError):
+    """The database could not be reached for the claim, even after retrying for a while: the
+    broker sends the message again later (the job row is untouched, still claimable)."""
+
+
+# A PostgreSQL restart takes a few seconds; waiting this long in the worker thread (0.25 s,
+# doubling, at most 2 s a wait: about 15 s in all) rides it out without a trip through the
+# broker's back-off. Past it, the message is retried by the broker, never dropped.
+CLAIM_RETRY_SECONDS = 15.0
+
+
+def claim(runtime: Runtime, job_id: str) -> int | None:
+    """`_claim`, retried while the database is briefly away (a restart, a dropped connection):
+    the claim is one conditional UPDATE, so trying again is safe."""
+    deadline = time.monotonic() + CLAIM_RETRY_SECONDS
+    delay = 0.25
+    while True:
+        try:
+            return _claim(runtime, job_id)
+        except SQLAlchemyError as exc:
+            if not db.unavailable(exc):
+                raise
+            if time.monotonic() + delay > deadline:
+                raise DatabaseAway(f"database unavailable while claiming: {exc}") from exc
+            log.warning("job %s: database unavailable (%s); retrying in %.2f s", job_id, exc, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+
+def _claim(runtime: Runtime, job_id: str) -> int | None:
+    """Take the job (one conditional UPDATE); returns this run's attempt number, the fencing
+    token every later write of this run must still match, or None when it is not claimable."""
+    now = utcnow()
+    lease = now + timedelta(seconds=runtime.settings.job_lease_seconds)
+    with session_scope(runtime.sessions) as session:
+        result = session.execute(
+            update(Job)
+            .where(
+                Job.id == job_id,
+                or_(
+                    Job.state.in_((QUEUED, WAITING)),
+                    and_(Job.state == RUNNING, Job.lease_until < now),
+                ),
+            )
+            .values(
+                state=RUNNING,
+                started_at=now,
+                updated_at=now,
+                lease_until=lease,
+                attempts=Job.attempts + 1,
+                error=None,
+            )
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return session.scalar(select(Job.attempts).where(Job.id == job_id))
+
+
+def mine(job_id: str, attempt: int) -> ColumnElement[bool]:
+    """The job is still this run's: running, and not claimed again since (lease lost)."""
+    return and_(Job.id == job_id, Job.state == RUNNING, Job.attempts == attempt)
+
+
+class LeaseKeeper:
+    """Renews a running job's lease every lease/3 seconds while it runs (a heartbeat).
+
+    So the lease can be short (a dead worker's job runs again within a minute) and a slow job
+    is never run twice at once: only a worker that stops renewing loses its job. When a renewal
+    finds the job taken (its lease ran out during a long stall), `lost` is set and the run's
+    writes, fenced on the attempt number, change nothing.
+    """
+
+    def __init__(self, runtime: Runtime, job_id: str, attempt: int) -> None:
+        self._runtime, self._job_id, self._attempt = runtime, job_id, attempt
+        self._stop = threading.Event()
+        self.lost = False
+        self._thread = threading.Thread(
+            target=self._beat, name=f"kakehashi-lease-{job_id[:8]}", daemon=True
+        )
+
+    def __enter__(self) -> LeaseKeeper:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _beat(self) -> None:
+        seconds = self._runtime.settings.job_lease_seconds
+        while not self._stop.wait(seconds / 3):
+            try:
+                self.renew()
+            except Exception:  # a database hiccup: the next beat tries again
+                log.warning("could not renew the lease of job %s", self._job_id, exc_info=True)
+
+    def renew(self) -> bool:
+        now = utcnow()
+        lease = now + timedelta(seconds=self._runtime.settings.job_lease_seconds)
+        with session_scope(self._runtime.sessions) as session:
+            result = session.execute(
+                update(Job)
+                .where(mine(self._job_id, self._attempt))
+                .values(lease_until=lease, updated_at=now)
+            )
+            renewed = bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        if not renewed:
+            self.lost = True
+            log.warning("job %s was taken over or cancelled while running", self._job_id)
+        return renewed
