@@ -50,6 +50,10 @@ class FeedItem:
     machine_translated_from: str | None = "ja"
     extension: Mapping[str, object] = field(default_factory=dict, hash=False)
     needs_review: bool = False  # the text awaits an editor's review (marked in every format)
+    # For ninjs (feeds.ninjs): the newsroom's own id, the revision number, and the embargo.
+    source_id: str | None = None
+    version: int | None = None
+    embargoed_until: datetime | None = None
     # The lead image (an https URL; see `feeds.html.lead_image`): Atom enclosure, RSS media
     # content, JSON Feed `image`.
     image: str | None = None
@@ -57,6 +61,8 @@ class FeedItem:
     def __post_init__(self) -> None:
         _require_aware(self.published, "FeedItem.published")
         _require_aware(self.updated, "FeedItem.updated")
+        if self.embargoed_until is not None:
+            _require_aware(self.embargoed_until, "FeedItem.embargoed_until")
         object.__setattr__(self, "categories", tuple(self.categories))
         object.__setattr__(self, "authors", tuple(self.authors))
         object.__setattr__(self, "alternates", tuple(self.alternates))

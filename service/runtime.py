@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from feeds import FORMATS
 from service.access.auth_guard import KnownKeys, LocalLimits
 from service.access.rate_limits import RateLimits
+from service.articles.embargo import Releaser
 from service.glossary.term_index import MatcherCache
 from service.jobs.engines import EngineRegistry
 from service.jobs.liveness import RedisWatch
@@ -34,13 +35,15 @@ from service.store.redis_keys import (
     SENTENCE_CACHE_MISSES,
     stats_key,
 )
-from service.syndication import page_links
+from service.syndication import page_links, push
+from service.syndication.push import Pusher
 from service.syndication.serving import (
     LocalFeeds,
     PrincipalCache,
     known_keys_loader,
     principal_lookup,
 )
+from service.syndication.usage import Usage
 from service.syndication.version_watch import VersionWatcher
 from service.syndication.websub import WebSubPublisher
 
@@ -141,7 +144,24 @@ class Runtime:
     @cached_property
     def notifier(self) -> Notifier:
         """Sends the notices (review desk, CMS) in a thread of its own, after commits."""
-        return Notifier(self.sessions, self.settings)
+        return Notifier(self.sessions, self.settings, key_secret=push.key_secret(self))
+
+    @cached_property
+    def pusher(self) -> Pusher:
+        """Finds what each partner key with a callback was not yet pushed (started beside the
+        outbox sweeper; woken whenever a feed changed)."""
+        return Pusher(self, poll=self.settings.sweep_interval)
+
+    @cached_property
+    def releaser(self) -> Releaser:
+        """Releases embargoes on time (started beside the outbox sweeper; `wake` after a
+        commit that set one, so it sleeps until the new soonest)."""
+        return Releaser(self, poll=self.settings.sweep_interval)
+
+    @cached_property
+    def usage(self) -> Usage:
+        """Usage counts per key, day and language (`Usage.feed` is the hot path's one call)."""
+        return Usage(self.redis, self.sessions, self.settings)
 
     @cached_property
     def memory(self) -> DatabaseMemory:
@@ -198,6 +218,8 @@ class Runtime:
         `service.syndication.versions`)."""
         base = self.settings.public_url.rstrip("/")
         self.websub.notify(f"{base}/feeds/{lang}.{fmt}" for lang in langs for fmt in FORMATS)
+        if "pusher" in self.__dict__:
+            self.pusher.wake()
 
     def count_cache(self, hits: int, misses: int) -> None:
         """Add to the sentence-cache counters shown by /metrics (best effort)."""
@@ -221,6 +243,12 @@ class Runtime:
             return
         self._closed = True
         self.websub.stop(timeout=5)
+        if "releaser" in self.__dict__:
+            self.releaser.stop()
+        if "pusher" in self.__dict__:
+            self.pusher.stop()
+        if "usage" in self.__dict__:
+            self.usage.close()
         if "notifier" in self.__dict__:
             self.notifier.stop(timeout=5)
         self.engines.close()

@@ -121,7 +121,7 @@ class ArticleContent(BaseModel):
         removed: dict[str, set[str]] = {}
         if isinstance(data, dict):
             data = dict(data)
-            for name in ("title", "body", "summary", "author", "categories"):
+            for name in ("title", "body", "summary", "author", "categories", "correction"):
                 if name in data:
                     one_line = name in ("title", "author", "categories")
                     data[name] = _cleaned(data[name], one_line, removed.setdefault(name, set()))
@@ -133,7 +133,9 @@ class ArticleContent(BaseModel):
 
     def content(self) -> ArticleContent:
         """The article's content without its id (what is stored), keeping what was removed."""
-        content = ArticleContent.model_validate(self.model_dump(exclude={"id"}))
+        content = ArticleContent.model_validate(
+            self.model_dump(exclude={"id", "embargoed_until"})  # the embargo is no content
+        )
         content._removed = self._removed
         return content
 
@@ -149,16 +151,45 @@ class ArticleContent(BaseModel):
     categories: Annotated[list[Category], Field(max_length=50)] = []
     author: Annotated[str, StringConstraints(max_length=500)] | None = None
     summary: Annotated[str, StringConstraints(max_length=20_000)] | None = None
+    correction: Annotated[str, StringConstraints(min_length=1, max_length=5000)] | None = Field(
+        default=None,
+        description="A note on this revision, translated with the article and shown with it: "
+        "a correction's note (`change: correction`) or an editor's note.",
+    )
+    change: Literal["update", "correction"] = Field(
+        default="update",
+        description="correction: marked as a correction in every feed (needs a `correction` "
+        "note) and the item's `updated` moves; update: an ordinary, quiet revision.",
+    )
+
+    @model_validator(mode="after")
+    def _correction_has_a_note(self) -> ArticleContent:
+        if self.change == "correction" and not self.correction:
+            raise ValueError("a correction needs its note in `correction`")
+        return self
+
+
+EmbargoTime = Annotated[
+    AwareDatetime | None,
+    BeforeValidator(lambda v: v if v is None else _iso_datetime(v)),
+    Field(
+        description="Nothing of the article reaches partners before this moment (an ISO 8601 "
+        "date-time with a UTC offset); translation and review start at once. On PUT: "
+        "left out, the embargo stays as it is; null lifts it; a new time moves it."
+    ),
+]
 
 
 class ArticleIn(ArticleContent):
     id: ArticleId
+    embargoed_until: EmbargoTime = None
 
 
 class ArticleReplace(ArticleContent):
     """PUT's body: POST's body, whose `id` may be left out; when given it must be the path's."""
 
     id: ArticleId | None = None
+    embargoed_until: EmbargoTime = None
 
 
 class JobOut(BaseModel):
@@ -203,6 +234,10 @@ class ArticleOut(BaseModel):
     retracted_at: datetime | None
     languages: dict[str, LanguageStatus]
     jobs: list[JobOut]
+    embargoed_until: datetime | None = None
+    embargo: Literal["withheld", "released"] | None = Field(
+        default=None, description="withheld: partners see nothing of it yet; null: no embargo"
+    )
 
 
 class ArticlePage(BaseModel):
@@ -434,6 +469,8 @@ class TranslationOut(BaseModel):
     categories: list[str]
     updated_at: datetime
     report: dict[str, Any]
+    correction: str | None = Field(default=None, description="the revision's note, translated")
+    change: Literal["update", "correction"] = "update"
 
 
 class WhoAmIOut(BaseModel):

@@ -241,6 +241,26 @@ class Settings(BaseSettings):
         le=3600,
         description="Wait before a notice's second attempt; doubles with each further one.",
     )
+    usage_enabled: bool = Field(
+        default=True,
+        description="Count each key's fetches, 304s, items delivered and page views per day "
+        "and language (`GET /v1/usage`, `kakehashi usage report`).",
+    )
+    usage_flush_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        description="Seconds between moves of usage counts from "
+        "Redis to the database (they reach Redis within a second).",
+    )
+    usage_retention_days: int = Field(
+        default=400, ge=1, description="Days of daily usage kept in the database."
+    )
+    push_allow_private: bool = Field(
+        default=False,
+        description="Let partners register push callbacks on loopback, private and link-local "
+        "addresses, and over plain http (an internal receiver); else HTTPS to public hosts only.",
+    )
     health_redis_grace_seconds: float = Field(
         default=30.0,
         gt=0,

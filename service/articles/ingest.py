@@ -26,7 +26,12 @@ class IngestResult:
 
 
 def content_hash(content: ArticleContent) -> str:
-    canonical = json.dumps(content.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    data = content.model_dump(mode="json")
+    # Left out when unused, so revisions stored before corrections existed keep their hash.
+    for name, default in (("correction", None), ("change", "update")):
+        if data.get(name) == default:
+            data.pop(name, None)
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -56,6 +61,8 @@ def _new_revision(
         author=content.author,
         categories=list(content.categories),
         published_at=content.published_at,
+        correction=content.correction,
+        change=content.change,
     )
     session.add(revision)
     session.flush()

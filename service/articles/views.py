@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from feeds import sanitize_html
 from service.access.api_keys import Principal
+from service.articles import embargo
 from service.articles.revisions import current_revision
 from service.errors import Forbidden, Malformed, NotFound
 from service.schemas import ArticleOut, ArticlePage, JobOut, LanguageStatus, TranslationOut
@@ -66,12 +67,25 @@ def get_job(session: Session, job_id: str, reader: Principal | None = None) -> J
     if row is None:
         raise NotFound(f"no job {job_id}")
     job, number, categories = row
+    _check_embargo(reader, session.get(Article, job.article_id))
     _check_language(reader, job.target_lang)
     _check_sections(reader, list(categories))
     return job_out(job, number)
 
 
+def _check_embargo(reader: Principal | None, article: Article | None) -> None:
+    """A partner learns nothing of an article under embargo, not even that it exists."""
+    if (
+        article is not None
+        and reader is not None
+        and reader.role == "partner"
+        and embargo.under_embargo(article)
+    ):
+        raise NotFound(f"no article {article.id}")
+
+
 def article_out(session: Session, article: Article, reader: Principal | None = None) -> ArticleOut:
+    _check_embargo(reader, article)
     revision = current_revision(session, article)
     _check_sections(reader, list(revision.categories))
     jobs = [
@@ -112,6 +126,8 @@ def article_out(session: Session, article: Article, reader: Principal | None = N
         retracted_at=article.retracted_at,
         languages=languages,
         jobs=[job_out(job, revision.number) for job in jobs],
+        embargoed_until=article.embargoed_until,
+        embargo=embargo.state(article),
     )
 
 
@@ -167,6 +183,7 @@ def translation_for(
     """The translation a key may read, in its language and sections: the newest one, or for a
     partner without `include_needs_review` the last good (or approved) one, as in its feeds."""
     _check_language(reader, lang)
+    _check_embargo(reader, session.get(Article, article_id))
     include_review = reader is None or reader.role != "partner" or reader.include_needs_review
     found = visible_translation(session, article_id, lang, include_review=include_review)
     if found is None:
@@ -254,6 +271,8 @@ def _translation_out(
         categories=list(revision.categories),
         updated_at=text.updated_at,
         report=translation.report,
+        correction=text.correction,
+        change="correction" if revision.change == "correction" else "update",
     )
 
 

@@ -19,7 +19,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -105,9 +105,14 @@ class Notifier:
         *,
         transport: httpx.BaseTransport | None = None,
         poll_seconds: float = 5.0,
+        key_secret: Callable[[Delivery], str] | None = None,
     ) -> None:
         self.sessions = sessions
         self.settings = settings
+        # The secret of a delivery to a partner key (service.syndication.push), which also
+        # checks its URL again (ValueError: not to be sent); None: no partner deliveries in
+        # this process.
+        self.key_secret = key_secret
         self.poll_seconds = poll_seconds
         self._client = httpx.Client(
             timeout=10, headers={"User-Agent": USER_AGENT}, transport=transport
@@ -121,8 +126,9 @@ class Notifier:
     def enabled(self) -> bool:
         return bool(self.settings.cms_webhook_url or self.settings.review_webhook_url)
 
-    def start(self) -> None:
-        if self._thread is not None or not self.enabled:
+    def start(self, *, partners: bool = False) -> None:
+        """Start the sender (once); `partners`: also without URLs, for partner pushes."""
+        if self._thread is not None or not (self.enabled or partners):
             return
         self._thread = threading.Thread(target=self._loop, name="kakehashi-notices", daemon=True)
         self._thread.start()
@@ -214,15 +220,21 @@ class Notifier:
 
     def _send(self, row: Delivery) -> None:
         body = body_of(row)
-        headers = {"Content-Type": "application/json"}
-        secret = self.settings.notice_secret or self.settings.webhook_secret
-        if secret is not None:
-            path = urlsplit(row.url).path or "/"
-            headers[signing.HEADER] = signing.sign(
-                secret.get_secret_value(), int(time.time()), "POST", path, body
-            )
+        # The id again as a header, so a receiver can drop a duplicate before parsing.
+        headers = {"Content-Type": "application/json", "X-Kakehashi-Delivery": str(row.id)}
+        configured = self.settings.notice_secret or self.settings.webhook_secret
+        secret = configured.get_secret_value() if configured is not None else None
         status: int | None = None
         error: str | None = None
+        if row.key_id is not None and self.key_secret is not None:
+            try:
+                secret = self.key_secret(row)
+            except ValueError as exc:
+                self._finish(row, None, str(exc)[:500])
+                return
+        if secret is not None:
+            path = urlsplit(row.url).path or "/"
+            headers[signing.HEADER] = signing.sign(secret, int(time.time()), "POST", path, body)
         try:
             response = self._client.post(row.url, content=body, headers=headers)
             status = response.status_code

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from service.articles import corrections
 from service.jobs import notices
 from service.jobs.claims import (
     QUEUED,
@@ -182,6 +183,7 @@ class _Work:
     body: str
     body_format: BodyFormat
     matcher: Matcher
+    correction: str | None = None
 
 
 def _load(runtime: Runtime, job_id: str) -> _Work | str | None:
@@ -203,6 +205,7 @@ def _load(runtime: Runtime, job_id: str) -> _Work | str | None:
             body=revision.body,
             body_format="html" if revision.format == "html" else "text",
             matcher=runtime.matchers.for_categories(session, revision.categories),
+            correction=revision.correction,
         )
 
 
@@ -229,7 +232,8 @@ def _translate(runtime: Runtime, job_id: str, attempt: int, budget: Budget) -> N
         memory=runtime.memory,
     )
     runtime.count_cache(done.cache_hits, done.cache_misses)
-    changed = _store(runtime, job_id, attempt, work, done, _model_name(engine))
+    note = corrections.translate_note(runtime, work.correction, engine, work.matcher)
+    changed = _store(runtime, job_id, attempt, work, done, _model_name(engine), note)
     if changed is None:
         log.warning("job %s: lease lost while translating; its result is dropped", job_id)
         return
@@ -240,14 +244,22 @@ def _translate(runtime: Runtime, job_id: str, attempt: int, budget: Budget) -> N
     )
 
 
-def text_hash(title: str, summary: str | None, body: str) -> str:
-    """What decides whether a translation changed: a new hash is a new `updated` time."""
-    canonical = json.dumps([title, summary, body], ensure_ascii=False)
+def text_hash(title: str, summary: str | None, body: str, correction: str | None = None) -> str:
+    """What decides whether a translation changed: a new hash is a new `updated` time (a new
+    correction note too; without one the hash is what it was before notes existed)."""
+    parts = [title, summary, body] if correction is None else [title, summary, body, correction]
+    canonical = json.dumps(parts, ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _store(
-    runtime: Runtime, job_id: str, attempt: int, work: _Work, done: ArticleTranslation, model: str
+    runtime: Runtime,
+    job_id: str,
+    attempt: int,
+    work: _Work,
+    done: ArticleTranslation,
+    model: str,
+    note: str | None = None,
 ) -> tuple[str, ...] | None:
     """Store the translation and finish the job in one transaction, only if the job is still
     this run's (None when not: the job row's update comes first, as the fence, and on SQLite
@@ -276,6 +288,7 @@ def _store(
                 needs_review=done.needs_review,
                 route=list(done.route),
                 model=model,
+                correction=note,
             ),
             now,
         )
@@ -316,6 +329,7 @@ class StoredText:
     needs_review: bool
     route: list[str]
     model: str
+    correction: str | None = None
 
 
 def record_translation(
@@ -328,7 +342,7 @@ def record_translation(
     did not touch it, a revision that changed only a link), `updated_at` stays, and so does
     the item's place in the feed.
     """
-    digest = text_hash(text.title, text.summary, text.body)
+    digest = text_hash(text.title, text.summary, text.body, text.correction)
     # One writer per article at a time, so two revisions' jobs finishing together cannot both
     # mark themselves current (PostgreSQL; SQLite has one writer anyway).
     session.execute(select(Article.id).where(Article.id == text.article_id).with_for_update())
@@ -367,6 +381,7 @@ def record_translation(
     row.needs_review = text.needs_review
     row.route = text.route
     row.model = text.model
+    row.correction = text.correction
     row.text_hash = digest
     row.updated_at = previous.updated_at if same_text and previous is not None else now
     if not newest:

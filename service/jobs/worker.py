@@ -97,6 +97,8 @@ class WorkerPool:
         except SQLAlchemyError as exc:  # the database is away: the sweeper's thread tries again
             log.warning("first outbox sweep failed: %s", exc)
         self.sweeper.start()
+        self.runtime.releaser.start()
+        self.runtime.pusher.start()
 
     def healthy(self) -> bool:
         """Every worker thread and the sweeper are alive (a heartbeat is only written then)."""

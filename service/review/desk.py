@@ -57,8 +57,11 @@ def publish(
         session.add(row)
         changed = True
     else:
-        changed = (row.title, row.summary, row.body, row.format) != text
+        changed = (row.title, row.summary, row.body, row.format) != text or (
+            row.correction != translation.correction
+        )
     row.translation_id = translation.id
+    row.correction = translation.correction
     row.revision = revision
     row.title, row.summary, row.body, row.format = text
     if changed:

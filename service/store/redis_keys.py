@@ -37,3 +37,22 @@ def stats_key(name: str) -> str:
 def signature_seen_key(digest: str) -> str:
     """A webhook signature already accepted (kept for the replay window)."""
     return SIGNATURE_SEEN_PREFIX + digest
+
+
+USAGE_PREFIX = f"{NAMESPACE}:usage:"
+
+
+def usage_counts_key(day: object) -> str:
+    """One UTC day's usage counters (a hash: `key|lang|kind` -> count); see
+    service.syndication.usage."""
+    return f"{USAGE_PREFIX}counts:{day}"
+
+
+def usage_items_key(day: object) -> str:
+    """One UTC day's items that reached a key (a set of `key|lang|article`)."""
+    return f"{USAGE_PREFIX}items:{day}"
+
+
+def usage_flushing_pattern() -> str:
+    """Usage counts renamed for a flush to the database (deleted once stored)."""
+    return f"{USAGE_PREFIX}*:flushing:*"

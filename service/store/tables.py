@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -71,6 +72,8 @@ class Article(Base):
         # The `ja` feed's page: published articles, newest first, cursor on (updated_at, id).
         Index("ix_articles_feed", "status", "updated_at", "id"),
         Index("ix_articles_retracted", "status", "retracted_at"),
+        # The embargo releaser's scan: embargoes not yet released, soonest first.
+        Index("ix_articles_embargo", "embargo_released_at", "embargoed_until"),
     )
 
     id: Mapped[str] = mapped_column(String(200), primary_key=True)
@@ -79,6 +82,11 @@ class Article(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     retracted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Nothing of the article reaches partners before this moment (service.articles.embargo).
+    embargoed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # When the releaser moved the feeds for the embargo's end (NULL: still to do); the row is
+    # the durable schedule, so a release survives restarts.
+    embargo_released_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class Revision(Base):
@@ -98,6 +106,10 @@ class Revision(Base):
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The newsroom's note on this revision and what kind of change it is: "update" (quiet),
+    # "correction" (marked as one in every feed).
+    correction: Mapped[str | None] = mapped_column(Text, default=None)
+    change: Mapped[str] = mapped_column(String(20), default="update", server_default="update")
 
 
 class ArticleCategory(Base):
@@ -186,6 +198,8 @@ class Translation(Base):
     current: Mapped[bool] = mapped_column(default=False, server_default=false())
     # SHA-256 of title, summary and body: an unchanged text keeps its `updated_at`.
     text_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    # The revision's correction note, translated with the article (its glossary applies).
+    correction: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class GlossaryRow(Base):
@@ -291,6 +305,7 @@ class PublishedTranslation(Base):
     published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     approved_by: Mapped[str | None] = mapped_column(String(200), default=None)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    correction: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class TranslationHistoryRow(Base):
@@ -335,7 +350,10 @@ class Delivery(Base):
     that caused it, delivered by the runtime's notifier thread after commit, at least once."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (Index("ix_deliveries_due", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_deliveries_due", "state", "next_attempt_at"),
+        Index("ix_deliveries_key", "key_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     target: Mapped[str] = mapped_column(String(20))  # "review" or "cms"
@@ -351,6 +369,63 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # The partner key a "partner" delivery (a push) is for: its log is readable by that key.
+    key_id: Mapped[int | None] = mapped_column(default=None)
+
+
+class PartnerCallback(Base):
+    """Where a partner key is pushed its changes (service.syndication.push), and the secret
+    signing them."""
+
+    __tablename__ = "partner_callbacks"
+
+    key_id: Mapped[int] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="CASCADE"), primary_key=True
+    )
+    url: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Changes up to this moment were looked at (the next scan looks again a little before).
+    scanned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class PushedItem(Base):
+    """What a key was last pushed of one item (a hash of its ninjs): a change is pushed once,
+    even by two processes scanning at the same moment (the primary key decides)."""
+
+    __tablename__ = "pushed_items"
+
+    key_id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    lang: Mapped[str] = mapped_column(String(16), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    delivery_id: Mapped[int | None] = mapped_column(default=None)
+
+
+class UsageDaily(Base):
+    """What one key took in one language on one (UTC) day, for licensing
+    (service.syndication.usage)."""
+
+    __tablename__ = "usage_daily"
+
+    key_id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    lang: Mapped[str] = mapped_column(String(16), primary_key=True)
+    fetches: Mapped[int] = mapped_column(default=0, server_default="0")
+    not_modified: Mapped[int] = mapped_column(default=0, server_default="0")
+    items_delivered: Mapped[int] = mapped_column(default=0, server_default="0")
+    page_views: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class UsageDelivered(Base):
+    """The first time each item reached a key (by feed, page or push): counted once."""
+
+    __tablename__ = "usage_delivered"
+
+    key_id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    lang: Mapped[str] = mapped_column(String(16), primary_key=True)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ReviewQueueRow(Base):

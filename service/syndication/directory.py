@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from sqlalchemy import select
@@ -10,8 +11,9 @@ from sqlalchemy.orm import Session
 
 import feeds
 from service.access.api_keys import Principal
+from service.articles import embargo
 from service.settings import Settings
-from service.store.tables import ArticleCategory
+from service.store.tables import Article, ArticleCategory, Revision
 from service.syndication.identity import LANG_NAMES
 
 # The one format an OPML file subscribes to. Atom: every reader reads it (newsboat reads no JSON
@@ -35,9 +37,15 @@ def feed_links(
     if principal.sections is not None and principal.role != "admin":
         categories = sorted(principal.sections)
     else:
+        # Not the sections of articles under embargo: a new one would tell of the copy.
         categories = list(
             session.scalars(
-                select(ArticleCategory.category).distinct().order_by(ArticleCategory.category)
+                select(ArticleCategory.category)
+                .join(Revision, Revision.id == ArticleCategory.revision_id)
+                .join(Article, Article.id == Revision.article_id)
+                .where(embargo.visible(datetime.now(UTC)))
+                .distinct()
+                .order_by(ArticleCategory.category)
             )
         )
     out = []

@@ -27,6 +27,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 import feeds
 from service.access.api_keys import Principal
+from service.articles import corrections, embargo
 from service.articles.revisions import IS_CURRENT
 from service.errors import Malformed
 from service.settings import Settings
@@ -103,6 +104,9 @@ class _Row:
     extension: dict[str, object]
     html: bool = False
     needs_review: bool = False
+    correction: str | None = (
+        None  # the revision's note in this language (service.articles.corrections)
+    )
 
 
 def translation_source(include_needs_review: bool, lang: str | None = None) -> Subquery:
@@ -167,13 +171,14 @@ def _page_keys(
 ) -> list[tuple[int, datetime, str]]:
     """(translation or revision id, updated, article id) of the page plus one: an index range
     scan in (updated_at, article_id) order that stops after `limit + 1` rows; no bodies."""
+    now = datetime.now(UTC)  # an article under embargo until then is not there yet
     order: tuple[_Column, _Column]
     stmt: _Keys
     if query.lang == "ja":
         stmt = (
             select(Revision.id, Article.updated_at, Article.id)
             .join(Revision, IS_CURRENT)
-            .where(Article.status == "published")
+            .where(Article.status == "published", embargo.visible(now))
         )
         stmt = _scoped(stmt, Revision.id, principal, query)
         order = (Article.updated_at, Article.id)
@@ -182,7 +187,7 @@ def _page_keys(
         stmt = (
             select(src.c.translation_id, src.c.updated_at, src.c.article_id)
             .join(Article, Article.id == src.c.article_id)
-            .where(Article.status == "published")
+            .where(Article.status == "published", embargo.visible(now))
         )
         stmt = _scoped(stmt, src.c.revision_id, principal, query)
         order = (src.c.updated_at, src.c.article_id)
@@ -210,6 +215,7 @@ def _page_rows(
                 updated,
                 {"revision": r.number},
                 html=r.format == "html",
+                correction=r.correction,
             )
             for key, updated, article_id in keys
             for r in (revisions[key],)
@@ -246,6 +252,7 @@ def _page_rows(
                 {"route": t.route, "model": t.model, "revision": r.number},
                 html=p.format == "html",
                 needs_review=False,
+                correction=p.correction,
             )
         )
     return rows
@@ -275,6 +282,7 @@ def _current_rows(session: Session, ids: list[int]) -> list[_Row]:
                 {"route": t.route, "model": t.model, "revision": r.number},
                 html=t.format == "html",
                 needs_review=t.needs_review,
+                correction=t.correction,
             )
         )
     return rows
@@ -303,7 +311,11 @@ def _tombstones(
     stmt = (
         select(Article.id, Article.retracted_at)
         .join(Revision, IS_CURRENT)
-        .where(Article.status == "retracted", Article.retracted_at >= since)
+        .where(
+            Article.status == "retracted",
+            Article.retracted_at >= since,
+            ~embargo.retracted_unseen(),  # retracted before release: no trace
+        )
     )
     if query.category is not None:
         stmt = stmt.where(_in_categories(Revision.id, [query.category]))
@@ -389,6 +401,11 @@ def _item(
         if row.html
         else feeds.paragraphs_to_html([p for p in row.body.split("\n\n") if p.strip()])
     )
+    categories = tuple(r.categories)
+    if row.correction:
+        content = corrections.note_html(row.correction, r.change, lang) + content
+        if r.change == "correction":
+            categories = (*categories, corrections.CATEGORY)
     return feeds.FeedItem(
         id=item_id(row.article_id, lang, query.category),
         url=r.url if lang == "ja" else links.url(row.article_id, lang),
@@ -398,7 +415,7 @@ def _item(
         updated=row.updated,
         language=lang,
         summary=row.summary,
-        categories=tuple(r.categories),
+        categories=categories,
         authors=(r.author,) if r.author else (),
         original_url=r.url,
         alternates=(
@@ -414,8 +431,10 @@ def _item(
             ),
         ),
         machine_translated_from="ja" if lang != "ja" else None,
-        extension=row.extension,
+        extension={**row.extension, **corrections.extension(row.correction, r.change)},
         needs_review=row.needs_review,
+        source_id=row.article_id,
+        version=r.number,
         image=feeds.lead_image(content),
     )
 
@@ -427,15 +446,18 @@ def item_page_item(
     article_id: str,
     lang: str,
     links: LinkSigner,
+    at: datetime | None = None,
 ) -> feeds.FeedItem | None:
     """The item a key's feed shows for this article in this language (None: it shows none),
-    for the article's own page: the same visibility rules, text and links as in the feed."""
+    for the article's own page: the same visibility rules, text and links as in the feed
+    (as of `at`, for editors looking at copy under embargo; default: now)."""
     query = FeedQuery(lang=lang, fmt="html", category=None, limit=1, before=None)
+    now = at or datetime.now(UTC)
     if lang == "ja":
         stmt: _Keys = (
             select(Revision.id, Article.updated_at, Article.id)
             .join(Revision, IS_CURRENT)
-            .where(Article.status == "published", Article.id == article_id)
+            .where(Article.status == "published", Article.id == article_id, embargo.visible(now))
         )
         stmt = _scoped(stmt, Revision.id, principal, query)
     else:
@@ -443,7 +465,11 @@ def item_page_item(
         stmt = (
             select(src.c.translation_id, src.c.updated_at, src.c.article_id)
             .join(Article, Article.id == src.c.article_id)
-            .where(Article.status == "published", src.c.article_id == article_id)
+            .where(
+                Article.status == "published",
+                src.c.article_id == article_id,
+                embargo.visible(now),
+            )
         )
         stmt = _scoped(stmt, src.c.revision_id, principal, query)
     keys = [(key, when, found) for key, when, found in session.execute(stmt).tuples()]

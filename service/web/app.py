@@ -29,13 +29,17 @@ from service.web.routes import (
     glossaries,
     health,
     impact,
+    items,
     jobs,
     memory,
     metrics,
     pages,
     partner_view,
+    push,
     reviews,
+    topics,
     translate,
+    usage,
     whoami,
 )
 
@@ -110,10 +114,14 @@ def create_app(
     install_docs(app)
     routers = (
         articles,
+        items,
         jobs,
         reviews,
         memory,
         deliveries,
+        push,
+        topics,
+        usage,
         partner_view,
         glossaries,
         impact,

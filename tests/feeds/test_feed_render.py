@@ -9,15 +9,24 @@ import pytest
 from feeds import FORMATS, MEDIA_TYPES, compute_etag, render
 from feeds.atom import render_atom
 from feeds.jsonfeed import render_json
+from feeds.ninjs import render_ninjs, render_ninjs_22
 from feeds.rss import render_rss
 from tests.feeds.feed_samples import make_feed, make_item
 
 
 def test_registry() -> None:
-    assert dict(FORMATS) == {"atom": render_atom, "json": render_json, "rss": render_rss}
+    assert dict(FORMATS) == {
+        "atom": render_atom,
+        "json": render_json,
+        "rss": render_rss,
+        "ninjs": render_ninjs,
+        "ninjs2": render_ninjs_22,
+    }
     assert dict(MEDIA_TYPES) == {
         "atom": "application/atom+xml; charset=utf-8",
         "json": "application/feed+json; charset=utf-8",
+        "ninjs": "application/json; charset=utf-8",
+        "ninjs2": "application/json; charset=utf-8",
         "rss": "application/rss+xml; charset=utf-8",
     }
     with pytest.raises(TypeError):

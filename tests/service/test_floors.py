@@ -46,8 +46,14 @@ KNOWN_UPWARD = {
     "service.jobs.claims -> service.runtime",
     "service.jobs.limits -> service.runtime",
     "service.articles.cms_calls -> service.runtime",
+    "service.articles.corrections -> service.runtime",
+    "service.articles.embargo -> service.runtime",
+    "service.syndication.item_views -> service.runtime",
+    "service.syndication.push -> service.runtime",
 }
 KNOWN_CYCLES = {
+    "service.articles.embargo, service.runtime",
+    "service.runtime, service.syndication.push",
     "service.glossary.term_index, service.jobs.translate_job, service.runtime",
     "service.glossary.term_index, service.jobs.claims, service.jobs.translate_job, service.runtime",
     "service.glossary.term_index, service.jobs.limits, service.jobs.translate_job, service.runtime",

@@ -86,6 +86,15 @@ ALLOWED: dict[str, frozenset[str]] = {
     "POST /v1/deliveries/{delivery_id}/resend": frozenset({"admin"}),
     "GET /v1/jobs": frozenset({"admin"}),
     "POST /v1/jobs/{job_id}/retry": frozenset({"admin"}),
+    "GET /v1/items/{article_id}/{lang}.ninjs": READERS,
+    "PUT /v1/push": PARTNERS,
+    "GET /v1/push": PARTNERS,
+    "DELETE /v1/push": PARTNERS,
+    "GET /v1/push/deliveries": PARTNERS,
+    "GET /v1/push/topics": PARTNERS,
+    "GET /v1/usage": PARTNERS,
+    # A hub's fetch: the signed path is the credential (a wrong one is a 404 for anyone).
+    "GET /websub/{key_id}/{sig}/{lang}.{fmt}": EVERYONE,
     "GET /healthz": EVERYONE,
     "GET /readyz": EVERYONE,
     "GET /metrics": EVERYONE,
@@ -156,6 +165,7 @@ def _call(client: TestClient, method: str, path: str, world: dict[str, Any], cal
         "name": "no-such-glossary" if path == "/v1/glossaries/{name}" else "security",
         "entry_id": world["entry"],
         "key_id": 1,
+        "sig": "0" * 32,
         "delivery_id": 999,  # an allowed caller gets 404
     }
     url = path.format(**values)

@@ -35,6 +35,7 @@ ArticlePath = Path(pattern=ARTICLE_ID_PATTERN, description="the CMS's article id
     responses={
         200: {"description": "same content as before: no new work"},
         409: {"description": "the article exists with other content"},
+        422: {"description": "invalid body, e.g. an `embargoed_until` without a UTC offset"},
     },
 )
 def create_article(
@@ -42,7 +43,9 @@ def create_article(
 ) -> IngestOut:
     """Publish an article: one translation job per configured target language."""
     content = body.content()
-    out = publishing.publish(runtime, body.id, content, put=False)
+    out = publishing.publish(
+        runtime, body.id, content, put=False, embargo=(True, body.embargoed_until)
+    )
     if out.duplicate:
         response.status_code = 200
     return out
@@ -53,7 +56,10 @@ def create_article(
     dependencies=WRITES,
     status_code=202,
     response_model=IngestOut,
-    responses={200: {"description": "same content as before: no new work"}},
+    responses={
+        200: {"description": "same content as before: no new work (an embargo may change)"},
+        409: {"description": "an embargo on an article partners can already read"},
+    },
 )
 def replace_article(
     body: ArticleReplace,
@@ -69,7 +75,9 @@ def replace_article(
             f"the body's id {body.id!r} is not the path's {article_id!r}", code="id_mismatch"
         )
     content = body.content()
-    out = publishing.publish(runtime, article_id, content, put=True)
+    # A PUT that leaves `embargoed_until` out keeps the embargo as it is.
+    embargo = ("embargoed_until" in body.model_fields_set, body.embargoed_until)
+    out = publishing.publish(runtime, article_id, content, put=True, embargo=embargo)
     if out.duplicate:
         response.status_code = 200
     return out

@@ -126,11 +126,14 @@ class FeedEndpoint:
             return
         plain, full = self._headers(feed, resolved.query.fmt)
         inm, ims = found.get(b"if-none-match"), found.get(b"if-modified-since")
-        if feed_request.not_modified(
+        not_modified = feed_request.not_modified(
             feed,
             None if inm is None else inm.decode("latin-1"),
             None if ims is None else ims.decode("latin-1"),
-        ):
+        )
+        query = resolved.query
+        runtime.usage.feed(principal.key_id, query.lang, query.fmt, feed, not_modified)
+        if not_modified:
             await _send(send, 304, plain, b"")
         else:
             await _send(send, 200, full, b"" if scope["method"] == "HEAD" else feed.body)

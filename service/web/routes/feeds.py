@@ -94,9 +94,11 @@ def _serve(request: Request, runtime: Runtime, lang: str, fmt: str) -> Response:
             feed = _render(runtime, resolved, version)
         runtime.local_feeds.put(lang, variant, version, feed)
     headers = feed_request.headers(feed)
-    if feed_request.not_modified(
+    not_modified = feed_request.not_modified(
         feed, request.headers.get("if-none-match"), request.headers.get("if-modified-since")
-    ):
+    )
+    runtime.usage.feed(resolved.principal.key_id, lang, query.fmt, feed, not_modified)
+    if not_modified:
         return Response(status_code=304, headers=headers)
     headers["Content-Length"] = str(len(feed.body))
     content = b"" if request.method == "HEAD" else feed.body

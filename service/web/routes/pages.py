@@ -212,6 +212,7 @@ def _article_page(
         )
     if item is None:
         raise NotFound(f"no article {article_id} in {lang!r} for this key")
+    runtime.usage.page(principal.key_id, article_id, lang)
     home = runtime.settings.public_url.rstrip("/") + "/"
     return Response(
         feeds.render_item_page(item, home_url=home),
