@@ -54,7 +54,7 @@ pytestmark = [
 if CHROMIUM.exists():
     from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-EDITOR_DIR = Path(__file__).resolve().parents[2] / "service" / "editor"
+EDITOR_DIR = Path(__file__).resolve().parents[2] / "service" / "web" / "editor"
 
 
 def publish(api: httpx.Client, tokens: dict[str, str], runtime: Runtime, ids: list[str]) -> None:

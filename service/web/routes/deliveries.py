@@ -55,7 +55,7 @@ def resend_one(
     session: SessionDep,
     runtime: RuntimeDep,
     _: Admin,
-    delivery_id: Annotated[int, Path(ge=1)],
+    delivery_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
 ) -> ResendOut:
     """Send one notice again (a dead letter, or a delivered one its receiver lost)."""
     row = session.get(Delivery, delivery_id)
