@@ -17,6 +17,7 @@ from service.articles.views import job_out
 from service.errors import Conflict, Malformed, NotFound
 from service.jobs.translate_job import FAILED, STATES, supersede
 from service.schemas import JobOut, JobPage
+from service.store import unit_of_work
 from service.store.tables import Article, Job, Revision
 
 RETRYABLE = (FAILED,)
@@ -77,5 +78,6 @@ def retry(session: Session, job_id: str) -> tuple[JobOut, str]:
     )
     session.add(job)
     session.flush()
+    unit_of_work.jobs_recorded(session, [job.id])
     number = session.scalar(select(Revision.number).where(Revision.id == job.revision_id))
     return job_out(job, number or 0), job.id

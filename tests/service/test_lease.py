@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from service.articles import cms_calls as publishing
+from service.articles import cms_calls
 from service.jobs.engines import EngineRegistry
-from service.jobs.outbox import Sweeper
+from service.jobs.outbox import Relay
 from service.jobs.translate_job import run_job
 from service.runtime import Runtime
 from service.schemas import ArticleContent
@@ -89,7 +89,9 @@ def short_lease(settings: Settings, tiny_package_zip: Path) -> Iterator[Runtime]
 
 def _one_job(runtime: Runtime) -> str:
     content = ArticleContent.model_validate({k: v for k, v in article().items() if k != "id"})
-    publishing.publish(runtime, "a-1", content, put=False)
+    cms_calls.accept(
+        runtime.sessions, runtime.settings, runtime.matchers, "a-1", content, put=False
+    )
     with runtime.sessions() as session:
         return session.scalars(select(Job.id)).one()
 
@@ -108,15 +110,15 @@ def test_a_job_slower_than_its_lease_runs_once(short_lease: Runtime) -> None:
     runtime = short_lease
     job_id = _one_job(runtime)
     slow = _slow(runtime, delay=7.0)  # one batch of every sentence: > 2 leases
-    first = threading.Thread(target=run_job, args=(runtime, job_id))
+    first = threading.Thread(target=run_job, args=(runtime.jobs, job_id))
     first.start()
     time.sleep(LEASE + 1.5)  # past the lease the job was claimed with
     assert first.is_alive()
     calls = slow.calls
-    run_job(runtime, job_id)  # a second delivery (the sweeper's re-send) while it runs
+    run_job(runtime.jobs, job_id)  # a second delivery (the sweeper's re-send) while it runs
     assert slow.calls == calls  # ... did not run it: the lease had been renewed
-    Sweeper(runtime).sweep()
-    assert Sweeper(runtime).sweep().sent == 0  # nor is a renewed running job re-sent
+    Relay(runtime.outbox).sweep()
+    assert Relay(runtime.outbox).sweep().sent == 0  # nor is a renewed running job re-sent
     first.join(timeout=60)
     with runtime.sessions() as session:
         job = session.get(Job, job_id)
@@ -131,7 +133,7 @@ def test_a_run_that_lost_its_job_stores_nothing(short_lease: Runtime) -> None:
     runtime = short_lease
     job_id = _one_job(runtime)
     _slow(runtime, delay=1.0)
-    first = threading.Thread(target=run_job, args=(runtime, job_id))
+    first = threading.Thread(target=run_job, args=(runtime.jobs, job_id))
     first.start()
     time.sleep(0.5)
     with runtime.sessions() as session:  # what a takeover after an expired lease does

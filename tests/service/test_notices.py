@@ -22,7 +22,7 @@ from service.jobs.translate_job import run_job
 from service.runtime import Runtime
 from service.settings import Settings
 from service.store.db import session_scope
-from service.store.tables import Job
+from service.store.tables import Delivery, Job
 from service.web.app import create_app
 from tests.service.conftest import article, auth
 from tests.service.processes import free_port
@@ -115,7 +115,7 @@ def run_queued(runtime: Runtime) -> None:
     with runtime.sessions() as session:
         ids = list(session.scalars(select(Job.id).where(Job.state == "queued")))
     for job_id in ids:
-        run_job(runtime, job_id)
+        run_job(runtime.jobs, job_id)
 
 
 def test_notices_are_signed_retried_and_logged(
@@ -123,7 +123,8 @@ def test_notices_are_signed_retried_and_logged(
 ) -> None:
     runtime, tokens = told
     receiver.fail_first["/cms/hook"] = 2  # the CMS is down for two attempts
-    with TestClient(create_app(runtime=runtime)) as client:
+    # A worker thread in this process runs the deliver actor (and may run the jobs too).
+    with TestClient(create_app(runtime=runtime, worker_threads=1)) as client:
         client.post("/v1/articles", json=article("n-1"), headers=auth(tokens["publisher"]))
         run_queued(runtime)  # returns without waiting for any receiver
         wait_for(lambda: len(receiver.bodies("/cms/hook")) == 3, "the third attempt")
@@ -173,9 +174,19 @@ def test_notices_are_signed_retried_and_logged(
         )
 
 
-def test_no_urls_no_notices_no_thread(runtime: Runtime) -> None:
-    assert not runtime.notifier.enabled
-    assert not any(t.name == "kakehashi-notices" for t in threading.enumerate())
+def test_no_urls_no_notices(
+    runtime: Runtime, client: TestClient, tokens: dict[str, str], installed_en: None
+) -> None:
+    client.post("/v1/articles", json=article("q-1"), headers=auth(tokens["publisher"]))
+    run_queued(runtime)
+    with runtime.sessions() as session:
+        assert (
+            session.scalar(
+                select(Job.state).where(Job.article_id == "q-1", Job.target_lang == "en")
+            )
+            == "done"
+        )
+        assert session.scalars(select(Delivery)).all() == []
 
 
 def test_articles_list_for_reconciliation(

@@ -55,7 +55,7 @@ def run_queued(runtime: Runtime) -> int:
     with runtime.sessions() as session:
         ids = list(session.scalars(select(Job.id).where(Job.state == "queued")))
     for job_id in ids:
-        run_job(runtime, job_id)
+        run_job(runtime.jobs, job_id)
     return len(ids)
 
 

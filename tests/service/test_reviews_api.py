@@ -21,7 +21,7 @@ def run_queued(runtime: Runtime) -> None:
             session.scalars(select(Job.id).where(Job.state == "queued", Job.target_lang == "en"))
         )
     for job_id in ids:
-        run_job(runtime, job_id)
+        run_job(runtime.jobs, job_id)
 
 
 @pytest.fixture

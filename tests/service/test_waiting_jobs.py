@@ -34,7 +34,7 @@ def _run_queued(runtime: Runtime) -> None:
     with session_scope(runtime.sessions) as session:
         ids = list(session.scalars(select(Job.id).where(Job.state == "queued")))
     for job_id in ids:
-        run_job(runtime, job_id)
+        run_job(runtime.jobs, job_id)
 
 
 def _open_per_article_language(runtime: Runtime) -> Counter[tuple[str, str]]:
