@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from service.store import db
 from service.store.db import session_scope
 from service.store.redis_keys import TRANSLATE_ACTOR, TRANSLATE_QUEUE
-from service.store.tables import Job, utcnow
+from service.store.tables import Job
 
 if TYPE_CHECKING:
     from service.jobs.context import JobContext
@@ -76,7 +76,7 @@ def claim(ctx: JobContext, job_id: str) -> int | None:
 def _claim(ctx: JobContext, job_id: str) -> int | None:
     """Take the job (one conditional UPDATE); returns this run's attempt number, the fencing
     token every later write of this run must still match, or None when it is not claimable."""
-    now = utcnow()
+    now = ctx.clock()
     lease = now + timedelta(seconds=ctx.settings.job_lease_seconds)
     with session_scope(ctx.sessions) as session:
         result = session.execute(
@@ -141,7 +141,7 @@ class LeaseKeeper:
                 log.warning("could not renew the lease of job %s", self._job_id, exc_info=True)
 
     def renew(self) -> bool:
-        now = utcnow()
+        now = self._ctx.clock()
         lease = now + timedelta(seconds=self._ctx.settings.job_lease_seconds)
         with session_scope(self._ctx.sessions) as session:
             result = session.execute(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from dramatiq.broker import Broker
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,6 +14,7 @@ from service.glossary.matchers import MatcherCache
 from service.jobs.engines import EngineRegistry
 from service.review.memory import DatabaseMemory
 from service.settings import Settings
+from service.store.tables import utcnow
 from translators import SentenceCache
 
 
@@ -26,3 +28,5 @@ class JobContext:
     sentence_cache: SentenceCache
     memory: DatabaseMemory
     count_cache: Callable[[int, int], None]  # (hits, misses) of the sentence cache, for /metrics
+    # The time leases are taken, renewed and judged by (tests move it instead of sleeping).
+    clock: Callable[[], datetime] = utcnow

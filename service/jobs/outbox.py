@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import redis
 from dramatiq.broker import Broker
@@ -45,6 +45,7 @@ class Outbox:
     broker: Broker
     redis: redis.Redis[bytes]
     model_available: Callable[[str], bool]  # whether a language's model is installed now
+    clock: Callable[[], datetime] = utcnow  # what "lost" and "due" are judged by (tests move it)
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ class Relay:
 
     def sweep(self) -> SweepReport:
         outbox = self._outbox
-        now = utcnow()
+        now = outbox.clock()
         # A queued message normally waits in Redis until a worker takes it (a lost Redis is
         # caught above); only one never taken for this long is sent again.
         resend_before = now - timedelta(seconds=max(outbox.settings.job_lease_seconds, 300))
