@@ -4,7 +4,6 @@ the lease a running job keeps renewing, fenced on the attempt number."""
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -13,6 +12,7 @@ import dramatiq
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from service.jobs.periodic import Periodic
 from service.store import db
 from service.store.db import session_scope
 from service.store.redis_keys import TRANSLATE_ACTOR, TRANSLATE_QUEUE
@@ -118,27 +118,24 @@ class LeaseKeeper:
 
     def __init__(self, ctx: JobContext, job_id: str, attempt: int) -> None:
         self._ctx, self._job_id, self._attempt = ctx, job_id, attempt
-        self._stop = threading.Event()
         self.lost = False
-        self._thread = threading.Thread(
-            target=self._beat, name=f"kakehashi-lease-{job_id[:8]}", daemon=True
+        # A failed renewal (a database hiccup) is logged by Periodic; the next beat tries again.
+        self._beat = Periodic(
+            f"kakehashi-lease-{job_id[:8]}",
+            ctx.settings.job_lease_seconds / 3,
+            self._renew,
+            wait_first=True,  # the claim has just set the lease
         )
 
     def __enter__(self) -> LeaseKeeper:
-        self._thread.start()
+        self._beat.start()
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
+        self._beat.stop()
 
-    def _beat(self) -> None:
-        seconds = self._ctx.settings.job_lease_seconds
-        while not self._stop.wait(seconds / 3):
-            try:
-                self.renew()
-            except Exception:  # a database hiccup: the next beat tries again
-                log.warning("could not renew the lease of job %s", self._job_id, exc_info=True)
+    def _renew(self) -> None:
+        self.renew()
 
     def renew(self) -> bool:
         now = self._ctx.clock()

@@ -18,10 +18,18 @@ log = logging.getLogger(__name__)
 
 
 class Periodic:
-    def __init__(self, name: str, interval: float, run: Callable[[], float | None]) -> None:
+    def __init__(
+        self,
+        name: str,
+        interval: float,
+        run: Callable[[], float | None],
+        *,
+        wait_first: bool = False,
+    ) -> None:
         self.name = name
         self.interval = interval
         self._run = run
+        self._wait_first = wait_first  # the first run after one interval, not at start
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -32,6 +40,8 @@ class Periodic:
         return self._run()
 
     def _loop(self) -> None:
+        if self._wait_first:
+            self._wake.wait(self.interval)
         while not self._stop.is_set():
             self._wake.clear()
             try:

@@ -375,17 +375,7 @@ def record_translation(
         and previous is not None
         and previous.needs_review == text.needs_review
     )
-    row.title = text.title
-    row.summary = text.summary
-    row.body = text.body
-    row.format = text.body_format
-    row.report = text.report
-    row.needs_review = text.needs_review
-    row.route = text.route
-    row.model = text.model
-    row.correction = text.correction
-    row.text_hash = digest
-    row.updated_at = previous.updated_at if same_text and previous is not None else now
+    _fill(row, text, digest, previous.updated_at if same_text and previous is not None else now)
     if not newest:
         return ()
     for other, _ in siblings:
@@ -398,6 +388,20 @@ def record_translation(
     changed = ("ja", *targets) if not siblings else (text.lang,)
     feed_versions.bump(session, changed)
     return changed
+
+
+def _fill(row: Translation, text: StoredText, digest: str, updated_at: datetime) -> None:
+    row.title = text.title
+    row.summary = text.summary
+    row.body = text.body
+    row.format = text.body_format
+    row.report = text.report
+    row.needs_review = text.needs_review
+    row.route = text.route
+    row.model = text.model
+    row.correction = text.correction
+    row.text_hash = digest
+    row.updated_at = updated_at
 
 
 def _notify_failed(ctx: JobContext, job_id: str, error: str) -> None:
