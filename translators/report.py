@@ -232,7 +232,7 @@ def _version(data: Mapping[str, Any]) -> int:
     if version > VERSION:
         raise ReportError(
             f"report version {version} is newer than this code reads (up to {VERSION}): "
-            "it was stored by a newer kakehashi; run that one"
+            "it was stored by a newer kakehashi; upgrade this one to read it"
         )
     return version
 
