@@ -214,7 +214,7 @@ def approve(
         {"index": c.index, "part": c.part, "source": c.source, "before": c.before, "after": c.after}
         for c in done.changes
     ]
-    reasons = list(report.approved.reasons if report.approved else ())
+    reasons = list(done.report.review_reasons)  # what it needed review for, kept in the approval
     action = "correct" if changes else "approve"
     session.add(_history(t, r, actor, action, now, reasons=reasons, corrections=changes))
     session.flush()
