@@ -6,7 +6,9 @@ A correction names a segment by its index in :meth:`Report.flat` order (title, s
 body) and gives its new text. It is refused, all corrections at once with one reason per
 bad one, when its index is out of range, corrected twice, in an HTML body (whose markup the
 segments do not hold) or empty. An applied correction replaces the translation, clears the
-flags, marks the strategy ``editor``; the parts' texts follow from their segments.
+flags, marks the strategy ``editor``; the parts' texts follow from their segments. (The
+markup of an HTML body is the caller's: the review desk corrects it with
+``service.review.html_corrections``, on top of :func:`apply_corrections`.)
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from translators.pipeline import TermReport
-from translators.report import PARTS, Approval, Part, PartReport, Report
+from translators.report import PARTS, Approval, Part, PartReport, Rejection, Report
 
 __all__ = [
     "Change",
@@ -25,6 +27,7 @@ __all__ = [
     "Problem",
     "apply_corrections",
     "approved",
+    "rejected",
 ]
 
 
@@ -125,3 +128,9 @@ def approved(report: Report, *, by: str, at: str) -> Report:
         review_reasons=(),
         approved=Approval(by, at, report.review_reasons),
     )
+
+
+def rejected(report: Report, *, by: str, at: str, note: str) -> Report:
+    """``report`` rejected by ``by`` at ``at`` (ISO 8601) with ``note``: its verdicts and
+    reasons stay (it still needs review, for keys that read drafts), it leaves the queue."""
+    return replace(report, rejected=Rejection(by, at, note))

@@ -9,7 +9,11 @@ without the field, and reads the same)::
      "title" | "summary" | "body": {"segments": [{"paragraph", "source", "translation",
          "flags", "strategy", "terms": [{"entry_id", "source", "target", "present",
          "strategy"}]}], "text", "route", "needs_review", "review_reasons"},
-     "approved": {"by", "at", "reasons"}}       # only once approved
+     "approved": {"by", "at", "reasons"},       # only once approved
+     "rejected": {"by", "at", "note"}}          # only once rejected
+
+A newer version than :data:`VERSION` is refused (:class:`ReportError`), never half-read: code
+rolled back after a newer one stored reports must not rewrite them with fields dropped.
 
 Pure: no I/O; timestamps are passed in.
 """
@@ -31,6 +35,7 @@ __all__ = [
     "Approval",
     "Part",
     "PartReport",
+    "Rejection",
     "Report",
     "ReportError",
     "decode",
@@ -79,6 +84,13 @@ class Approval:
 
 
 @dataclass(frozen=True)
+class Rejection:
+    by: str
+    at: str  # ISO 8601, as stored
+    note: str
+
+
+@dataclass(frozen=True)
 class Report:
     title: PartReport
     summary: PartReport
@@ -87,6 +99,7 @@ class Report:
     cache_hits: int = 0
     cache_misses: int = 0
     approved: Approval | None = None
+    rejected: Rejection | None = None
 
     def part(self, name: Part) -> PartReport:
         found: PartReport = getattr(self, name)
@@ -163,6 +176,9 @@ def encode(report: Report) -> dict[str, Any]:
     if report.approved is not None:
         a = report.approved
         data["approved"] = {"by": a.by, "at": a.at, "reasons": list(a.reasons)}
+    if report.rejected is not None:
+        j = report.rejected
+        data["rejected"] = {"by": j.by, "at": j.at, "note": j.note}
     return data
 
 
@@ -208,30 +224,51 @@ def _read_part(data: object, route: tuple[str, ...]) -> PartReport:
     )
 
 
+def _version(data: Mapping[str, Any]) -> int:
+    version = data.get("version", 1)  # stored before the field existed: version 1
+    # bool is an int in Python: a stored `true` is not version 1.
+    if type(version) is not int or version < 1:
+        raise ReportError(f"report version {version!r} is not a version this code knows")
+    if version > VERSION:
+        raise ReportError(
+            f"report version {version} is newer than this code reads (up to {VERSION}): "
+            "it was stored by a newer kakehashi; upgrade this one to read it"
+        )
+    return version
+
+
+def _read_approval(data: object) -> Approval | None:
+    if not isinstance(data, Mapping):
+        return None
+    return Approval(str(data.get("by", "")), str(data.get("at", "")), _strings(data.get("reasons")))
+
+
+def _read_rejection(data: object) -> Rejection | None:
+    if not isinstance(data, Mapping):
+        return None
+    return Rejection(str(data.get("by", "")), str(data.get("at", "")), str(data.get("note", "")))
+
+
 def decode(data: Mapping[str, Any], route: Sequence[str] = ()) -> Report:
-    """The report stored as ``data`` (version 1 or 2). ``route``: the translation's route,
-    for parts stored without one. A stored ``text`` is not read: it is the segments' text."""
+    """The report stored as ``data`` (version 1 or 2; ReportError for anything else).
+    ``route``: the translation's route, for parts stored without one. A stored ``text`` is
+    not read: it is the segments' text."""
     if not isinstance(data, Mapping):
         raise ReportError("a report is a JSON object")
-    version = data.get("version", 1)
-    if version not in (1, VERSION):
-        raise ReportError(f"report version {version!r} is newer than this code ({VERSION})")
+    _version(data)  # versions 1 and 2 have one shape: nothing to convert yet
     fallback = tuple(route)
     stored_cache = data.get("cache")
     cache: Mapping[str, Any] = stored_cache if isinstance(stored_cache, Mapping) else {}
-    approval = data.get("approved")
-    return Report(
-        title=_read_part(data.get("title"), fallback),
-        summary=_read_part(data.get("summary"), fallback),
-        body=_read_part(data.get("body"), fallback),
-        review_reasons=_strings(data.get("review_reasons")),
-        cache_hits=int(cache.get("hits", 0)),
-        cache_misses=int(cache.get("misses", 0)),
-        approved=Approval(
-            str(approval.get("by", "")),
-            str(approval.get("at", "")),
-            _strings(approval.get("reasons")),
+    try:
+        return Report(
+            title=_read_part(data.get("title"), fallback),
+            summary=_read_part(data.get("summary"), fallback),
+            body=_read_part(data.get("body"), fallback),
+            review_reasons=_strings(data.get("review_reasons")),
+            cache_hits=int(cache.get("hits", 0)),
+            cache_misses=int(cache.get("misses", 0)),
+            approved=_read_approval(data.get("approved")),
+            rejected=_read_rejection(data.get("rejected")),
         )
-        if isinstance(approval, Mapping)
-        else None,
-    )
+    except (TypeError, ValueError) as exc:  # e.g. a paragraph number that is not a number
+        raise ReportError(f"not a translation report: {exc}") from exc

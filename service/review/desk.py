@@ -8,10 +8,9 @@ approves one (`approve`); it is removed when the article is retracted (`withdraw
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -20,8 +19,8 @@ from service.errors import Conflict, Invalid, NotFound, PreconditionFailed, Prec
 from service.jobs import notices
 from service.review import memory as memory_store
 from service.review import queue as review_queue
-from service.review.html_corrections import SentenceNotFound, correct_html
-from service.review.queue import PARTS, ReviewItem, flat_segments, review_etag
+from service.review.html_corrections import MarkupSplit, apply_html
+from service.review.queue import ReviewItem, review_etag
 from service.settings import Settings
 from service.store.tables import (
     Article,
@@ -32,9 +31,17 @@ from service.store.tables import (
     utcnow,
 )
 from service.syndication import versions as feed_versions
-from translators.pipeline import Segment, TranslationResult
+from translators.corrections import (
+    Corrected,
+    Correction,
+    CorrectionError,
+    apply_corrections,
+    approved,
+    rejected,
+)
+from translators.report import Report, ReportError, decode, encode
 
-__all__ = ["PARTS", "ReviewItem", "approve", "flat_segments", "history", "publish", "reject"]
+__all__ = ["Correction", "ReviewItem", "approve", "history", "publish", "reject", "withdraw"]
 
 
 def publish(
@@ -84,39 +91,11 @@ def withdraw(session: Session, article_id: str) -> None:
 
 
 @dataclass(frozen=True)
-class Correction:
-    index: int
-    translation: str
-
-
-@dataclass(frozen=True)
 class Approval:
     item: ReviewItem
     corrected: int
     remembered: int
     published_updated_at: datetime
-
-
-def _segment(data: dict[str, Any]) -> Segment:
-    return Segment(
-        paragraph=int(data.get("paragraph", 0)),
-        source=str(data.get("source", "")),
-        translation=str(data.get("translation", "")),
-        flags=tuple(data.get("flags", [])),
-        terms=(),
-    )
-
-
-def _paragraphs(route: list[str], segments: list[dict[str, Any]]) -> list[str]:
-    """The part's paragraphs, glued as the pipeline glues them."""
-    result = TranslationResult(
-        segments=tuple(_segment(s) for s in segments),
-        route=tuple(route),
-        needs_review=False,
-        cache_hits=0,
-        cache_misses=0,
-    )
-    return result.paragraphs()
 
 
 def _under_review(
@@ -148,116 +127,66 @@ def _under_review(
     return found
 
 
-def _problems(
-    t: Translation, segments: list[dict[str, Any]], corrections: list[Correction]
-) -> list[dict[str, Any]]:
-    problems: list[dict[str, Any]] = []
-    seen: set[int] = set()
-    for n, correction in enumerate(corrections):
-        message = None
-        if not 0 <= correction.index < len(segments):
-            message = "no segment with this index"
-        elif correction.index in seen:
-            message = "corrected twice"
-        elif not correction.translation.strip():
-            message = "empty text"
-        if message:
-            problems.append({"segment": n, "index": correction.index, "message": message})
-        seen.add(correction.index)
-    return problems
-
-
-def _html_body(
-    t: Translation, report: dict[str, Any], before: list[str], changed: dict[int, str]
-) -> None:
-    """The HTML body with its corrected sentences, markup kept (`before`: the body's sentences
-    before the corrections, `changed`: body-local index -> new text)."""
+def _report(t: Translation) -> Report:
+    """The stored report, read once through the codec."""
     try:
-        t.body = correct_html(t.body, before, changed)
-    except SentenceNotFound as exc:
-        first = next(s["index"] for s in flat_segments(report) if s["part"] == "body")
-        raise Invalid(
-            "some corrections cannot be applied",
-            details=[
-                {
-                    "index": first + exc.index,
-                    "message": "this sentence is split by the markup in a way the desk "
-                    "cannot follow; correct it in the CMS",
-                }
-            ],
-        ) from exc
+        return decode(t.report, t.route)
+    except ReportError as exc:  # stored by a newer kakehashi: never rewrite it with less
+        raise Conflict(str(exc), code="report_version") from exc
 
 
-def _apply(
-    session: Session,
-    actor: str,
-    t: Translation,
-    report: dict[str, Any],
-    corrections: list[Correction],
-) -> tuple[list[dict[str, Any]], int]:
-    """Write the corrections into the report and the text; remember them."""
-    segments = flat_segments(report)
-    body_before = [
-        str(s.get("translation", "")) for s in report.get("body", {}).get("segments", [])
-    ]
-    body_changed: dict[int, str] = {}
-    changes = []
-    for correction in corrections:
-        flat = segments[correction.index]
-        part = report[flat["part"]]
-        local = flat["index"] - next(s["index"] for s in segments if s["part"] == flat["part"])
-        stored = part["segments"][local]
-        before = stored["translation"]
-        text = correction.translation.strip()
-        stored.update(translation=text, flags=[], strategy="editor")
-        if flat["part"] == "body":
-            body_changed[local] = text
-        changes.append(
-            {
-                "index": correction.index,
-                "part": flat["part"],
-                "source": flat["source"],
-                "before": before,
-                "after": text,
-            }
-        )
-        terms = tuple(
-            (str(term["entry_id"]), str(term["target"]))
-            for term in stored.get("terms", [])
-            if term.get("entry_id")
-        )
+def _corrected(
+    t: Translation, report: Report, corrections: Sequence[Correction]
+) -> tuple[Corrected, str | None]:
+    """The corrections applied (pure), with the HTML body's new markup; the desk's 422 when
+    some cannot be."""
+    try:
+        if t.format == "html":
+            return apply_html(report, corrections, t.body)
+        return apply_corrections(report, corrections), None
+    except CorrectionError as exc:
+        details = [
+            {"segment": p.position, "index": p.index, "message": p.message} for p in exc.problems
+        ]
+        raise Invalid("some corrections cannot be applied", details=details) from exc
+    except MarkupSplit as exc:
+        details = [{"index": exc.index, "message": exc.message}]
+        raise Invalid("some corrections cannot be applied", details=details) from exc
+
+
+def _apply(session: Session, actor: str, t: Translation, done: Corrected, html: str | None) -> None:
+    """Write the corrected texts into the translation; the corrected sentences become memory."""
+    if not done.changes:
+        return
+    title, summary, body = done.report.texts()
+    t.title, t.summary = title, summary
+    t.body = body if html is None else html  # an HTML body's text is its markup
+    for change in done.changes:
+        terms = tuple((term.entry_id, term.target) for term in change.terms if term.entry_id)
         memory_store.remember(
             session,
             memory_store.MemoryEntry(
-                lang=t.lang, source=flat["source"], translation=text, terms=terms, created_by=actor
+                lang=t.lang,
+                source=change.source,
+                translation=change.after,
+                terms=terms,
+                created_by=actor,
             ),
         )
-    if changes:
-        route = list(t.route)
-        for name in PARTS:
-            part = report.get(name)
-            if isinstance(part, dict):
-                paragraphs = _paragraphs(route, part.get("segments", []))
-                part["text"] = "\n\n".join(p for p in paragraphs if p)
-        t.title = " ".join(_paragraphs(route, report["title"]["segments"]))
-        summary = "\n\n".join(_paragraphs(route, report["summary"]["segments"]))
-        t.summary = summary or None
-        if t.format == "html":
-            _html_body(t, report, body_before, body_changed)
-        else:
-            t.body = "\n\n".join(_paragraphs(route, report["body"]["segments"]))
-    return changes, len(changes)
 
 
-def _close(report: dict[str, Any]) -> list[str]:
-    """Clear the report's review marks; returns the reasons it had."""
-    reasons = list(report.get("review_reasons", []))
-    for name in PARTS:
-        if isinstance(report.get(name), dict):
-            report[name]["needs_review"] = False
-            report[name]["review_reasons"] = []
-    report["review_reasons"] = []
-    return reasons
+def _history(
+    t: Translation, r: Revision, actor: str, action: str, at: datetime, **details: object
+) -> TranslationHistoryRow:
+    return TranslationHistoryRow(
+        translation_id=t.id,
+        article_id=t.article_id,
+        lang=t.lang,
+        action=action,
+        actor=actor,
+        at=at,
+        details={"revision": r.number, **details},
+    )
 
 
 def approve(
@@ -273,29 +202,21 @@ def approve(
     new text): the text is rebuilt (an HTML body keeps its markup), partners see it, the
     corrected sentences become memory, the history says who did what, and the CMS is told."""
     t, r = _under_review(session, article_id, lang, if_match)
-    report: dict[str, Any] = json.loads(json.dumps(t.report))  # a copy we may change
-    problems = _problems(t, flat_segments(report), corrections)
-    if problems:
-        raise Invalid("some corrections cannot be applied", details=problems)
+    done, html = _corrected(t, _report(t), corrections)
     now = utcnow()
-    changes, remembered = _apply(session, actor, t, report, corrections)
-    reasons = _close(report)
-    report["approved"] = {"by": actor, "at": now.isoformat(), "reasons": reasons}
-    t.report = report
+    _apply(session, actor, t, done, html)
+    report = approved(done.report, by=actor, at=now.isoformat())
+    t.report = encode(report)
     t.needs_review = False
-    if changes:
+    if done.changes:
         t.updated_at = now
-    session.add(
-        TranslationHistoryRow(
-            translation_id=t.id,
-            article_id=article_id,
-            lang=lang,
-            action="correct" if changes else "approve",
-            actor=actor,
-            at=now,
-            details={"revision": r.number, "reasons": reasons, "corrections": changes},
-        )
-    )
+    changes = [
+        {"index": c.index, "part": c.part, "source": c.source, "before": c.before, "after": c.after}
+        for c in done.changes
+    ]
+    reasons = list(done.report.review_reasons)  # what it needed review for, kept in the approval
+    action = "correct" if changes else "approve"
+    session.add(_history(t, r, actor, action, now, reasons=reasons, corrections=changes))
     session.flush()
     snapshot = publish(session, t, r.number, approved_by=actor, now=now)
     notices.record(
@@ -309,7 +230,7 @@ def approve(
     return Approval(
         item=review_queue.item(t, r),
         corrected=len(changes),
-        remembered=remembered,
+        remembered=len(changes),
         published_updated_at=snapshot.updated_at,
     )
 
@@ -322,24 +243,10 @@ def reject(
     read drafts. A later re-translation joins the queue again."""
     t, r = _under_review(session, article_id, lang, if_match)
     now = utcnow()
-    report: dict[str, Any] = json.loads(json.dumps(t.report))
-    report["rejected"] = {"by": actor, "at": now.isoformat(), "note": note}
-    t.report = report
-    session.add(
-        TranslationHistoryRow(
-            translation_id=t.id,
-            article_id=article_id,
-            lang=lang,
-            action="reject",
-            actor=actor,
-            at=now,
-            details={
-                "revision": r.number,
-                "reasons": list(report.get("review_reasons", [])),
-                "note": note,
-            },
-        )
-    )
+    report = rejected(_report(t), by=actor, at=now.isoformat(), note=note)
+    t.report = encode(report)
+    reasons = list(report.review_reasons)
+    session.add(_history(t, r, actor, "reject", now, reasons=reasons, note=note))
     session.flush()
     return review_queue.item(t, r)
 

@@ -7,6 +7,9 @@ keep their element, deleted ones leave it, inserted ones join the element they r
 So a corrected sentence keeps its `<a href>` and `<em>` wherever the editor kept their words.
 Hand-written because no library maps a text diff onto lxml's text/tail slots; the walk is the
 same one translators/markup.py serialises with.
+
+:func:`apply_html` is the desk's whole correction step for an HTML body: the report's
+corrections (:func:`translators.corrections.apply_corrections`) and the markup's, both pure.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from difflib import SequenceMatcher
 import lxml.html
 from lxml import etree
 
+from translators.corrections import Corrected, Correction, apply_corrections
+from translators.report import Report
+
 
 class SentenceNotFound(ValueError):
     """The sentence's text is not in the body's text (the markup split it unusually)."""
@@ -26,6 +32,19 @@ class SentenceNotFound(ValueError):
     def __init__(self, index: int) -> None:
         super().__init__(f"sentence {index} is not in the HTML body")
         self.index = index
+
+
+class MarkupSplit(ValueError):
+    """A corrected body sentence that the markup splits in a way the desk cannot follow."""
+
+    message = (
+        "this sentence is split by the markup in a way the desk cannot follow; "
+        "correct it in the CMS"
+    )
+
+    def __init__(self, index: int) -> None:
+        super().__init__(f"segment {index}: {self.message}")
+        self.index = index  # in the report's flat order, as the editor named it
 
 
 @dataclass
@@ -122,3 +141,21 @@ def correct_html(html: str, sentences: Sequence[str], changes: Mapping[int, str]
     return (root.text or "") + "".join(
         etree.tostring(child, encoding="unicode", method="html") for child in root
     )
+
+
+def apply_html(
+    report: Report, corrections: Sequence[Correction], html: str
+) -> tuple[Corrected, str]:
+    """``corrections`` applied to ``report`` and to ``html``, the body's stored markup (its
+    corrected sentences written into its text nodes, links and emphasis kept). Raises
+    CorrectionError as :func:`~translators.corrections.apply_corrections` does, checked
+    first, and MarkupSplit for a corrected sentence the markup does not hold as such."""
+    done = apply_corrections(report, corrections)
+    flat = report.flat()
+    first = next((i for i, part, _ in flat if part == "body"), len(flat))
+    changed = {c.index - first: c.after for c in done.changes if c.part == "body"}
+    before = [s.translation for s in report.body.segments]
+    try:
+        return done, correct_html(html, before, changed)
+    except SentenceNotFound as exc:
+        raise MarkupSplit(first + exc.index) from exc

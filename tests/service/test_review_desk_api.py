@@ -256,3 +256,68 @@ def test_an_admin_sees_what_a_partner_key_would_get(
     assert client.get(f"/v1/partner-view/{french['id']}/en", headers=admin).status_code == 404
     assert client.get("/v1/partner-view/999999/en", headers=admin).status_code == 404
     assert client.get("/v1/partner-view/1/e!", headers=admin).status_code == 422
+
+
+def _stored_report(runtime: Runtime, article_id: str, change: dict[str, Any]) -> None:
+    """Overwrite the stored report's top-level fields (None: remove one), as an older or a
+    newer kakehashi would have stored it."""
+    from service.store.db import session_scope
+    from service.store.tables import Translation
+
+    with session_scope(runtime.sessions) as session:
+        t = session.scalars(select(Translation).where(Translation.article_id == article_id)).one()
+        report = {**t.report, **change}
+        t.report = {k: v for k, v in report.items() if v is not None}
+
+
+def _report_of(runtime: Runtime, article_id: str) -> dict[str, Any]:
+    from service.store.tables import Translation
+
+    with runtime.sessions() as session:
+        stored: dict[str, Any] = session.scalars(
+            select(Translation.report).where(Translation.article_id == article_id)
+        ).one()
+    return stored
+
+
+def test_a_report_stored_before_versions_is_approved_and_written_as_the_current_one(
+    client: TestClient, tokens: dict[str, str], runtime: Runtime, waiting: None
+) -> None:
+    from translators.report import VERSION
+
+    _stored_report(runtime, "d-1", {"version": None})
+    assert "version" not in _report_of(runtime, "d-1")
+    editor = auth(tokens["editor"])
+    item = first(client, tokens["editor"])
+    index = item["flagged"][0]
+    done = client.post(
+        "/v1/reviews/d-1/en/approve",
+        json={"segments": [{"index": index, "translation": "Read from version 1."}]},
+        headers={**editor, "If-Match": item["etag"]},
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["item"]["segments"][index]["translation"] == "Read from version 1."
+    stored = _report_of(runtime, "d-1")
+    assert stored["version"] == VERSION
+    assert stored["approved"]["reasons"] == item["reasons"] and stored["review_reasons"] == []
+    assert all(not stored[part]["needs_review"] for part in ("title", "summary", "body"))
+
+
+def test_a_report_of_a_newer_version_is_refused_and_left_as_stored(
+    client: TestClient, tokens: dict[str, str], runtime: Runtime, waiting: None
+) -> None:
+    from translators.report import VERSION
+
+    _stored_report(runtime, "d-1", {"version": VERSION + 1})
+    before = _report_of(runtime, "d-1")
+    editor = auth(tokens["editor"])
+    item = first(client, tokens["editor"])
+    for action in ("approve", "reject"):
+        refused = client.post(
+            f"/v1/reviews/d-1/en/{action}", headers={**editor, "If-Match": item["etag"]}
+        )
+        assert refused.status_code == 409, refused.text
+        error = refused.json()["error"]
+        assert error["code"] == "report_version" and "newer" in error["message"]
+    assert _report_of(runtime, "d-1") == before
+    assert client.get("/v1/reviews/d-1/en/history", headers=editor).json() == []

@@ -16,6 +16,7 @@ from translators.corrections import (
     Problem,
     apply_corrections,
     approved,
+    rejected,
 )
 from translators.engine import EngineBase
 from translators.report import VERSION, Report, ReportError, decode, encode
@@ -123,6 +124,42 @@ def test_the_article_stores_the_encoded_report() -> None:
 def test_a_newer_or_unknown_version_is_refused(bad: dict[str, object]) -> None:
     with pytest.raises(ReportError, match="version"):
         decode(bad)
+
+
+def test_a_newer_version_says_so_and_what_to_do() -> None:
+    newer = {**encode(_report()), "version": VERSION + 1}
+    with pytest.raises(ReportError, match=f"version {VERSION + 1} is newer .*up to {VERSION}"):
+        decode(newer)
+
+
+@pytest.mark.parametrize("version", [True, 0, -1, 2.0, None])
+def test_a_version_that_is_not_a_known_number_is_refused(version: object) -> None:
+    # JSON true would pass an `in (1, 2)` test (True == 1): the codec does not take it.
+    with pytest.raises(ReportError, match="not a version this code knows"):
+        decode({**V1, "version": version})
+
+
+def test_a_stored_value_of_the_wrong_type_is_a_report_error_not_a_crash() -> None:
+    broken = json.loads(json.dumps(V1))
+    broken["body"]["segments"][0]["paragraph"] = "first"
+    with pytest.raises(ReportError, match="not a translation report"):
+        decode(broken)
+    with pytest.raises(ReportError, match="JSON object"):
+        decode([])  # type: ignore[arg-type]
+
+
+def test_rejection_keeps_the_verdicts_and_round_trips() -> None:
+    report = decode(V1)
+    done = rejected(report, by="editor@desk", at="2026-12-03T19:00:00+00:00", note="garbled")
+    assert done.review_reasons == ("untranslated",) and done.body.needs_review
+    stored = json.loads(json.dumps(encode(done)))
+    assert stored["rejected"] == {
+        "by": "editor@desk",
+        "at": "2026-12-03T19:00:00+00:00",
+        "note": "garbled",
+    }
+    assert decode(stored) == done and decode(stored).rejected is not None
+    assert "rejected" not in encode(report)  # only once rejected
 
 
 def test_corrections_replace_segments_and_rebuild_the_texts() -> None:
