@@ -226,6 +226,17 @@ def _tombstones(
     )
 
 
+def _next_url(base: str, query: FeedQuery, last: feed_items.ItemRow) -> str:
+    """The next page's URL: the same feed before this page's last item."""
+    params = {"before": encode_cursor(last.updated, last.article_id)}
+    if query.category:
+        params["category"] = query.category
+    params["limit"] = str(query.limit)
+    if query.query_token is not None:  # the credential the request used, kept
+        params["token"] = query.query_token
+    return f"{base}/feeds/{query.lang}.{query.fmt}?{urlencode(params)}"
+
+
 def build_feed(
     session: Session,
     settings: Settings,
@@ -241,16 +252,7 @@ def build_feed(
     base = settings.public_url.rstrip("/")
     feed_id, title, self_url = feed_identity(settings, query.lang, query.category)
     self_url = self_url.format(fmt=query.fmt)
-    next_url = None
-    if len(keys) > query.limit:
-        last = page[-1]
-        params = {"before": encode_cursor(last.updated, last.article_id)}
-        if query.category:
-            params["category"] = query.category
-        params["limit"] = str(query.limit)
-        if query.query_token is not None:  # the credential the request used, kept
-            params["token"] = query.query_token
-        next_url = f"{base}/feeds/{query.lang}.{query.fmt}?{urlencode(params)}"
+    next_url = _next_url(base, query, page[-1]) if len(keys) > query.limit else None
     available = _alternates(session, principal, [row.article_id for row in page])
     items = tuple(
         feed_items.feed_item(
