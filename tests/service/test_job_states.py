@@ -4,7 +4,7 @@ rows written before the enum read back as members and no migration was needed.""
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import String, text
 
 from service.jobs.states import FINISHED_STATES, OPEN_STATES, JobState
 from service.jobs.translate_job import run_job
@@ -24,7 +24,9 @@ def test_the_values_are_the_stored_strings() -> None:
         "WAITING": "waiting-for-model",
         "CANCELLED": "cancelled",
     }
-    assert all(len(state) <= Job.__table__.c.state.type.length for state in JobState)
+    column = Job.__table__.c.state.type
+    assert isinstance(column, String) and column.length is not None
+    assert all(len(state) <= column.length for state in JobState)
     assert set(OPEN_STATES) | set(FINISHED_STATES) == set(JobState)
     assert not set(OPEN_STATES) & set(FINISHED_STATES)
 
