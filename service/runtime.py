@@ -15,18 +15,20 @@ from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from feeds import FORMATS
 from service.access.auth_guard import KnownKeys, LocalLimits
 from service.access.rate_limits import RateLimits
 from service.articles.embargo import Releaser
-from service.glossary.term_index import MatcherCache
+from service.glossary.matchers import MatcherCache
+from service.jobs.context import JobContext
 from service.jobs.engines import EngineRegistry
 from service.jobs.liveness import RedisWatch
-from service.jobs.notices import Notifier
+from service.jobs.notices import Sender
+from service.jobs.outbox import Outbox, Relay
+from service.jobs.worker import WorkerPool
 from service.migrate import prepare_store
 from service.review.memory import DatabaseMemory
 from service.settings import Settings
-from service.store import db
+from service.store import db, unit_of_work
 from service.store.cache import FeedCache, RedisSentenceCache
 from service.store.embedded_redis import EmbeddedRedis
 from service.store.redis_keys import (
@@ -35,8 +37,8 @@ from service.store.redis_keys import (
     SENTENCE_CACHE_MISSES,
     stats_key,
 )
-from service.syndication import page_links, push
-from service.syndication.push import Pusher
+from service.syndication import page_links, push, websub
+from service.syndication.push import PushContext, Pusher
 from service.syndication.serving import (
     LocalFeeds,
     PrincipalCache,
@@ -45,7 +47,6 @@ from service.syndication.serving import (
 )
 from service.syndication.usage import Usage
 from service.syndication.version_watch import VersionWatcher
-from service.syndication.websub import WebSubPublisher
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,6 @@ class Runtime:
     redis: redis.Redis[bytes]
     broker: RedisBroker
     engines: EngineRegistry
-    websub: WebSubPublisher
     embedded_redis: EmbeddedRedis | None = None
     _closed: bool = field(default=False, repr=False)
 
@@ -104,11 +104,9 @@ class Runtime:
             redis=client,
             broker=broker,
             engines=engines or EngineRegistry(settings),
-            websub=WebSubPublisher(settings.websub_hubs),
             embedded_redis=embedded,
         )
-        runtime.websub.start()
-        runtime.notifier.start()
+        unit_of_work.register(db_engine, runtime.reactions)
         for target, route in runtime.engines.routes(settings.target_languages).items():
             if route is None:
                 log.warning(
@@ -142,21 +140,78 @@ class Runtime:
         return RedisSentenceCache(self.redis, self.settings.cache_ttl_seconds)
 
     @cached_property
-    def notifier(self) -> Notifier:
-        """Sends the notices (review desk, CMS) in a thread of its own, after commits."""
-        return Notifier(self.sessions, self.settings, key_secret=push.key_secret(self))
+    def reactions(self) -> _Reactions:
+        """What this process does about its commits (`service.store.unit_of_work`)."""
+        return _Reactions(self)
+
+    @cached_property
+    def jobs(self) -> JobContext:
+        """What running a translation job uses."""
+        return JobContext(
+            sessions=self.sessions,
+            settings=self.settings,
+            broker=self.broker,
+            engines=self.engines,
+            matchers=self.matchers,
+            sentence_cache=self.sentence_cache,
+            memory=self.memory,
+            count_cache=self.count_cache,
+        )
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        return Outbox(
+            sessions=self.sessions,
+            settings=self.settings,
+            broker=self.broker,
+            redis=self.redis,
+            model_available=self.engines.available,
+        )
+
+    @cached_property
+    def relay(self) -> Relay:
+        """Sends jobs and deliveries to the broker: its thread starts with a worker pool, or
+        at the first commit here that wrote some (an API process without workers)."""
+        return Relay(self.outbox)
+
+    @cached_property
+    def sender(self) -> Sender:
+        """Makes the attempts of deliveries (the `deliver` actor's work)."""
+        return Sender(
+            self.sessions,
+            self.settings,
+            key_secret=push.key_secret(self.sessions, self.settings),
+            broker=self.broker,
+        )
 
     @cached_property
     def pusher(self) -> Pusher:
-        """Finds what each partner key with a callback was not yet pushed (started beside the
-        outbox sweeper; woken whenever a feed changed)."""
-        return Pusher(self, poll=self.settings.sweep_interval)
+        """Finds what each partner key with a callback was not yet pushed (started with a
+        worker pool; woken whenever a feed changed)."""
+        context = PushContext(
+            sessions=self.sessions,
+            settings=self.settings,
+            link_secret=self.link_secret,
+            usage=self.usage,
+        )
+        return Pusher(context, poll=self.settings.sweep_interval)
 
     @cached_property
     def releaser(self) -> Releaser:
-        """Releases embargoes on time (started beside the outbox sweeper; `wake` after a
-        commit that set one, so it sleeps until the new soonest)."""
-        return Releaser(self, poll=self.settings.sweep_interval)
+        """Releases embargoes on time (started with a worker pool; woken after a commit that
+        set one, so it sleeps until the new soonest)."""
+        return Releaser(self.sessions, self.settings, poll=self.settings.sweep_interval)
+
+    def worker_pool(self, threads: int) -> WorkerPool:
+        """`threads` worker threads in this process, with the relay, the releaser and the
+        pusher."""
+        return WorkerPool(
+            self.jobs,
+            self.sender,
+            self.relay,
+            threads,
+            periodic=(self.releaser.periodic, self.pusher.periodic),
+        )
 
     @cached_property
     def usage(self) -> Usage:
@@ -212,15 +267,6 @@ class Runtime:
             secret=self.link_secret, base_url=self.settings.public_url.rstrip("/"), key_id=key_id
         )
 
-    def feeds_changed(self, *langs: str) -> None:
-        """Tell the WebSub hubs these languages' feeds changed (called after the commit that
-        bumped their versions: cached feeds need no dropping, see
-        `service.syndication.versions`)."""
-        base = self.settings.public_url.rstrip("/")
-        self.websub.notify(f"{base}/feeds/{lang}.{fmt}" for lang in langs for fmt in FORMATS)
-        if "pusher" in self.__dict__:
-            self.pusher.wake()
-
     def count_cache(self, hits: int, misses: int) -> None:
         """Add to the sentence-cache counters shown by /metrics (best effort)."""
         try:
@@ -242,15 +288,17 @@ class Runtime:
         if self._closed:
             return
         self._closed = True
-        self.websub.stop(timeout=5)
+        unit_of_work.unregister(self.db_engine, self.reactions)
+        if "relay" in self.__dict__:
+            self.relay.periodic.stop()
         if "releaser" in self.__dict__:
             self.releaser.stop()
         if "pusher" in self.__dict__:
             self.pusher.stop()
         if "usage" in self.__dict__:
             self.usage.close()
-        if "notifier" in self.__dict__:
-            self.notifier.stop(timeout=5)
+        if "sender" in self.__dict__:
+            self.sender.close()
         self.engines.close()
         try:
             self.broker.close()
@@ -262,3 +310,28 @@ class Runtime:
         self.db_engine.dispose()
         if self.embedded_redis is not None:
             self.embedded_redis.close()
+
+
+class _Reactions:
+    """This process's reactor (`service.store.unit_of_work.Reactor`): the hub pings of every
+    language whose feed moved are written with the change; after the commit the relay sends
+    new jobs and deliveries, the pusher scans, the releaser plans again."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+
+    def prepare(self, session: Session, effects: unit_of_work.Effects) -> None:
+        settings = self._runtime.settings
+        if effects.feeds and settings.websub_hubs:
+            topics = websub.feed_topics(settings.public_url, effects.feeds)
+            websub.record(session, settings.websub_hubs, topics)
+
+    def react(self, effects: unit_of_work.Effects) -> None:
+        runtime = self._runtime
+        if effects.jobs or effects.deliveries:
+            runtime.relay.periodic.start()  # once; an API process without workers needs it
+            runtime.relay.periodic.wake()
+        if effects.feeds and "pusher" in runtime.__dict__:
+            runtime.pusher.wake()
+        if effects.embargoes and "releaser" in runtime.__dict__:
+            runtime.releaser.wake()

@@ -1,35 +1,37 @@
 """The CMS's calls as transactions: publish or revise an article, retract it.
 
-One transaction writes the revision, its jobs (the outbox) and its term index; only after it
-commits are the jobs sent to the queue and the cached feeds dropped (`db.after_commit`).
+One transaction writes the revision, its jobs (the outbox), its term index and the feed
+version bumps; what follows the commit (the jobs relayed to the queue, the hubs pinged for
+every language whose feed moved, the embargo releaser re-planned) is the unit of work's
+(`service.store.unit_of_work`), never paired here by hand.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from service.articles import embargo as embargoes
 from service.articles import ingest
 from service.articles import views as article_views
 from service.errors import Conflict
 from service.glossary import term_index
-from service.jobs import outbox
+from service.glossary.matchers import MatcherCache
 from service.review import desk as reviews
 from service.schemas import ArticleContent, ArticleOut, IngestOut
-from service.store import db
+from service.settings import Settings
+from service.store import db, unit_of_work
 from service.store.tables import Article
 from service.syndication import versions as feed_versions
 
-if TYPE_CHECKING:
-    from service.runtime import Runtime
 
-
-def publish(
-    runtime: Runtime,
+def accept(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    matchers: MatcherCache,
     article_id: str,
     content: ArticleContent,
     *,
@@ -39,35 +41,35 @@ def publish(
     """POST (`put=False`: new articles only) or PUT (`put=True`: create or revise).
     `embargo`: (whether it was given, the time or None to lift it); see
     `service.articles.embargo`."""
-    targets = runtime.settings.target_languages
+    targets = settings.target_languages
     action = ingest.replace if put else ingest.create
     for attempt in range(2):
         try:
-            with db.session_scope(runtime.sessions) as session:
+            with db.session_scope(sessions) as session:
                 # Built before the first write: after a large import, building the matcher
                 # takes seconds, and on SQLite the write lock is held from the first write on.
-                matcher = runtime.matchers.for_categories(session, content.categories)
+                matcher = matchers.for_categories(session, content.categories)
                 was_visible = _visible(session, article_id)
                 result = action(session, article_id, content, targets)
                 moved = embargo[0] and embargoes.apply(
                     session, result.article, embargo[1], was_visible=was_visible
                 )
                 if moved:
-                    db.after_commit(session, runtime.releaser.wake)
+                    unit_of_work.embargoes_moved(session)
                 if result.created_revision:
                     term_index.index_article(session, article_id, result.revision, matcher)
                 if result.created_revision or moved:
                     # The `ja` feed shows the revision; a republished article returns to
                     # every feed with its last translations; an embargo hides or shows it.
                     feed_versions.bump(session, ("ja", *targets))
-                    _send_after_commit(runtime, session, [job.id for job in result.jobs])
+                # Read back in the same transaction: the answer is what commits, at no
+                # second round trip (the POST does its write and its outbox rows, no more).
+                out = article_views.get_article(session, article_id)
             break
         except IntegrityError as exc:
             # Two identical requests raced; the second now sees the first's row.
             if attempt == 1:
                 raise Conflict(f"article {article_id} changed concurrently; send it again") from exc
-    with db.session_scope(runtime.sessions) as session:  # read back what the queue was sent
-        out = article_views.get_article(session, article_id)
     created = result.created_revision
     return IngestOut(
         article=out,
@@ -83,22 +85,9 @@ def _visible(session: Session, article_id: str) -> bool:
     return found is not None and found.status == "published" and not embargoes.under_embargo(found)
 
 
-def _send_after_commit(runtime: Runtime, session: Session, job_ids: list[str]) -> None:
-    if not job_ids:
-        return
-
-    def send() -> None:
-        runtime.feeds_changed("ja")
-        outbox.dispatch(runtime, job_ids)
-
-    db.after_commit(session, send)
-
-
-def retract(runtime: Runtime, session: Session, article_id: str) -> ArticleOut:
+def retract(session: Session, targets: Sequence[str], article_id: str) -> ArticleOut:
     """The article leaves every feed once the retraction commits; its history is kept."""
     article = ingest.retract(session, article_id)
     reviews.withdraw(session, article_id)
-    langs = ("ja", *runtime.settings.target_languages)
-    feed_versions.bump(session, langs)
-    db.after_commit(session, lambda: runtime.feeds_changed(*langs))
+    feed_versions.bump(session, ("ja", *targets))
     return article_views.article_out(session, article)

@@ -17,9 +17,8 @@ from translators.pipeline import translate_texts
 
 if TYPE_CHECKING:
     from glossaries import Matcher
-    from service.runtime import Runtime
+    from translators import ReviewPolicy, SentenceCache, TranslationMemory
     from translators.engine import Engine
-    from translators.route import Route
 
 CATEGORY = "correction"
 # The note's label in the item's language (its note is translated; its label should be too).
@@ -30,7 +29,13 @@ _LABELS = {
 
 
 def translate_note(
-    runtime: Runtime, note: str | None, engine: Engine | Route, matcher: Matcher
+    note: str | None,
+    engine: Engine,
+    matcher: Matcher,
+    *,
+    cache: SentenceCache | None,
+    policy: ReviewPolicy,
+    memory: TranslationMemory | None,
 ) -> str | None:
     """The note in the engine's target language, under the article's glossaries (None: none)."""
     if not note:
@@ -39,9 +44,9 @@ def translate_note(
         [note],
         engine=engine,
         matcher=matcher,
-        cache=runtime.sentence_cache,
-        policy=runtime.settings.review_policy,
-        memory=runtime.memory,
+        cache=cache,
+        policy=policy,
+        memory=memory,
     )
     return result.text or None
 

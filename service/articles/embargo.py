@@ -5,7 +5,7 @@ query, item page and partner read filters on `visible(now)`, so it appears the m
 embargo ends for any render. Cached feeds (and their 304s) are another matter: they were
 rendered before. The article row is therefore also the durable schedule of a feed version
 bump: `embargo_released_at` stays NULL until the :class:`Releaser` (a thread beside the
-outbox sweeper, sleeping exactly until the next embargo ends) bumps every language's feeds and
+outbox relay, sleeping exactly until the next embargo ends) bumps every language's feeds and
 moves the article's dates to the release, so readers polling with If-Modified-Since see it
 too. A release lost to a restart is done by the next releaser that starts: the row waits.
 """
@@ -13,21 +13,19 @@ too. A release lost to a restart is done by the next releaser that starts: the r
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from service.errors import Conflict
+from service.jobs.periodic import Periodic
+from service.settings import Settings
 from service.store import db
 from service.store.tables import Article, PublishedTranslation, Translation, utcnow
 from service.syndication import versions as feed_versions
-
-if TYPE_CHECKING:
-    from service.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -144,72 +142,52 @@ def retracted_unseen() -> ColumnElement[bool]:
 
 
 class Releaser:
-    """The thread releasing embargoes on time: it sleeps until the next one ends (at most
-    `poll` seconds, so one set by another process is seen), woken early by `wake`."""
+    """Releases embargoes on time, on a `Periodic` thread (`periodic`) that sleeps until the
+    next one ends (at most `poll` seconds, so one set by another process is seen), woken early
+    after a commit that set or moved one."""
 
     def __init__(
         self,
-        runtime: Runtime,
+        sessions: sessionmaker[Session],
+        settings: Settings,
         *,
         poll: float = 5.0,
         on_release: Callable[[Session, list[str]], None] | None = None,
     ) -> None:
-        self._runtime = runtime
-        self._poll = poll
+        self._sessions = sessions
+        self._settings = settings
         self._on_release = on_release
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.periodic = Periodic("kakehashi-embargo", poll, self._run)
 
     def release_now(self) -> list[str]:
-        runtime = self._runtime
-        langs = ("ja", *runtime.settings.target_languages)
-        with db.session_scope(runtime.sessions) as session:
+        langs = ("ja", *self._settings.target_languages)
+        with db.session_scope(self._sessions) as session:
             released = release_due(session, utcnow())
             if released:
                 feed_versions.bump(session, langs)
                 if self._on_release is not None:
                     self._on_release(session, released)
-                db.after_commit(session, lambda: runtime.feeds_changed(*langs))
         if released:
             log.info("embargo ended: %s released", ", ".join(released))
         return released
 
-    def _wait(self) -> float:
-        with db.session_scope(self._runtime.sessions) as session:
+    def _run(self) -> float:
+        """Release what is due; how long until the next embargo ends."""
+        self.release_now()
+        with db.session_scope(self._sessions) as session:
             due = next_due(session)
         if due is None:
-            return self._poll
-        return min(self._poll, max((due - utcnow()).total_seconds(), 0.0))
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.release_now()
-                wait = self._wait()
-            except Exception:
-                log.exception("releasing embargoes failed; trying again")
-                wait = self._poll
-            if wait > 0:
-                self._wake.wait(wait)
-            self._wake.clear()
-
-    def wake(self) -> None:
-        self._wake.set()
+            return self.periodic.interval
+        return max((due - utcnow()).total_seconds(), 0.0)
 
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._loop, name="kakehashi-embargo", daemon=True
-            )
-            self._thread.start()
+        self.periodic.start()
+
+    def wake(self) -> None:
+        self.periodic.wake()
 
     def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self.periodic.alive()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
+        self.periodic.stop()

@@ -14,6 +14,7 @@ from service.articles.revisions import current_revision, published_current_ids
 from service.errors import Conflict, NotFound
 from service.jobs.translate_job import CANCELLED, OPEN_STATES, RUNNING
 from service.schemas import ArticleContent
+from service.store import unit_of_work
 from service.store.tables import Article, ArticleCategory, Job, Revision, Translation, utcnow
 
 
@@ -75,6 +76,7 @@ def _new_revision(
     ]
     session.add_all(jobs)
     session.flush()
+    unit_of_work.jobs_recorded(session, [job.id for job in jobs])
     return revision, jobs
 
 
@@ -185,10 +187,13 @@ def backfill(
             )
         )
         missing = [lang for lang in targets if lang not in have]
-        session.add_all(
+        added = [
             Job(article_id=article_id, revision_id=revision_id, target_lang=lang, reason="backfill")
             for lang in missing
-        )
+        ]
+        session.add_all(added)
+        session.flush()
+        unit_of_work.jobs_recorded(session, [job.id for job in added])
         created += len(missing)
         if progress is not None:
             progress(done, len(rows))

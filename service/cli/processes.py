@@ -187,13 +187,12 @@ def worker(
 ) -> None:
     """Run translation workers alone, against the configured database and Redis."""
     from service import logs
-    from service.jobs.worker import WorkerPool
     from service.runtime import Runtime
 
     settings = settings_or_exit()
     logs.configure((log_level or settings.log_level).upper(), settings.log_format)
     runtime = Runtime.start(settings)
-    pool = WorkerPool(runtime, threads)
+    pool = runtime.worker_pool(threads)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

@@ -44,7 +44,7 @@ def translate(
     ] = False,
 ) -> None:
     """Translate a text now with the installed model and the glossaries."""
-    from service.glossary.term_index import MatcherCache
+    from service.glossary.matchers import MatcherCache
     from service.jobs.engines import EngineRegistry
 
     settings = settings_or_exit()

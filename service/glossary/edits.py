@@ -2,12 +2,12 @@
 
 Each change runs inside the caller's session: it checks the entry's version (ETag), writes
 the history, bumps the glossary's version, re-indexes and queues jobs; the jobs are sent to the
-queue only after the session commits (`db.after_commit`).
+queue by the outbox relay once the session commits (`service.store.unit_of_work`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +31,6 @@ from service.glossary.store import (
 )
 from service.glossary.term_index import articles_using, forget_entries, reindex_entries, requeue
 from service.review import memory as memory_store
-from service.store import db
 from service.store.tables import EntryRow, GlossaryRow, utcnow
 
 NOT_NULL = ("source", "targets", "aliases", "status")
@@ -39,8 +38,8 @@ NOT_NULL = ("source", "targets", "aliases", "status")
 
 @dataclass(frozen=True)
 class Editing:
-    """Who makes a change, the languages articles are translated into, and how new jobs are
-    sent once the change is committed (None: leave them to the outbox sweep, as the CLI does).
+    """Who makes a change and the languages articles are translated into (new jobs are sent
+    by the outbox relay once the change is committed: `service.store.unit_of_work`).
 
     `routes` gives, per target, the languages its translation goes through (`["ja", "en",
     "fr"]` for a pivot); None when unknown, and then every target is assumed to pivot through
@@ -49,7 +48,6 @@ class Editing:
 
     actor: str
     targets: Sequence[str]
-    send: Callable[[list[str]], object] | None = None
     routes: Mapping[str, Sequence[str] | None] | None = None
 
 
@@ -94,13 +92,9 @@ def retranslate(
     article_ids: Iterable[str],
     langs: Sequence[str] | None = None,
 ) -> list[str]:
-    """Queue new jobs for these articles (in `langs`, default every target); they are sent
-    after the session commits."""
-    job_ids = requeue(session, article_ids, editing.targets if langs is None else langs, "glossary")
-    send = editing.send
-    if job_ids and send is not None:
-        db.after_commit(session, lambda: send(job_ids))
-    return job_ids
+    """Queue new jobs for these articles (in `langs`, default every target); the outbox
+    relay sends them once the session commits (`service.store.unit_of_work`)."""
+    return requeue(session, article_ids, editing.targets if langs is None else langs, "glossary")
 
 
 def update_glossary(

@@ -18,6 +18,7 @@ from service.errors import Conflict, Malformed, NotFound
 from service.jobs.states import JobState
 from service.jobs.translate_job import supersede
 from service.schemas import JobOut, JobPage
+from service.store import unit_of_work
 from service.store.tables import Article, Job, Revision
 
 RETRYABLE = (JobState.FAILED,)
@@ -78,5 +79,6 @@ def retry(session: Session, job_id: str) -> tuple[JobOut, str]:
     )
     session.add(job)
     session.flush()
+    unit_of_work.jobs_recorded(session, [job.id])
     number = session.scalar(select(Revision.number).where(Revision.id == job.revision_id))
     return job_out(job, number or 0), job.id

@@ -17,10 +17,10 @@ from service.jobs.states import JobState
 from service.store import db
 from service.store.db import session_scope
 from service.store.redis_keys import TRANSLATE_ACTOR, TRANSLATE_QUEUE
-from service.store.tables import Job, utcnow
+from service.store.tables import Job
 
 if TYPE_CHECKING:
-    from service.runtime import Runtime
+    from service.jobs.context import JobContext
 
 log = logging.getLogger(__name__)
 
@@ -57,14 +57,14 @@ class DatabaseAway(RetryableJobError):
 CLAIM_RETRY_SECONDS = 15.0
 
 
-def claim(runtime: Runtime, job_id: str) -> int | None:
+def claim(ctx: JobContext, job_id: str) -> int | None:
     """`_claim`, retried while the database is briefly away (a restart, a dropped connection):
     the claim is one conditional UPDATE, so trying again is safe."""
     deadline = time.monotonic() + CLAIM_RETRY_SECONDS
     delay = 0.25
     while True:
         try:
-            return _claim(runtime, job_id)
+            return _claim(ctx, job_id)
         except SQLAlchemyError as exc:
             if not db.unavailable(exc):
                 raise
@@ -75,12 +75,12 @@ def claim(runtime: Runtime, job_id: str) -> int | None:
             delay = min(delay * 2, 2.0)
 
 
-def _claim(runtime: Runtime, job_id: str) -> int | None:
+def _claim(ctx: JobContext, job_id: str) -> int | None:
     """Take the job (one conditional UPDATE); returns this run's attempt number, the fencing
     token every later write of this run must still match, or None when it is not claimable."""
-    now = utcnow()
-    lease = now + timedelta(seconds=runtime.settings.job_lease_seconds)
-    with session_scope(runtime.sessions) as session:
+    now = ctx.clock()
+    lease = now + timedelta(seconds=ctx.settings.job_lease_seconds)
+    with session_scope(ctx.sessions) as session:
         result = session.execute(
             update(Job)
             .where(
@@ -118,8 +118,8 @@ class LeaseKeeper:
     writes, fenced on the attempt number, change nothing.
     """
 
-    def __init__(self, runtime: Runtime, job_id: str, attempt: int) -> None:
-        self._runtime, self._job_id, self._attempt = runtime, job_id, attempt
+    def __init__(self, ctx: JobContext, job_id: str, attempt: int) -> None:
+        self._ctx, self._job_id, self._attempt = ctx, job_id, attempt
         self._stop = threading.Event()
         self.lost = False
         self._thread = threading.Thread(
@@ -135,7 +135,7 @@ class LeaseKeeper:
         self._thread.join(timeout=10)
 
     def _beat(self) -> None:
-        seconds = self._runtime.settings.job_lease_seconds
+        seconds = self._ctx.settings.job_lease_seconds
         while not self._stop.wait(seconds / 3):
             try:
                 self.renew()
@@ -143,9 +143,9 @@ class LeaseKeeper:
                 log.warning("could not renew the lease of job %s", self._job_id, exc_info=True)
 
     def renew(self) -> bool:
-        now = utcnow()
-        lease = now + timedelta(seconds=self._runtime.settings.job_lease_seconds)
-        with session_scope(self._runtime.sessions) as session:
+        now = self._ctx.clock()
+        lease = now + timedelta(seconds=self._ctx.settings.job_lease_seconds)
+        with session_scope(self._ctx.sessions) as session:
             result = session.execute(
                 update(Job)
                 .where(mine(self._job_id, self._attempt))

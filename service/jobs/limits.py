@@ -39,7 +39,7 @@ from translators.route import Route
 from translators.strategy_memory import StrategyMemory
 
 if TYPE_CHECKING:
-    from service.runtime import Runtime
+    from service.jobs.context import JobContext
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +142,7 @@ class BulkSlots:
         self._free.release()
 
 
-def source_chars(runtime: Runtime, job_id: str) -> int:
+def source_chars(ctx: JobContext, job_id: str) -> int:
     """The length of the text a job translates; 0 when the job is gone or no longer open (a
     duplicate message of a finished job is not deferred, it is dropped by its claim)."""
     length = (
@@ -150,7 +150,7 @@ def source_chars(runtime: Runtime, job_id: str) -> int:
         + func.length(Revision.body)
         + func.coalesce(func.length(Revision.summary), 0)
     )
-    with session_scope(runtime.sessions) as session:
+    with session_scope(ctx.sessions) as session:
         size = session.scalar(
             select(length)
             .join(Job, Job.revision_id == Revision.id)
@@ -159,10 +159,10 @@ def source_chars(runtime: Runtime, job_id: str) -> int:
     return int(size or 0)
 
 
-def defer(runtime: Runtime, job_id: str) -> None:
+def defer(ctx: JobContext, job_id: str) -> None:
     """Send a big job back to the queue's delay set; it stays queued, claimed by nobody."""
-    runtime.broker.enqueue(translate_message(job_id), delay=DEFER_MS)
-    with session_scope(runtime.sessions) as session:  # not "lost": the sweeper leaves it
+    ctx.broker.enqueue(translate_message(job_id), delay=DEFER_MS)
+    with session_scope(ctx.sessions) as session:  # not "lost": the relay leaves it
         session.execute(update(Job).where(Job.id == job_id).values(enqueued_at=utcnow()))
     log.info("job %s is big and every bulk slot is busy: deferred %d ms", job_id, DEFER_MS)
 

@@ -1,31 +1,51 @@
-"""The outbox: jobs live in the database first, and are (re-)sent to the queue from there.
+"""The outbox: what must reach a worker lives in the database first, and is (re-)sent to the
+broker from there.
 
-Nothing a publisher sends is lost when Redis or a worker dies: a job row is written in the same
-transaction as the revision; sending to Redis happens after commit and is retried by `sweep`
-until a worker finishes the job. Duplicate sends are harmless (jobs are claimed atomically).
+Nothing a publisher sends is lost when Redis or a worker dies: a job row is written in the
+same transaction as the revision, a delivery row (a notice, a partner push, a hub ping) in the
+transaction that caused it. The relay sends both to their Dramatiq actors: woken after each
+commit that wrote some (the unit of work), and every `sweep_interval` to re-send what was
+lost (a Redis that restarted empty, a worker that died holding a message, a delivery whose
+retry is due). Duplicate sends are harmless: a job is claimed atomically, a delivery by its
+attempt number (`service.jobs.notices`).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
 
 import redis
+from dramatiq.broker import Broker
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
-from service.jobs.translate_job import QUEUED, RUNNING, WAITING, translate_message
+from service.jobs import notices
+from service.jobs.claims import QUEUED, RUNNING, WAITING, translate_message
+from service.jobs.periodic import Periodic
+from service.settings import Settings
 from service.store.db import session_scope
 from service.store.redis_keys import SENTINEL_KEY
-from service.store.tables import Job, utcnow
-
-if TYPE_CHECKING:
-    from service.runtime import Runtime
+from service.store.tables import Delivery, Job, utcnow
 
 log = logging.getLogger(__name__)
+
+PRUNE_EVERY_SECONDS = 3600.0  # how often a relay deletes old delivered rows
+
+
+@dataclass(frozen=True)
+class Outbox:
+    """What the relay uses."""
+
+    sessions: sessionmaker[Session]
+    settings: Settings
+    broker: Broker
+    redis: redis.Redis[bytes]
+    model_available: Callable[[str], bool]  # whether a language's model is installed now
+    clock: Callable[[], datetime] = utcnow  # what "lost" and "due" are judged by (tests move it)
 
 
 @dataclass(frozen=True)
@@ -33,41 +53,74 @@ class SweepReport:
     sent: int
     resumed: int
     redis_restarted: bool
+    deliveries: int = 0
 
 
-def dispatch(runtime: Runtime, job_ids: Iterable[str]) -> int:
+def dispatch(outbox: Outbox, job_ids: Iterable[str]) -> int:
     """Send jobs to the queue now; the ones that cannot be sent stay for the next sweep."""
     sent: list[str] = []
     for job_id in job_ids:
         try:
-            runtime.broker.enqueue(translate_message(job_id))
+            outbox.broker.enqueue(translate_message(job_id))
         except (redis.RedisError, OSError) as exc:
             log.warning("queue unreachable, job %s stays in the outbox: %s", job_id, exc)
             break
         sent.append(job_id)
     if sent:
-        with session_scope(runtime.sessions) as session:
+        with session_scope(outbox.sessions) as session:
             session.execute(update(Job).where(Job.id.in_(sent)).values(enqueued_at=utcnow()))
     return len(sent)
 
 
-class Sweeper:
-    """Periodically re-sends unsent or lost jobs and resumes jobs waiting for a model."""
+def relay_deliveries(outbox: Outbox, *, limit: int = 500) -> int:
+    """Send every due delivery to the `deliver` actor; a sent row is not due again until its
+    claim time has passed (then it is sent again: its message may have been lost)."""
+    now = utcnow()
+    with session_scope(outbox.sessions) as session:
+        due = list(session.execute(notices.due_rows(now, limit=limit)).tuples())
+    sent = 0
+    for delivery_id, attempts in due:
+        try:
+            outbox.broker.enqueue(notices.deliver_message(delivery_id, attempts))
+        except (redis.RedisError, OSError) as exc:
+            log.warning("queue unreachable, deliveries stay in the outbox: %s", exc)
+            break
+        with session_scope(outbox.sessions) as session:
+            session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.id == delivery_id,
+                    Delivery.state == notices.PENDING,
+                    Delivery.attempts == attempts,
+                )
+                .values(next_attempt_at=now + timedelta(seconds=notices.CLAIM_SECONDS))
+            )
+        sent += 1
+    return sent
 
-    def __init__(self, runtime: Runtime) -> None:
-        self._runtime = runtime
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+
+class Relay:
+    """Sends new and lost jobs and due deliveries to the broker, resumes jobs waiting for a
+    model, and prunes old delivered rows: on a `Periodic` thread (`periodic`), woken after
+    commits."""
+
+    def __init__(self, outbox: Outbox) -> None:
+        self._outbox = outbox
         self._redis_run_id: str | None = None
+        self._pruned_at = float("-inf")
+        self.periodic = Periodic("kakehashi-relay", outbox.settings.sweep_interval, self._run)
+
+    def _run(self) -> None:
+        self.sweep()
 
     def _redis_restarted(self) -> bool:
         """Whether Redis restarted (a new run id) or lost its data (our sentinel key is gone:
         FLUSHALL, a restart without persistence) since the last sweep: queued messages may be
         gone. The first process to find the sentinel missing writes it again (SET NX), so one
-        sweeper re-sends, not all."""
+        relay re-sends, not all."""
         try:
-            run_id = str(self._runtime.redis.info("server").get("run_id"))
-            lost = bool(self._runtime.redis.set(SENTINEL_KEY, run_id, nx=True))
+            run_id = str(self._outbox.redis.info("server").get("run_id"))
+            lost = bool(self._outbox.redis.set(SENTINEL_KEY, run_id, nx=True))
         except redis.RedisError:
             return False
         restarted = self._redis_run_id is not None and run_id != self._redis_run_id
@@ -75,18 +128,18 @@ class Sweeper:
         return restarted or lost
 
     def sweep(self) -> SweepReport:
-        runtime = self._runtime
-        now = utcnow()
+        outbox = self._outbox
+        now = outbox.clock()
         # A queued message normally waits in Redis until a worker takes it (a lost Redis is
         # caught above); only one never taken for this long is sent again.
-        resend_before = now - timedelta(seconds=max(runtime.settings.job_lease_seconds, 300))
+        resend_before = now - timedelta(seconds=max(outbox.settings.job_lease_seconds, 300))
         restarted = self._redis_restarted()
         resumed = 0
-        with session_scope(runtime.sessions) as session:
+        with session_scope(outbox.sessions) as session:
             waiting_langs = set(
                 session.scalars(select(Job.target_lang).where(Job.state == WAITING).distinct())
             )
-            ready = [lang for lang in waiting_langs if runtime.engines.available(lang)]
+            ready = [lang for lang in waiting_langs if outbox.model_available(lang)]
             if ready:
                 result = session.execute(
                     update(Job)
@@ -110,28 +163,23 @@ class Sweeper:
                     .limit(1000)
                 )
             )
-        sent = dispatch(runtime, due) if due else 0
+        sent = dispatch(outbox, due) if due else 0
+        delivered = relay_deliveries(outbox)
+        self._prune_now_and_then()
         if sent or resumed or restarted:
             log.info(
                 "outbox sweep: sent %d, resumed %d, redis restarted %s", sent, resumed, restarted
             )
-        return SweepReport(sent=sent, resumed=resumed, redis_restarted=restarted)
+        return SweepReport(
+            sent=sent, resumed=resumed, redis_restarted=restarted, deliveries=delivered
+        )
 
-    def _loop(self) -> None:
-        while not self._stop.wait(self._runtime.settings.sweep_interval):
-            try:
-                self.sweep()
-            except Exception:
-                log.exception("outbox sweep failed; trying again next interval")
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="kakehashi-sweeper", daemon=True)
-        self._thread.start()
-
-    def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+    def _prune_now_and_then(self) -> None:
+        if time.monotonic() - self._pruned_at < PRUNE_EVERY_SECONDS:
+            return
+        self._pruned_at = time.monotonic()
+        days = self._outbox.settings.delivery_retention_days
+        with session_scope(self._outbox.sessions) as session:
+            gone = notices.prune(session, days, utcnow())
+        if gone:
+            log.info("pruned %d delivered notices older than %d days", gone, days)

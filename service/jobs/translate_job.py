@@ -43,7 +43,6 @@ from service.jobs.limits import (
     source_chars,
 )
 from service.review import desk as reviews
-from service.store import db
 from service.store.db import session_scope
 from service.store.tables import Article, Job, Revision, Translation, utcnow
 from service.syndication import versions as feed_versions
@@ -52,7 +51,7 @@ from translators.engine import Engine
 
 if TYPE_CHECKING:
     from glossaries import Matcher
-    from service.runtime import Runtime
+    from service.jobs.context import JobContext
 
 __all__ = [
     "CANCELLED",
@@ -105,7 +104,7 @@ def supersede(
 
 
 def _finish(
-    runtime: Runtime,
+    ctx: JobContext,
     job_id: str,
     attempt: int,
     state: str,
@@ -114,7 +113,7 @@ def _finish(
     counted: bool = True,
 ) -> None:
     now = utcnow()
-    with session_scope(runtime.sessions) as session:
+    with session_scope(ctx.sessions) as session:
         values: dict[str, object] = {"state": state, "updated_at": now, "lease_until": None}
         if state in (DONE, FAILED, CANCELLED):
             values["finished_at"] = now
@@ -125,46 +124,46 @@ def _finish(
         session.execute(update(Job).where(mine(job_id, attempt)).values(**values))
 
 
-def run_job(runtime: Runtime, job_id: str, pool: PoolShare | None = None) -> None:
+def run_job(ctx: JobContext, job_id: str, pool: PoolShare | None = None) -> None:
     """Run one job; in a worker pool (`pool`), a big job only in a free bulk slot, else it is
     deferred (see `service.jobs.limits`)."""
     slot = False
-    if pool is not None and source_chars(runtime, job_id) > BIG_JOB_CHARS:
+    if pool is not None and source_chars(ctx, job_id) > BIG_JOB_CHARS:
         if not pool.slots.try_take():
-            defer(runtime, job_id)
+            defer(ctx, job_id)
             return
         slot = True
     try:
-        _run(runtime, job_id, pool.stopping if pool is not None else None)
+        _run(ctx, job_id, pool.stopping if pool is not None else None)
     finally:
         if slot and pool is not None:
             pool.slots.give_back()
 
 
-def _run(runtime: Runtime, job_id: str, stopping: threading.Event | None) -> None:
-    attempt = claim(runtime, job_id)
+def _run(ctx: JobContext, job_id: str, stopping: threading.Event | None) -> None:
+    attempt = claim(ctx, job_id)
     if attempt is None:
         log.info("job %s is not claimable (done, cancelled or taken); skipping", job_id)
         return
-    budget = Budget(runtime.settings.job_time_budget_seconds, stopping)
+    budget = Budget(ctx.settings.job_time_budget_seconds, stopping)
     try:
-        with LeaseKeeper(runtime, job_id, attempt):
-            _translate(runtime, job_id, attempt, budget)
+        with LeaseKeeper(ctx, job_id, attempt):
+            _translate(ctx, job_id, attempt, budget)
     except OverBudget as exc:  # running it again would take as long: failed, and said why
         log.warning("job %s failed: %s", job_id, exc)
-        _finish(runtime, job_id, attempt, FAILED, f"OverBudget: {exc}")
-        _notify_failed(runtime, job_id, f"OverBudget: {exc}")
+        _finish(ctx, job_id, attempt, FAILED, f"OverBudget: {exc}")
+        _notify_failed(ctx, job_id, f"OverBudget: {exc}")
     except Stopping as exc:  # not the job's fault: back to the queue, not an attempt
-        _finish(runtime, job_id, attempt, QUEUED, str(exc), counted=False)
+        _finish(ctx, job_id, attempt, QUEUED, str(exc), counted=False)
         raise RetryableJobError(str(exc)) from exc
     except Exception as exc:
         log.exception("job %s failed", job_id)
-        if attempt >= runtime.settings.max_attempts:
-            _finish(runtime, job_id, attempt, FAILED, f"{type(exc).__name__}: {exc}")
-            _notify_failed(runtime, job_id, f"{type(exc).__name__}: {exc}")
+        if attempt >= ctx.settings.max_attempts:
+            _finish(ctx, job_id, attempt, FAILED, f"{type(exc).__name__}: {exc}")
+            _notify_failed(ctx, job_id, f"{type(exc).__name__}: {exc}")
             return
         _finish(
-            runtime,
+            ctx,
             job_id,
             attempt,
             QUEUED,
@@ -186,9 +185,9 @@ class _Work:
     correction: str | None = None
 
 
-def _load(runtime: Runtime, job_id: str) -> _Work | str | None:
+def _load(ctx: JobContext, job_id: str) -> _Work | str | None:
     """What the job translates; a reason to cancel it when stale; None when it is gone."""
-    with session_scope(runtime.sessions) as session:
+    with session_scope(ctx.sessions) as session:
         job = session.get(Job, job_id)
         article = session.get(Article, job.article_id) if job else None
         revision = session.get(Revision, job.revision_id) if job else None
@@ -204,21 +203,21 @@ def _load(runtime: Runtime, job_id: str) -> _Work | str | None:
             summary=revision.summary,
             body=revision.body,
             body_format="html" if revision.format == "html" else "text",
-            matcher=runtime.matchers.for_categories(session, revision.categories),
+            matcher=ctx.matchers.for_categories(session, revision.categories),
             correction=revision.correction,
         )
 
 
-def _translate(runtime: Runtime, job_id: str, attempt: int, budget: Budget) -> None:
-    work = _load(runtime, job_id)
+def _translate(ctx: JobContext, job_id: str, attempt: int, budget: Budget) -> None:
+    work = _load(ctx, job_id)
     if work is None:
         return
     if isinstance(work, str):
-        _finish(runtime, job_id, attempt, CANCELLED, work)
+        _finish(ctx, job_id, attempt, CANCELLED, work)
         return
-    engine = runtime.engines.engine(work.lang)
+    engine = ctx.engines.engine(work.lang)
     if engine is None:
-        _finish(runtime, job_id, attempt, WAITING, f"no model installed for ja:{work.lang}")
+        _finish(ctx, job_id, attempt, WAITING, f"no model installed for ja:{work.lang}")
         return
     done = translate_article(
         work.title,
@@ -227,18 +226,23 @@ def _translate(runtime: Runtime, job_id: str, attempt: int, budget: Budget) -> N
         work.body_format,
         engine=bounded(engine, budget),
         matcher=work.matcher,
-        cache=runtime.sentence_cache,
-        policy=runtime.settings.review_policy,
-        memory=runtime.memory,
+        cache=ctx.sentence_cache,
+        policy=ctx.settings.review_policy,
+        memory=ctx.memory,
     )
-    runtime.count_cache(done.cache_hits, done.cache_misses)
-    note = corrections.translate_note(runtime, work.correction, engine, work.matcher)
-    changed = _store(runtime, job_id, attempt, work, done, _model_name(engine), note)
+    ctx.count_cache(done.cache_hits, done.cache_misses)
+    note = corrections.translate_note(
+        work.correction,
+        engine,
+        work.matcher,
+        cache=ctx.sentence_cache,
+        policy=ctx.settings.review_policy,
+        memory=ctx.memory,
+    )
+    changed = _store(ctx, job_id, attempt, work, done, _model_name(engine), note)
     if changed is None:
         log.warning("job %s: lease lost while translating; its result is dropped", job_id)
         return
-    if changed:
-        runtime.feeds_changed(*changed)
     log.info(
         "job %s done: %s -> %s (review=%s)", job_id, work.article_id, work.lang, done.needs_review
     )
@@ -253,7 +257,7 @@ def text_hash(title: str, summary: str | None, body: str, correction: str | None
 
 
 def _store(
-    runtime: Runtime,
+    ctx: JobContext,
     job_id: str,
     attempt: int,
     work: _Work,
@@ -265,7 +269,7 @@ def _store(
     this run's (None when not: the job row's update comes first, as the fence, and on SQLite
     it takes the write lock); returns the languages whose feeds changed."""
     now = utcnow()
-    with session_scope(runtime.sessions) as session:
+    with session_scope(ctx.sessions) as session:
         fenced = session.execute(
             update(Job)
             .where(mine(job_id, attempt))
@@ -275,7 +279,7 @@ def _store(
             return None
         changed = record_translation(
             session,
-            runtime.settings.target_languages,
+            ctx.settings.target_languages,
             StoredText(
                 article_id=work.article_id,
                 revision_id=work.revision_id,
@@ -301,16 +305,14 @@ def _store(
         if row.current and not done.needs_review:
             # Else default partners keep the last good one until an editor approves this one.
             reviews.publish(session, row, number or 1, now=now)
-        told = notices.record(
+        notices.record(
             session,
-            runtime.settings,
+            ctx.settings,
             event=notices.NEEDS_REVIEW if done.needs_review else notices.DONE,
             article_id=work.article_id,
             lang=work.lang,
             details={"revision": number, "reasons": list(done.review_reasons)},
         )
-        if told:
-            db.after_commit(session, runtime.notifier.wake)
     return changed
 
 
@@ -398,8 +400,8 @@ def record_translation(
     return changed
 
 
-def _notify_failed(runtime: Runtime, job_id: str, error: str) -> None:
-    with session_scope(runtime.sessions) as session:
+def _notify_failed(ctx: JobContext, job_id: str, error: str) -> None:
+    with session_scope(ctx.sessions) as session:
         row = session.execute(
             select(Job, Revision.number)
             .join(Revision, Revision.id == Job.revision_id)
@@ -408,16 +410,14 @@ def _notify_failed(runtime: Runtime, job_id: str, error: str) -> None:
         if row is None:
             return
         job, number = row.tuple()
-        told = notices.record(
+        notices.record(
             session,
-            runtime.settings,
+            ctx.settings,
             event=notices.FAILED,
             article_id=job.article_id,
             lang=job.target_lang,
             details={"revision": number, "error": error[:500], "job_id": job_id},
         )
-        if told:
-            db.after_commit(session, runtime.notifier.wake)
 
 
 def _model_name(engine: Engine) -> str:

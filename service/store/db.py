@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
+
+from service.store import unit_of_work
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -121,36 +123,22 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-_AFTER_COMMIT = "kakehashi.after_commit"
-
-
-def after_commit(session: Session, callback: Callable[[], object]) -> None:
-    """Run `callback` once `session_scope` has committed this session; dropped on rollback.
-
-    For work that must only follow a durable write: sending jobs to the queue, dropping cached
-    feeds, pinging WebSub hubs.
-    """
-    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
-
-
 @contextmanager
 def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A session that commits on success and rolls back on any error; then, after a commit,
-    runs what `after_commit` registered (a failing callback is logged: the data is safe)."""
+    """A session that commits on success and rolls back on any error; around the commit, the
+    unit of work hands what the transaction caused to this engine's reactors
+    (`service.store.unit_of_work`)."""
     session = factory()
-    callbacks: list[Callable[[], object]] = []
     try:
         yield session
+        unit_of_work.before_commit(session)
         session.commit()
-        callbacks = session.info.pop(_AFTER_COMMIT, [])
     except BaseException:
         session.rollback()
-        raise
-    finally:
-        session.info.pop(_AFTER_COMMIT, None)
+        unit_of_work.discard(session)
         session.close()
-    for callback in callbacks:
-        try:
-            callback()
-        except Exception:
-            log.exception("work after a commit failed; the outbox sweep or the TTL recovers it")
+        raise
+    try:
+        unit_of_work.after_commit(session)
+    finally:
+        session.close()

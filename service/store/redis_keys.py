@@ -8,6 +8,8 @@ FEED_CACHE_PREFIX = f"{NAMESPACE}:feed:"
 DRAMATIQ_NAMESPACE = f"{NAMESPACE}:dramatiq"
 TRANSLATE_QUEUE = "translate"
 TRANSLATE_ACTOR = "translate_job"
+NOTICES_QUEUE = "notices"  # its own consumer: a notice never waits behind a translation
+DELIVER_ACTOR = "deliver"
 SENTINEL_KEY = f"{NAMESPACE}:sentinel"
 """Written by the outbox sweeper and never expiring: when it is gone, Redis lost its data
 (FLUSHALL, a restart without persistence) and every queued job is sent again."""

@@ -346,8 +346,9 @@ class MemoryRow(Base):
 
 
 class Delivery(Base):
-    """A notice to an outside URL (the review desk's, the CMS's): written in the transaction
-    that caused it, delivered by the runtime's notifier thread after commit, at least once."""
+    """A delivery to an outside URL (a notice to the review desk or the CMS, a push to a
+    partner, a WebSub ping to a hub): written in the transaction that caused it, relayed to
+    the `deliver` actor after commit, at least once (`service.jobs.notices`)."""
 
     __tablename__ = "deliveries"
     __table_args__ = (
@@ -356,7 +357,7 @@ class Delivery(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    target: Mapped[str] = mapped_column(String(20))  # "review" or "cms"
+    target: Mapped[str] = mapped_column(String(20))  # "review", "cms", "partner" or "hub"
     url: Mapped[str] = mapped_column(Text)
     event: Mapped[str] = mapped_column(String(30))
     article_id: Mapped[str] = mapped_column(String(200))

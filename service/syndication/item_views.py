@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from feeds import ninjs
 from service.access.api_keys import Principal
 from service.articles import embargo
+from service.settings import Settings
 from service.store.tables import Article
 from service.syndication import query as feed_query
 from service.syndication.identity import item_id
-
-if TYPE_CHECKING:
-    from service.runtime import Runtime
+from service.syndication.page_links import LinkSigner
 
 
 def ninjs_for(
     session: Session,
-    runtime: Runtime,
+    settings: Settings,
+    links: LinkSigner,
     principal: Principal,
     article_id: str,
     lang: str,
@@ -46,11 +46,11 @@ def ninjs_for(
         return None
     item = feed_query.item_page_item(
         session,
-        runtime.settings,
+        settings,
         principal,
         article_id,
         lang,
-        runtime.link_signer(principal.key_id),
+        links,
         at=article.embargoed_until if withheld else None,
     )
     if item is None:

@@ -22,32 +22,31 @@ import hashlib
 import json
 import logging
 import secrets
-import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from feeds import ninjs
 from service.access import api_keys
 from service.errors import Invalid, NotFound
 from service.jobs import notices
+from service.jobs.periodic import Periodic
 from service.settings import Settings
-from service.store import db
+from service.store import db, unit_of_work
 from service.store.tables import Delivery, PartnerCallback, PushedItem, utcnow
+from service.syndication import page_links, topics, websub
 from service.syndication import query as feed_query
-from service.syndication import topics
 from service.syndication.query import FeedQuery
+from service.syndication.usage import Usage
 from translators.package import PackageError
 from translators.package_index import check_public
-
-if TYPE_CHECKING:
-    from service.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -100,18 +99,18 @@ def unregister(session: Session, key_id: int) -> None:
     session.delete(row)
 
 
-def key_secret(runtime: Runtime) -> Callable[[Delivery], str]:
-    """For the notifier: the secret signing a partner delivery, once its URL passed the same
+def key_secret(sessions: sessionmaker[Session], settings: Settings) -> Callable[[Delivery], str]:
+    """For the sender: the secret signing a partner delivery, once its URL passed the same
     checks as at registration again (its host may resolve elsewhere by now)."""
 
     def secret_of(row: Delivery) -> str:
-        with db.session_scope(runtime.sessions) as session:
+        with db.session_scope(sessions) as session:
             found = session.get(PartnerCallback, row.key_id)
             secret = found.secret if found is not None and found.url == row.url else None
         if secret is None:
             raise ValueError("the key's callback was removed or changed; not sent")
         try:
-            check_url(runtime.settings, row.url)
+            check_url(settings, row.url)
         except Invalid as exc:
             raise ValueError(str(exc)) from exc
         return secret
@@ -207,20 +206,20 @@ def _record(
 
 def _changed_docs(
     session: Session,
-    runtime: Runtime,
+    settings: Settings,
+    links: page_links.LinkSigner,
     principal: api_keys.Principal,
     lang: str,
     since: datetime,
 ) -> list[dict[str, Any]]:
     """The ninjs of every item of this key's `lang` feed that changed after `since`, oldest
     first, then the retractions since then."""
-    links = runtime.link_signer(principal.key_id)
     docs: list[dict[str, Any]] = []
     stubs: list[dict[str, Any]] = []
     before = None
     while True:
         query = FeedQuery(lang=lang, fmt="ninjs", category=None, limit=PAGE, before=before)
-        feed = feed_query.build_feed(session, runtime.settings, principal, query, links)
+        feed = feed_query.build_feed(session, settings, principal, query, links)
         newer = [item for item in feed.items if item.updated > since]
         docs.extend(ninjs.ninjs_item(item) for item in newer)
         if before is None:
@@ -232,78 +231,76 @@ def _changed_docs(
     return [*reversed(docs), *stubs]
 
 
-def scan(runtime: Runtime) -> int:
-    """Record a notice for every change each registered key has not been pushed; returns how
-    many were recorded (the notifier is woken after the commit)."""
+@dataclass(frozen=True)
+class PushContext:
+    """What a scan uses (built by the runtime)."""
+
+    sessions: sessionmaker[Session]
+    settings: Settings
+    link_secret: bytes  # signs item links and per-key topics
+    usage: Usage
+
+
+def scan(ctx: PushContext) -> int:
+    """Record a notice for every change each registered key has not been pushed, and a hub
+    ping of each per-key topic that changed; returns how many notices were recorded (the unit
+    of work wakes the relay after the commit)."""
     made = 0
-    pings: list[str] = []
     now = utcnow()
-    langs = ("ja", *runtime.settings.target_languages)
-    with db.session_scope(runtime.sessions) as session:
-        callbacks = list(session.scalars(select(PartnerCallback)))
-        for callback in callbacks:
+    settings = ctx.settings
+    langs = ("ja", *settings.target_languages)
+    with db.session_scope(ctx.sessions) as session:
+        pings: list[str] = []
+        for callback in list(session.scalars(select(PartnerCallback))):
             principal = api_keys.principal_by_id(session, callback.key_id)
             if principal is None:
                 continue
             since = (callback.scanned_at or callback.created_at) - LOOKBACK
+            links = page_links.LinkSigner(
+                secret=ctx.link_secret,
+                base_url=settings.public_url.rstrip("/"),
+                key_id=callback.key_id,
+            )
             for lang in langs:
                 if not principal.may_read_language(lang):
                     continue
                 recorded = 0
-                for doc in _changed_docs(session, runtime, principal, lang, since):
+                for doc in _changed_docs(session, settings, links, principal, lang, since):
                     row = _record(session, callback, lang, doc, now)
                     if row is not None:
                         recorded += 1
                         if row.event != "retraction":
-                            runtime.usage.delivered(callback.key_id, row.article_id, lang)
+                            ctx.usage.delivered(callback.key_id, row.article_id, lang)
                 if recorded:
-                    pings.extend(_topics(runtime, callback.key_id, lang))
+                    key_id, base = callback.key_id, settings.public_url
+                    pings.extend(
+                        topics.topic_url(base, ctx.link_secret, key_id, lang, fmt)
+                        for fmt in topics.FORMATS
+                    )
                 made += recorded
             callback.scanned_at = now
-        if callbacks:
-            runtime.notifier.start(partners=True)  # once; also for rows left from before
         if made:
-            db.after_commit(session, runtime.notifier.wake)
-            db.after_commit(session, lambda: runtime.websub.notify(pings))
+            unit_of_work.deliveries_recorded(session)
+            websub.record(session, settings.websub_hubs, pings)
     return made
 
 
-def _topics(runtime: Runtime, key_id: int, lang: str) -> list[str]:
-    base, secret = runtime.settings.public_url, runtime.link_secret
-    return [topics.topic_url(base, secret, key_id, lang, fmt) for fmt in topics.FORMATS]
-
-
 class Pusher:
-    """The thread scanning for changes to push: woken after commits that changed a feed,
-    else every `poll` seconds (changes made by other processes)."""
+    """The scan on a `Periodic` thread: woken after commits that changed a feed, else every
+    `poll` seconds (changes made by other processes)."""
 
-    def __init__(self, runtime: Runtime, *, poll: float = 5.0) -> None:
-        self._runtime = runtime
-        self._poll = poll
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            self._wake.clear()
-            try:
-                scan(self._runtime)
-            except Exception:
-                log.exception("scanning for partner pushes failed; trying again")
-            self._wake.wait(self._poll)
+    def __init__(self, ctx: PushContext, *, poll: float = 5.0) -> None:
+        self.periodic = Periodic("kakehashi-push", poll, lambda: _scan_quietly(ctx))
 
     def wake(self) -> None:
-        self._wake.set()
+        self.periodic.wake()
 
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="kakehashi-push", daemon=True)
-            self._thread.start()
+        self.periodic.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
+        self.periodic.stop()
+
+
+def _scan_quietly(ctx: PushContext) -> None:
+    scan(ctx)  # its count is for tests; the thread sleeps its interval either way

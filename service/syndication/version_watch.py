@@ -23,7 +23,9 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
+from service.store import unit_of_work
 from service.store.tables import FeedVersion
 
 log = logging.getLogger(__name__)
@@ -35,14 +37,6 @@ POLL_SQLITE = 0.05
 RECONNECT_SECONDS = 0.5
 
 _SQL = f"SELECT lang, version FROM {FeedVersion.__tablename__}"
-_watchers: dict[int, set[VersionWatcher]] = {}
-_registry = threading.Lock()
-
-
-def watchers_of(engine: Engine) -> list[VersionWatcher]:
-    """The running watchers over `engine` in this process (bumps refresh them after commit)."""
-    with _registry:
-        return list(_watchers.get(id(engine), ()))
 
 
 class VersionWatcher:
@@ -69,6 +63,17 @@ class VersionWatcher:
             rows = connection.execute(select(FeedVersion.lang, FeedVersion.version)).all()
         self._apply({lang: int(version) for lang, version in rows}, began)
 
+    def prepare(self, session: Session, effects: unit_of_work.Effects) -> None:
+        """Nothing to write: a watcher only reads (`unit_of_work.Reactor`)."""
+
+    def react(self, effects: unit_of_work.Effects) -> None:
+        """A change committed here is known when its commit returns."""
+        if effects.feeds:
+            try:
+                self.refresh()
+            except Exception as exc:  # the thread reads again within the bound
+                log.warning("feed versions not re-read after a commit: %s", exc)
+
     def wait_for(self, lang: str, version: int, timeout: float) -> bool:
         """Block until this process knows `version` (or newer) of `lang` (tests)."""
         with self._changed:
@@ -92,14 +97,12 @@ class VersionWatcher:
             self.refresh()
         except Exception as exc:
             log.warning("feed versions not read at start (the thread retries): %s", exc)
-        with _registry:
-            _watchers.setdefault(id(self._engine), set()).add(self)
+        unit_of_work.register(self._engine, self)
         self._thread = threading.Thread(target=self._run, name="feed-versions", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        with _registry:
-            _watchers.get(id(self._engine), set()).discard(self)
+        unit_of_work.unregister(self._engine, self)
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)

@@ -21,11 +21,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from service.store import db
+from service.store import unit_of_work
 from service.store.tables import FeedVersion
 from service.syndication import version_watch
-
-_REFRESH_SCHEDULED = "kakehashi.feed_versions.refresh"
 
 
 def bump(session: Session, langs: Iterable[str]) -> None:
@@ -43,11 +41,9 @@ def bump(session: Session, langs: Iterable[str]) -> None:
         )
     if changed and postgres:  # one notification per transaction is enough: watchers read all
         session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": version_watch.CHANNEL})
-    if changed and not session.info.get(_REFRESH_SCHEDULED):
-        session.info[_REFRESH_SCHEDULED] = True
-        engine = bind.engine if isinstance(bind, Connection) else bind
-        for watcher in version_watch.watchers_of(engine):
-            db.after_commit(session, watcher.refresh)
+    # The unit of work refreshes this process's watchers after the commit, writes the hub
+    # pings with it, and wakes the pusher (service.store.unit_of_work).
+    unit_of_work.feeds_changed(session, changed)
 
 
 def current(connection: Connection | Session, lang: str) -> int:

@@ -13,7 +13,6 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from fastapi import FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from service.jobs.worker import WorkerPool
 from service.runtime import Runtime
 from service.settings import Settings
 from service.web.allow import AllowOptions
@@ -88,7 +87,7 @@ def create_app(
     """An app over `runtime` (or one it starts from `settings`).
 
     An app that starts its own runtime also runs `settings.worker_threads` worker threads and
-    the outbox sweeper; one handed a runtime (tests) runs them only when `worker_threads` is set.
+    the outbox relay; one handed a runtime (tests) runs them only when `worker_threads` is set.
     """
     settings = settings or (runtime.settings if runtime else Settings())
     app = FastAPI(
@@ -123,7 +122,7 @@ def _lifespan(
         app.state.runtime = rt
         rt.feed_versions  # noqa: B018  # start watching the feed versions before any request
         threads = settings.worker_threads if worker_threads is None else worker_threads
-        pool = WorkerPool(rt, threads) if own or worker_threads else None
+        pool = rt.worker_pool(threads) if own or worker_threads else None
         if pool is not None:
             pool.start()
         app.state.pool = pool  # /healthz fails when its threads die

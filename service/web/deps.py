@@ -15,7 +15,6 @@ from service.access import signing
 from service.access.api_keys import Principal, authenticate, hash_token
 from service.errors import Forbidden, TooManyRequests, Unauthorized
 from service.glossary.edits import Editing
-from service.jobs import outbox
 from service.runtime import Runtime
 from service.settings import Settings
 from service.store import cache
@@ -180,7 +179,6 @@ def get_editing(runtime: RuntimeDep, editor: Editor) -> Editing:
     return Editing(
         actor=editor.name,
         targets=runtime.settings.target_languages,
-        send=lambda job_ids: outbox.dispatch(runtime, job_ids),
         routes=runtime.engines.routes(runtime.settings.target_languages),
     )
 

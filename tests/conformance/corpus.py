@@ -83,7 +83,7 @@ def _run_english(runtime: Runtime) -> None:
             )
         )
     for job_id in ids:
-        run_job(runtime, job_id)
+        run_job(runtime.jobs, job_id)
 
 
 def _store_french(runtime: Runtime, article_id: str, body: str, body_format: str) -> None:
@@ -118,7 +118,6 @@ def _store_french(runtime: Runtime, article_id: str, body: str, body_format: str
             select(Translation).where(Translation.revision_id == r.id, Translation.lang == "fr")
         ).one()
         reviews.publish(session, t, r.number, now=t.updated_at)
-    runtime.feeds_changed("fr")
 
 
 def _keys(runtime: Runtime) -> dict[str, str]:

@@ -87,7 +87,7 @@ def run_queued(runtime: Runtime, lang: str | None = None) -> int:
     with runtime.sessions() as session:
         ids = list(session.scalars(stmt))
     for job_id in ids:
-        run_job(runtime, job_id)
+        run_job(runtime.jobs, job_id)
     return len(ids)
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import time
+
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from service.runtime import Runtime
+from service.store.redis_keys import DRAMATIQ_NAMESPACE, TRANSLATE_QUEUE
 from service.store.tables import Article, Job, Revision
 from tests.service.conftest import article, auth
 
@@ -25,9 +29,20 @@ def test_publish_makes_one_job_per_target_language(
     jobs = body["article"]["jobs"]
     assert sorted(job["lang"] for job in jobs) == ["en", "fr"]
     assert all(job["state"] == "queued" and job["revision"] == 1 for job in jobs)
-    assert all(job["enqueued_at"] is not None for job in jobs)  # sent to the real queue
     assert set(body["article"]["languages"]) == {"en", "fr"}
     assert _count(runtime, Job) == 2
+    # The POST wrote the jobs (the outbox) and nothing else; the relay, woken by the commit,
+    # sends them to the real queue right after (issue 18: nothing more on the request path).
+    deadline = time.monotonic() + 10
+    while True:
+        with runtime.sessions() as session:
+            sent = session.scalars(select(Job.enqueued_at)).all()
+        if all(at is not None for at in sent):
+            break
+        assert time.monotonic() < deadline, "the jobs were not relayed to the queue"
+        time.sleep(0.02)
+    payloads = runtime.redis.hvals(f"{DRAMATIQ_NAMESPACE}:{TRANSLATE_QUEUE}.msgs")
+    assert {json.loads(p)["args"][0] for p in payloads} == {job["id"] for job in jobs}
 
 
 def test_same_content_again_creates_no_work(

@@ -18,7 +18,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from service.jobs.worker import WorkerPool
 from service.runtime import Runtime
 from service.settings import Settings
 from service.store.tables import Job
@@ -79,7 +78,7 @@ def test_a_huge_article_neither_stalls_others_nor_runs_past_its_budget(
     with TestClient(create_app(runtime=runtime)) as client:
         _post(client, publisher, "huge-1", FLOOD)
         _post(client, publisher, "huge-2", FLOOD)
-        pool = WorkerPool(runtime, 2)
+        pool = runtime.worker_pool(2)
         pool.start()
         try:
             began = time.monotonic()
@@ -107,7 +106,7 @@ def test_a_stopping_pool_hands_a_running_job_back_within_seconds(
 ) -> None:
     with TestClient(create_app(runtime=runtime)) as client:
         _post(client, tokens["publisher"], "huge-1", FLOOD)
-    pool = WorkerPool(runtime, 1)
+    pool = runtime.worker_pool(1)
     pool.start()
     began = time.monotonic()
     while _jobs(runtime)["huge-1"][0] != "running":

@@ -31,7 +31,7 @@ def run_en_jobs(runtime: Runtime) -> None:
             session.scalars(select(Job.id).where(Job.state == "queued", Job.target_lang == "en"))
         )
     for job_id in ids:
-        run_job(runtime, job_id)
+        run_job(runtime.jobs, job_id)
 
 
 def json_item(client: TestClient, token: str, lang: str) -> dict[str, Any]:

@@ -20,7 +20,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, select
 
-from service.jobs.worker import WorkerPool
 from service.runtime import Runtime
 from service.store.tables import Job
 from service.web.app import create_app
@@ -66,7 +65,7 @@ def test_jobs_claimed_during_a_3_second_outage_finish_in_seconds(
             )
             assert posted.status_code == 202, posted.text
     caplog.set_level(logging.WARNING)
-    pool = WorkerPool(runtime, 2)
+    pool = runtime.worker_pool(2)
     with outage(runtime) as over:
         pool.start()  # the workers fetch the messages and try to claim them: refused
         time.sleep(3)

@@ -63,7 +63,7 @@ def test_a_dead_letter_is_listed_and_sent_again(
     runtime, tokens = told
     admin = auth(tokens["admin"])
     receiver.fail_first["/cms/hook"] = 2  # down for both attempts
-    with TestClient(create_app(runtime=runtime)) as client:
+    with TestClient(create_app(runtime=runtime, worker_threads=1)) as client:
         client.post("/v1/articles", json=article("d-1"), headers=auth(tokens["publisher"]))
         run_queued(runtime)
 

@@ -619,7 +619,7 @@ def test_the_review_view_corrects_a_sentence_and_approves(
             session.scalars(select(Job.id).where(Job.state == "queued", Job.target_lang == "en"))
         )
     for job_id in ids:
-        run_job(runtime, job_id)
+        run_job(runtime.jobs, job_id)
 
     signed_in(page, server, tokens["editor"])
     page.click('.tab[data-tab="review"]')

@@ -55,7 +55,7 @@ def test_an_article_is_translated_by_the_generator_with_its_terms(
             jobs = list(session.scalars(select(Job.id).where(Job.state == "queued")))
         assert len(jobs) == 2
         for job_id in jobs:
-            run_job(runtime, job_id)
+            run_job(runtime.jobs, job_id)
         with runtime.sessions() as session:
             done = {t.lang: t for t in session.scalars(select(Translation))}
             assert sorted(done) == ["en", "fr"]

@@ -45,7 +45,7 @@ def test_healthz_fails_once_redis_stays_away(tmp_path: Path, settings: Settings)
 def test_healthz_fails_when_the_worker_pool_died(runtime: Runtime) -> None:
     with TestClient(create_app(runtime=runtime, worker_threads=1)) as client:
         assert client.get("/healthz").status_code == 200
-        client.app.state.pool.sweeper.stop()  # type: ignore[attr-defined]
+        client.app.state.pool.relay.periodic.stop()  # type: ignore[attr-defined]
         answer = client.get("/healthz")
         assert answer.status_code == 503, answer.text
-        assert answer.json()["problems"] == ["worker threads or the outbox sweeper died"]
+        assert answer.json()["problems"] == ["worker threads or the outbox relay died"]

@@ -54,7 +54,7 @@ def test_a_failed_job_is_listed_and_a_retry_finishes_it(
         hidden = model.with_suffix(".away")
         model.rename(hidden)
         failed = _en_job(rt)
-        run_job(rt, failed.id)
+        run_job(rt.jobs, failed.id)
         hidden.rename(model)
 
         listed = client.get("/v1/jobs", params={"state": "failed"}, headers=auth(tokens["admin"]))
@@ -75,7 +75,7 @@ def test_a_failed_job_is_listed_and_a_retry_finishes_it(
     with rt.sessions() as session:
         new = session.scalars(select(Job).where(Job.reason == "retry")).one()
     assert new.state == "queued" and new.revision_id == failed.revision_id
-    run_job(rt, new.id)
+    run_job(rt.jobs, new.id)
     with rt.sessions() as session:
         states = dict(session.execute(select(Job.id, Job.state)).tuples().all())
         assert states[new.id] == "done" and states[failed.id] == "failed"  # the record stays

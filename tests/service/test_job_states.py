@@ -44,7 +44,7 @@ def test_a_job_without_a_model_is_stored_as_the_plain_string(
         ids = list(session.scalars(text("SELECT id FROM jobs WHERE article_id = 'states-1'")))
     assert len(ids) == 2  # en and fr
     for job_id in ids:
-        run_job(runtime, job_id)
+        run_job(runtime.jobs, job_id)
     with session_scope(runtime.sessions) as session:
         stored = sorted(
             session.scalars(text("SELECT state FROM jobs WHERE article_id = 'states-1'"))

@@ -38,7 +38,7 @@ def test_queue_depth_age_and_run_times_per_language(
     with runtime.sessions() as session:
         en_jobs = session.scalars(select(Job.id).where(Job.target_lang == "en")).all()
     for job_id in en_jobs:
-        run_job(runtime, job_id)
+        run_job(runtime.jobs, job_id)
     after = _samples(client)
     assert ("kakehashi_queue_depth", (("lang", "en"),)) not in after
     assert after[("kakehashi_jobs", (("lang", "en"), ("state", "done")))] == 3

@@ -4,7 +4,6 @@ server (http.server in a thread)."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,7 @@ from service.access.api_keys import create_key
 from service.runtime import Runtime
 from service.settings import Settings
 from service.store.db import session_scope
-from service.store.tables import Job
+from service.store.tables import Delivery, Job
 from service.web.app import create_app
 from tests.service.conftest import article, auth
 from tests.service.helpers import Receiver, run_queued, wait_for
@@ -68,7 +67,8 @@ def test_notices_are_signed_retried_and_logged(
 ) -> None:
     runtime, tokens = told
     receiver.fail_first["/cms/hook"] = 2  # the CMS is down for two attempts
-    with TestClient(create_app(runtime=runtime)) as client:
+    # A worker thread in this process runs the deliver actor (and may run the jobs too).
+    with TestClient(create_app(runtime=runtime, worker_threads=1)) as client:
         client.post("/v1/articles", json=article("n-1"), headers=auth(tokens["publisher"]))
         run_queued(runtime)  # returns without waiting for any receiver
         wait_for(lambda: len(receiver.bodies("/cms/hook")) == 3, "the third attempt")
@@ -118,9 +118,19 @@ def test_notices_are_signed_retried_and_logged(
         )
 
 
-def test_no_urls_no_notices_no_thread(runtime: Runtime) -> None:
-    assert not runtime.notifier.enabled
-    assert not any(t.name == "kakehashi-notices" for t in threading.enumerate())
+def test_no_urls_no_notices(
+    runtime: Runtime, client: TestClient, tokens: dict[str, str], installed_en: None
+) -> None:
+    client.post("/v1/articles", json=article("q-1"), headers=auth(tokens["publisher"]))
+    run_queued(runtime)
+    with runtime.sessions() as session:
+        assert (
+            session.scalar(
+                select(Job.state).where(Job.article_id == "q-1", Job.target_lang == "en")
+            )
+            == "done"
+        )
+        assert session.scalars(select(Delivery)).all() == []
 
 
 def test_articles_list_for_reconciliation(

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from service.jobs.outbox import Sweeper
+from service.jobs.outbox import Relay
 from service.jobs.translate_job import run_job
 from service.runtime import Runtime
 from service.settings import Settings
@@ -38,16 +38,16 @@ def test_article_survives_a_dead_redis(
         assert ready.status_code == 503 and ready.json()["redis"]["ok"] is False
 
     # Redis is back (the healthy runtime shares the same database): the sweep sends the jobs.
-    report = Sweeper(runtime).sweep()
+    report = Relay(runtime.outbox).sweep()
     assert report.sent == 2
     with runtime.sessions() as session:
         jobs = session.scalars(select(Job).order_by(Job.target_lang)).all()
     assert all(job.enqueued_at is not None for job in jobs)
-    assert Sweeper(runtime).sweep().sent == 0  # sent jobs are not sent again at once
+    assert Relay(runtime.outbox).sweep().sent == 0  # sent jobs are not sent again at once
 
     en = next(job for job in jobs if job.target_lang == "en")
-    run_job(runtime, en.id)
-    run_job(runtime, en.id)  # a second delivery of the same message does nothing
+    run_job(runtime.jobs, en.id)
+    run_job(runtime.jobs, en.id)  # a second delivery of the same message does nothing
     with runtime.sessions() as session:
         job = session.get(Job, en.id)
         assert job is not None and job.state == "done" and job.attempts == 1
@@ -63,11 +63,11 @@ def test_expired_lease_is_sent_again(
     from service.store.tables import utcnow
 
     client.post("/v1/articles", json=article(), headers=auth(tokens["publisher"]))
-    Sweeper(runtime).sweep()  # the first sweep on a fresh Redis writes its sentinel
+    Relay(runtime.outbox).sweep()  # the first sweep on a fresh Redis writes its sentinel
     with runtime.sessions() as session:
         job = session.scalars(select(Job)).first()
         assert job is not None
         job.state = "running"
         job.lease_until = utcnow() - timedelta(seconds=1)
         session.commit()
-    assert Sweeper(runtime).sweep().sent == 1
+    assert Relay(runtime.outbox).sweep().sent == 1

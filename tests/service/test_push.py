@@ -84,7 +84,7 @@ def test_a_callback_gets_one_signed_notice_per_change_across_an_outage(
         _, token = create_key(session, name="outlet", role="partner", languages=["ja", "en"])
         partner = auth(token)
         other = auth(create_key(session, name="other", role="partner")[1])
-    with TestClient(create_app(runtime=rt)) as client:
+    with TestClient(create_app(runtime=rt, worker_threads=1)) as client:
         refused = client.put("/v1/push", json={"url": "ftp://x.example/"}, headers=partner)
         assert refused.status_code == 422
         made = client.put(
@@ -171,7 +171,7 @@ def test_a_private_feed_has_a_signed_websub_topic_a_hub_can_fetch(settings: Sett
         with session_scope(rt.sessions) as session:
             publisher = auth(create_key(session, name="cms", role="publisher")[1])
             key, token = create_key(session, name="outlet", role="partner", languages=["ja"])
-        with TestClient(create_app(runtime=rt)) as client:
+        with TestClient(create_app(runtime=rt, worker_threads=1)) as client:
             url = f"http://127.0.0.1:{PORT + 2}/hook"
             client.put("/v1/push", json={"url": url}, headers=auth(token))
             topics = client.get("/v1/push/topics", headers=auth(token)).json()

@@ -74,7 +74,7 @@ def publish(api: httpx.Client, tokens: dict[str, str], runtime: Runtime, ids: li
                 )
             )
         for job_id in queued:
-            run_job(runtime, job_id)
+            run_job(runtime.jobs, job_id)
 
 
 def open_review(page: Page) -> None:

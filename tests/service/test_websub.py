@@ -1,4 +1,6 @@
-"""The WebSub publisher against a real HTTP server on 127.0.0.1 acting as the hub."""
+"""WebSub pings as outbox rows, sent by the delivery sender to a real HTTP server on 127.0.0.1
+acting as the hub: one form POST per hub and topic, retried with the one backoff policy, kept as
+a dead letter when refused, and never lost to a restart."""
 
 from __future__ import annotations
 
@@ -14,8 +16,19 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
-from service.syndication.websub import WebSubPublisher, WebSubStats, public_topic
+from feeds import FORMATS
+from service.jobs.notices import HUB, PENDING, Sender
+from service.runtime import Runtime
+from service.settings import Settings
+from service.store import db
+from service.store.db import session_scope
+from service.store.tables import Delivery
+from service.syndication import versions as feed_versions
+from service.syndication import websub
+from service.syndication.websub import public_topic
 
 EN_ATOM = "https://feeds.example.org/feeds/en.atom"
 EN_RSS = "https://feeds.example.org/feeds/en.rss"
@@ -113,22 +126,6 @@ def other_hub() -> Iterator[Hub]:
     yield from _serve()
 
 
-@pytest.fixture
-def make_publisher() -> Iterator[Any]:
-    made: list[WebSubPublisher] = []
-
-    def make(hubs: list[str], **options: Any) -> WebSubPublisher:
-        options.setdefault("timeout", 2.0)
-        options.setdefault("backoff", 0.01)
-        publisher = WebSubPublisher(hubs, **options)
-        made.append(publisher)
-        return publisher
-
-    yield make
-    for publisher in made:
-        publisher.stop(timeout=1)
-
-
 def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -136,211 +133,210 @@ def _closed_port() -> int:
     return port
 
 
-def test_publish_ping_is_a_form_post_with_mode_and_url(hub: Hub, make_publisher: Any) -> None:
-    publisher = make_publisher([hub.url])
-    publisher.start()
-    publisher.notify([EN_ATOM])
-    assert publisher.flush(5)
+@dataclass
+class Outbox:
+    sessions: sessionmaker[Session]
+    sender: Sender
 
+    def record(self, hubs: list[str], topics: list[str]) -> int:
+        with session_scope(self.sessions) as session:
+            return websub.record(session, hubs, topics)
+
+    def rows(self) -> list[Delivery]:
+        with self.sessions() as session:
+            found = list(session.scalars(select(Delivery).where(Delivery.target == HUB)))
+            session.expunge_all()
+            return found
+
+    def drain(self, timeout: float = 10.0) -> None:
+        """Send what is due until nothing is pending (retries are due within milliseconds)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.sender.send_due()
+            with self.sessions() as session:
+                pending = session.scalar(
+                    select(func.count()).select_from(Delivery).where(Delivery.state == PENDING)
+                )
+            if not pending:
+                return
+            assert time.monotonic() < deadline, "pings still pending"
+            time.sleep(0.01)
+
+
+@pytest.fixture
+def outbox(settings: Settings) -> Iterator[Outbox]:
+    quick = settings.model_copy(update={"notice_backoff_seconds": 0.01, "notice_max_attempts": 3})
+    engine = db.make_engine(quick.resolved_database_url)
+    sessions = db.make_sessionmaker(engine)
+    sender = Sender(sessions, quick)
+    yield Outbox(sessions, sender)
+    sender.close()
+    engine.dispose()
+
+
+def test_publish_ping_is_a_form_post_with_mode_and_url(hub: Hub, outbox: Outbox) -> None:
+    assert outbox.record([hub.url], [EN_ATOM]) == 1
+    outbox.drain()
     [request] = hub.requests
-    assert request.method == "POST"
-    assert request.path == "/hub"
-    assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert (request.method, request.path) == ("POST", "/hub")
+    assert request.headers["content-type"].startswith("application/x-www-form-urlencoded")
     assert request.form == {"hub.mode": ["publish"], "hub.url": [EN_ATOM]}
-    assert publisher.stats == WebSubStats(sent=1, failed=0, retries=0, pending=0)
+    assert request.headers["user-agent"].startswith("kakehashi-websub/")
+    [row] = outbox.rows()
+    assert (row.state, row.attempts, row.last_status) == ("delivered", 1, 204)
 
 
-def test_one_request_per_topic_and_per_hub(hub: Hub, other_hub: Hub, make_publisher: Any) -> None:
-    publisher = make_publisher([hub.url, other_hub.url])
-    publisher.start()
-    publisher.notify([EN_ATOM, EN_RSS])
-    assert publisher.flush(5)
-
-    for h in (hub, other_hub):
-        assert sorted(h.topics()) == sorted([EN_ATOM, EN_RSS])
-        assert all(len(r.form["hub.url"]) == 1 for r in h.requests)
-    assert publisher.stats.sent == 4
+def test_one_request_per_topic_and_per_hub(hub: Hub, other_hub: Hub, outbox: Outbox) -> None:
+    assert outbox.record([hub.url, other_hub.url], [EN_ATOM, EN_RSS]) == 4
+    outbox.drain()
+    assert sorted(hub.topics()) == sorted(other_hub.topics()) == sorted([EN_ATOM, EN_RSS])
+    assert all(len(r.form["hub.url"]) == 1 for r in hub.requests + other_hub.requests)
 
 
 def test_query_and_token_never_reach_the_hub_or_the_log(
-    hub: Hub, make_publisher: Any, caplog: pytest.LogCaptureFixture
+    hub: Hub, outbox: Outbox, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="service.syndication.websub")
-    hub.answer(503)
-    publisher = make_publisher([hub.url])
-    publisher.start()
-    publisher.notify([EN_ATOM + "?token=kh_par_SECRET&limit=5#x"])
-    assert publisher.flush(5)
-
-    assert hub.topics() == [EN_ATOM, EN_ATOM]
-    assert "SECRET" not in caplog.text
-    assert (
-        public_topic("http://h.example/feeds/ja.json?token=t") == "http://h.example/feeds/ja.json"
-    )
+    caplog.set_level(logging.DEBUG)
+    hub.answer(500, 500, 500)  # failures are logged: the log must not carry the token either
+    outbox.record([hub.url], [f"{EN_ATOM}?token=secret-token#frag"])
+    outbox.drain()
+    assert hub.topics() == [EN_ATOM] * 3
+    assert "secret-token" not in caplog.text
+    assert "secret-token" not in str([row.payload for row in outbox.rows()])
 
 
 @pytest.mark.parametrize("first", [503, 429])
-def test_retries_after_503_or_429_then_succeeds(hub: Hub, make_publisher: Any, first: int) -> None:
-    hub.answer(first, 200)
-    publisher = make_publisher([hub.url], max_attempts=3)
-    publisher.start()
-    publisher.notify([EN_ATOM])
-    assert publisher.flush(5)
-
+def test_retries_after_503_or_429_then_succeeds(hub: Hub, outbox: Outbox, first: int) -> None:
+    hub.answer(first)
+    outbox.record([hub.url], [EN_ATOM])
+    outbox.drain()
     assert hub.topics() == [EN_ATOM, EN_ATOM]
-    assert publisher.stats == WebSubStats(sent=1, failed=0, retries=1, pending=0)
+    [row] = outbox.rows()
+    assert (row.state, row.attempts, row.last_status) == ("delivered", 2, 204)
 
 
-def test_backoff_waits_between_attempts(hub: Hub, make_publisher: Any) -> None:
-    hub.answer(503, 503, 204)
-    publisher = make_publisher([hub.url], max_attempts=3, backoff=0.1)
-    publisher.start()
-    started = time.monotonic()
-    publisher.notify([EN_ATOM])
-    assert publisher.flush(5)
-
-    assert time.monotonic() - started >= 0.1 + 0.2 - 0.02
-    assert publisher.stats.sent == 1
-
-
-def test_gives_up_after_max_attempts_of_500_without_raising(
-    hub: Hub, make_publisher: Any, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_gives_up_after_max_attempts_into_a_dead_letter(hub: Hub, outbox: Outbox) -> None:
     hub.default = 500
-    publisher = make_publisher([hub.url], max_attempts=3)
-    publisher.start()
-    publisher.notify([EN_ATOM])
-    assert publisher.flush(5)
-
-    assert len(hub.requests) == 3
-    assert publisher.stats == WebSubStats(sent=0, failed=1, retries=2, pending=0)
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
-    assert any("giving up" in r.getMessage() and EN_ATOM in r.getMessage() for r in warnings)
+    outbox.record([hub.url], [EN_ATOM])
+    outbox.drain()
+    assert hub.topics() == [EN_ATOM] * 3  # notice_max_attempts
+    [row] = outbox.rows()
+    assert (row.state, row.attempts, row.last_error) == ("failed", 3, "HTTP 500")
 
 
-def test_client_error_is_not_retried(hub: Hub, make_publisher: Any) -> None:
-    hub.answer(400)
-    publisher = make_publisher([hub.url], max_attempts=3)
-    publisher.start()
-    publisher.notify([EN_ATOM])
-    assert publisher.flush(5)
-
-    assert len(hub.requests) == 1
-    assert publisher.stats.failed == 1
+def test_client_error_is_not_retried(hub: Hub, outbox: Outbox) -> None:
+    hub.default = 400
+    outbox.record([hub.url], [EN_ATOM])
+    outbox.drain()
+    assert hub.topics() == [EN_ATOM]
+    [row] = outbox.rows()
+    assert (row.state, row.attempts, row.last_status) == ("failed", 1, 400)
 
 
-def test_unreachable_hub_is_retried_then_given_up(make_publisher: Any) -> None:
-    publisher = make_publisher([f"http://127.0.0.1:{_closed_port()}/hub"], max_attempts=2)
-    publisher.start()
-    publisher.notify([EN_ATOM])
-    assert publisher.flush(5)
+def test_unreachable_hub_is_retried_then_given_up(outbox: Outbox) -> None:
+    outbox.record([f"http://127.0.0.1:{_closed_port()}/hub"], [EN_ATOM])
+    outbox.drain()
+    [row] = outbox.rows()
+    assert (row.state, row.attempts, row.last_status) == ("failed", 3, None)
+    assert row.last_error and "Connect" in row.last_error
 
-    assert publisher.stats == WebSubStats(sent=0, failed=1, retries=1, pending=0)
 
-
-def test_a_failing_hub_does_not_affect_another(
-    hub: Hub, other_hub: Hub, make_publisher: Any
-) -> None:
+def test_a_failing_hub_does_not_affect_another(hub: Hub, other_hub: Hub, outbox: Outbox) -> None:
     hub.default = 500
-    publisher = make_publisher([hub.url, other_hub.url], max_attempts=2)
-    publisher.start()
-    publisher.notify([EN_ATOM])
-    assert publisher.flush(5)
-
+    outbox.record([hub.url, other_hub.url], [EN_ATOM])
+    outbox.drain()
     assert other_hub.topics() == [EN_ATOM]
-    assert publisher.stats.sent == 1
-    assert publisher.stats.failed == 1
+    states = {row.url: row.state for row in outbox.rows()}
+    assert states == {hub.url: "failed", other_hub.url: "delivered"}
 
 
-def test_duplicate_pending_topics_are_coalesced(hub: Hub, make_publisher: Any) -> None:
-    publisher = make_publisher([hub.url])
-    publisher.notify([EN_ATOM, EN_ATOM])
-    publisher.notify([EN_RSS, EN_ATOM + "?token=a", EN_ATOM])
-    publisher.start()
-    assert publisher.flush(5)
-
-    assert hub.topics() == [EN_ATOM, EN_RSS]
-
-
-def test_a_change_during_a_ping_in_flight_is_pinged_again_once(
-    hub: Hub, make_publisher: Any
-) -> None:
-    hub.answer(HANG)
-    publisher = make_publisher([hub.url], timeout=5.0)
-    publisher.start()
-    publisher.notify([EN_ATOM])
-    assert hub.arrived.wait(5)
-    for _ in range(5):
-        publisher.notify([EN_ATOM])
-    assert publisher.stats.pending == 2  # the one in flight and one coalesced follow-up
-    hub.release.set()
-    assert publisher.flush(5)
-
+def test_duplicate_pending_topics_are_coalesced(hub: Hub, outbox: Outbox) -> None:
+    assert outbox.record([hub.url], [EN_ATOM, EN_ATOM]) == 1
+    assert outbox.record([hub.url], [EN_ATOM]) == 0  # still waiting: not queued twice
+    outbox.drain()
+    assert hub.topics() == [EN_ATOM]
+    assert outbox.record([hub.url], [EN_ATOM]) == 1  # a change after the ping: pinged again
+    outbox.drain()
     assert hub.topics() == [EN_ATOM, EN_ATOM]
-    assert publisher.stats.sent == 2
 
 
-def test_a_hanging_hub_never_blocks_notify(hub: Hub, make_publisher: Any) -> None:
-    hub.answer(HANG)  # the first request hangs until the test ends; later ones are answered
-    publisher = make_publisher([hub.url], timeout=0.3, max_attempts=1)
-    publisher.start()
-    started = time.monotonic()
-    for i in range(200):
-        publisher.notify([f"https://feeds.example.org/feeds/t{i % 20}.atom"])
-    assert time.monotonic() - started < 0.1
-    assert hub.arrived.wait(5)
-    assert not publisher.flush(0.05)  # the first request is still hanging
-
-    assert publisher.flush(10)
-    assert publisher.stats == WebSubStats(sent=19, failed=1, retries=0, pending=0)
-
-
-def test_stop_returns_while_a_hub_hangs(hub: Hub, make_publisher: Any) -> None:
-    hub.default = HANG
-    publisher = make_publisher([hub.url], timeout=5.0)
-    publisher.start()
-    publisher.notify([EN_ATOM, EN_RSS])
-    assert hub.arrived.wait(5)
-    started = time.monotonic()
-    publisher.stop(timeout=0.2)
-    assert time.monotonic() - started < 1.0
-    publisher.notify([EN_ATOM])  # after stop: ignored, no error
-    assert publisher.stats.pending <= 1
-
-
-def test_notify_ignores_what_is_not_a_url(hub: Hub, make_publisher: Any) -> None:
-    publisher = make_publisher([hub.url])
-    publisher.start()
-    publisher.notify(["feeds/en.atom", "ftp://x/feeds/en.atom", EN_RSS])
-    assert publisher.flush(5)
-
+def test_what_is_not_a_url_is_not_recorded(hub: Hub, outbox: Outbox) -> None:
+    assert outbox.record([hub.url], ["not a url", "ftp://x/y", EN_RSS]) == 1
+    assert outbox.record([], [EN_RSS]) == 0  # no hubs: nothing at all
+    outbox.drain()
     assert hub.topics() == [EN_RSS]
 
 
-def test_no_hubs_is_a_silent_no_op() -> None:
-    publisher = WebSubPublisher([])
-    publisher.start()
-    publisher.notify([EN_ATOM])
-    assert publisher.flush(0.1)
-    publisher.stop(0.1)
-    assert publisher.stats == WebSubStats()
+def test_public_topic_strips_query_and_fragment() -> None:
+    assert public_topic("https://a.example/feeds/en.atom?token=x#y") == (
+        "https://a.example/feeds/en.atom"
+    )
+    assert public_topic("https://a.example") == "https://a.example/"
+    assert public_topic("mailto:x@example.org") is None
 
 
-@pytest.mark.parametrize(
-    "bad",
-    ["ftp://hub.example.org/", "hub.example.org", "http://", "/hub", "", "javascript:alert(1)"],
-)
-def test_invalid_hub_url_is_rejected(bad: str) -> None:
-    with pytest.raises(ValueError, match="http\\(s\\) URL"):
-        WebSubPublisher(["https://ok.example.org/hub", bad])
+def test_a_ping_survives_a_restart(hub: Hub, settings: Settings) -> None:
+    """The ping is written with the change; the process that made it stops before anyone
+    sends it; the next process with workers sends it (from the queue or from its row)."""
+    configured = settings.model_copy(update={"websub_hubs": (hub.url,)})
+    first = Runtime.start(configured)
+    first.reactions  # noqa: B018 - registered with the engine at start
+    hub.default = 503  # the hub is down while the first process lives
+    try:
+        with session_scope(first.sessions) as session:
+            feed_versions.bump(session, ["en"])
+        pending = [row for row in _hub_rows(first) if row.state == PENDING]
+        assert {row.payload["topic"] for row in pending} == {
+            f"{configured.public_url.rstrip('/')}/feeds/en.{fmt}" for fmt in FORMATS
+        }
+    finally:
+        first.close()
+    hub.default = 204
+    second = Runtime.start(configured)
+    pool = second.worker_pool(1)
+    pool.start()
+    try:
+        deadline = time.monotonic() + 90  # a message lost with Redis is relayed after its claim
+        while any(row.state == PENDING for row in _hub_rows(second)):
+            assert time.monotonic() < deadline, "the ping was lost with its process"
+            time.sleep(0.1)
+        assert {row.state for row in _hub_rows(second)} == {"delivered"}
+        assert sorted(set(hub.topics())) == sorted(row.payload["topic"] for row in pending)
+    finally:
+        pool.stop()
+        second.close()
 
 
-def test_a_single_string_is_not_a_list_of_hubs() -> None:
-    with pytest.raises(ValueError, match="sequence"):
-        WebSubPublisher("https://hub.example.org/")
+def _hub_rows(runtime: Runtime) -> list[Delivery]:
+    with runtime.sessions() as session:
+        rows = list(session.scalars(select(Delivery).where(Delivery.target == HUB)))
+        session.expunge_all()
+        return rows
 
 
-@pytest.mark.parametrize("options", [{"timeout": 0}, {"max_attempts": 0}, {"backoff": -1.0}])
-def test_invalid_options_are_rejected(options: dict[str, Any]) -> None:
-    with pytest.raises(ValueError):
-        WebSubPublisher(["https://hub.example.org/"], **options)
+def test_a_publish_pings_every_language_whose_feed_moved(hub: Hub, settings: Settings) -> None:
+    """Issue 17: publishing bumped the feed versions of `ja` and every target language but
+    pinged the hubs for `ja` only. The pings now follow the bump itself."""
+    from fastapi.testclient import TestClient
+
+    from service.access.api_keys import create_key
+    from service.web.app import create_app
+    from tests.service.conftest import article, auth
+
+    configured = settings.model_copy(update={"websub_hubs": (hub.url,)})
+    runtime = Runtime.start(configured)
+    try:
+        with session_scope(runtime.sessions) as session:
+            publisher = create_key(session, name="cms", role="publisher")[1]
+        with TestClient(create_app(runtime=runtime)) as client:
+            posted = client.post("/v1/articles", json=article("w-1"), headers=auth(publisher))
+            assert posted.status_code == 202, posted.text
+        base = configured.public_url.rstrip("/")
+        topics = {row.payload["topic"] for row in _hub_rows(runtime)}
+        assert topics == {
+            f"{base}/feeds/{lang}.{fmt}"
+            for lang in ("ja", *configured.target_languages)
+            for fmt in FORMATS
+        }
+    finally:
+        runtime.close()

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import AwareDatetime
 
-from service.articles import cms_calls as publishing
+from service.articles import cms_calls
 from service.articles import views as article_views
 from service.errors import Invalid
 from service.schemas import (
@@ -43,8 +43,14 @@ def create_article(
 ) -> IngestOut:
     """Publish an article: one translation job per configured target language."""
     content = body.content()
-    out = publishing.publish(
-        runtime, body.id, content, put=False, embargo=(True, body.embargoed_until)
+    out = cms_calls.accept(
+        runtime.sessions,
+        runtime.settings,
+        runtime.matchers,
+        body.id,
+        content,
+        put=False,
+        embargo=(True, body.embargoed_until),
     )
     if out.duplicate:
         response.status_code = 200
@@ -77,7 +83,15 @@ def replace_article(
     content = body.content()
     # A PUT that leaves `embargoed_until` out keeps the embargo as it is.
     embargo = ("embargoed_until" in body.model_fields_set, body.embargoed_until)
-    out = publishing.publish(runtime, article_id, content, put=True, embargo=embargo)
+    out = cms_calls.accept(
+        runtime.sessions,
+        runtime.settings,
+        runtime.matchers,
+        article_id,
+        content,
+        put=True,
+        embargo=embargo,
+    )
     if out.duplicate:
         response.status_code = 200
     return out
@@ -88,7 +102,7 @@ def retract_article(
     runtime: RuntimeDep, session: SessionDep, _: Publisher, article_id: str = ArticlePath
 ) -> ArticleOut:
     """Retract an article: it leaves every feed; its history is kept."""
-    return publishing.retract(runtime, session, article_id)
+    return cms_calls.retract(session, runtime.settings.target_languages, article_id)
 
 
 @router.get(

@@ -10,9 +10,8 @@ from fastapi import APIRouter, Path, Query
 from service.errors import Conflict, NotFound
 from service.jobs import notices
 from service.schemas import DeliveryOut, ResendOut
-from service.store import db
 from service.store.tables import Delivery, utcnow
-from service.web.deps import Admin, RuntimeDep, SessionDep
+from service.web.deps import Admin, SessionDep
 
 router = APIRouter(prefix="/v1/deliveries", tags=["deliveries"])
 
@@ -37,11 +36,9 @@ def list_deliveries(
     status_code=202,
     response_model=ResendOut,
 )
-def resend_dead_letters(session: SessionDep, runtime: RuntimeDep, _: Admin) -> ResendOut:
+def resend_dead_letters(session: SessionDep, _: Admin) -> ResendOut:
     """Send every dead letter (state `failed`) again, from its first attempt."""
     resent = notices.resend(session, None, utcnow())
-    if resent:
-        db.after_commit(session, runtime.notifier.wake)
     return ResendOut(resent=resent)
 
 
@@ -53,7 +50,6 @@ def resend_dead_letters(session: SessionDep, runtime: RuntimeDep, _: Admin) -> R
 )
 def resend_one(
     session: SessionDep,
-    runtime: RuntimeDep,
     _: Admin,
     delivery_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
 ) -> ResendOut:
@@ -64,5 +60,4 @@ def resend_one(
     if row.state == notices.PENDING:
         raise Conflict(f"notice {delivery_id} is still pending: it is being tried", code="pending")
     resent = notices.resend(session, [delivery_id], utcnow())
-    db.after_commit(session, runtime.notifier.wake)
     return ResendOut(resent=resent)

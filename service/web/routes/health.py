@@ -25,11 +25,11 @@ router = APIRouter(tags=["health"])
 @router.get("/healthz", response_model=HealthOut, responses={503: {"model": HealthOut}})
 def healthz(request: Request, runtime: RuntimeDep) -> JSONResponse:
     """200 while the process can do its job; 503 (restart me) when its worker threads or
-    outbox sweeper died, or its Redis has been unreachable past the grace period."""
+    outbox relay died, or its Redis has been unreachable past the grace period."""
     problems = []
     pool = getattr(request.app.state, "pool", None)
     if pool is not None and not pool.healthy():
-        problems.append("worker threads or the outbox sweeper died")
+        problems.append("worker threads or the outbox relay died")
     redis_problem = runtime.redis_watch.problem()
     if redis_problem is not None:
         problems.append(redis_problem)

@@ -40,7 +40,15 @@ def item_ninjs(
     if not principal.may_read_language(lang):
         raise Forbidden(f"this key does not cover language {lang!r}")
     with session_scope(runtime.sessions) as session:
-        doc = item_views.ninjs_for(session, runtime, principal, article_id, lang, version)
+        doc = item_views.ninjs_for(
+            session,
+            runtime.settings,
+            runtime.link_signer(principal.key_id),
+            principal,
+            article_id,
+            lang,
+            version,
+        )
     if doc is None:
         raise NotFound(f"no article {article_id} in {lang!r} for this key")
     return Response(ninjs.dumps(doc), media_type=ninjs.MEDIA_TYPE)

@@ -9,11 +9,9 @@ from fastapi import APIRouter, Path, Query
 
 from service.articles import views as article_views
 from service.jobs import admin as job_admin
-from service.jobs import outbox
 from service.schemas import JobOut, JobPage
 from service.settings import LANGUAGE_PATTERN
-from service.store import db
-from service.web.deps import Admin, Reader, RuntimeDep, SessionDep
+from service.web.deps import Admin, Reader, SessionDep
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 JobId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
@@ -49,9 +47,8 @@ def get_job(session: SessionDep, principal: Reader, job_id: JobId) -> JobOut:
     status_code=202,
     responses={409: {"description": "the job has not failed"}},
 )
-def retry_job(session: SessionDep, _: Admin, runtime: RuntimeDep, job_id: JobId) -> JobOut:
+def retry_job(session: SessionDep, _: Admin, job_id: JobId) -> JobOut:
     """Queue a failed job again (admin): a new job for the same revision and language; the
     failed one stays as the record. 409 when the job is not failed or the article retracted."""
-    job, new_id = job_admin.retry(session, job_id)
-    db.after_commit(session, lambda: outbox.dispatch(runtime, [new_id]))
+    job, _new_id = job_admin.retry(session, job_id)
     return job

@@ -14,7 +14,6 @@ from fastapi import APIRouter, Header, Path, Query, Response
 
 from service.errors import Conflict, NotFound
 from service.glossary import term_index
-from service.jobs import outbox
 from service.review import desk as reviews
 from service.review import queue as review_queue
 from service.review.schemas import RejectIn, RetranslateOut, ReviewFacetsOut
@@ -27,7 +26,6 @@ from service.schemas import (
     TranslationHistoryOut,
 )
 from service.settings import LANGUAGE_PATTERN
-from service.store import db
 from service.store.tables import Article
 from service.web.deps import Editor, RuntimeDep, SessionDep
 
@@ -101,11 +99,6 @@ def review_item(
     return out
 
 
-def _changed(runtime: RuntimeDep, session: SessionDep, lang: str) -> None:
-    db.after_commit(session, lambda: runtime.feeds_changed(lang))
-    db.after_commit(session, runtime.notifier.wake)
-
-
 @router.post("/{article_id}/{lang}/approve", response_model=ApprovalOut, responses=DECIDE_RESPONSES)
 def approve(
     runtime: RuntimeDep,
@@ -126,7 +119,6 @@ def approve(
     done = reviews.approve(
         session, runtime.settings, editor.name, article_id, lang, corrections, if_match
     )
-    _changed(runtime, session, lang)
     return ApprovalOut(
         item=_item(done.item),
         corrected=done.corrected,
@@ -139,7 +131,6 @@ def approve(
     "/{article_id}/{lang}/reject", response_model=ReviewItemOut, responses=DECIDE_RESPONSES
 )
 def reject(
-    runtime: RuntimeDep,
     session: SessionDep,
     editor: Editor,
     if_match: IfMatch = None,
@@ -152,7 +143,6 @@ def reject(
     item = reviews.reject(
         session, editor.name, article_id, lang, body.note if body else "", if_match
     )
-    _changed(runtime, session, lang)
     return _item(item)
 
 
@@ -163,7 +153,6 @@ def reject(
     responses={409: {"description": "nothing awaits review"}},
 )
 def retranslate(
-    runtime: RuntimeDep,
     session: SessionDep,
     editor: Editor,
     article_id: str = ArticlePath,
@@ -181,7 +170,6 @@ def retranslate(
     # Job.reason holds 20 characters: who asked goes to the log.
     jobs = term_index.requeue(session, [article_id], [lang], "editor-retranslate")
     log.info("re-translation of %s (%s) asked by %s: %s", article_id, lang, editor.name, jobs)
-    db.after_commit(session, lambda: outbox.dispatch(runtime, jobs))
     return RetranslateOut(jobs=jobs)
 
 
