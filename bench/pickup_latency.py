@@ -23,7 +23,6 @@ from pathlib import Path
 import dramatiq
 
 from service.jobs import worker as worker_module
-from service.jobs.worker import WorkerPool
 from service.runtime import Runtime
 from service.settings import Settings
 from service.store.redis_keys import TRANSLATE_QUEUE
@@ -59,7 +58,7 @@ def _measure(
     probe = _Probe(runtime)
     saved = worker_module.IDLE_POLL_MS
     worker_module.IDLE_POLL_MS = poll_ms
-    pool = WorkerPool(runtime, threads)
+    pool = runtime.worker_pool(threads)
     try:
         pool.start()
         for _ in range(samples):

@@ -30,9 +30,9 @@ def test_glossary_format_in_readme_matches_the_shipped_file() -> None:
     header = shipped.read_text(encoding="utf-8").splitlines()[0]
     block = README.read_text().split("## Glossary files", 1)[1].split("```")[1].strip()
     assert block == header
-    from glossaries.exchange import _META
+    from glossaries._families import META
 
-    assert header.split("\t")[:6] == [m for m in _META if m != "id"]
+    assert header.split("\t")[:6] == [m for m in META if m != "id"]
 
 
 def test_readme_points_newcomers_at_what_exists() -> None:

@@ -164,7 +164,22 @@ class HtmlDocument:
         if len(results) != len(self.texts):
             raise ValueError(f"{len(self.texts)} texts but {len(results)} translations")
         glue = "" if engine.target in SPACELESS else " "
-        languages = engine.languages
+        self._fill_lines(results, glue)
+        segments = self._block_segments(self._fill_alts(results, glue), glue)
+        # The review policy judges the merged segments of the whole body, as for plain text.
+        reasons = review_reasons(segments, policy)
+        result = TranslationResult(
+            segments=tuple(segments),
+            route=results[0].route if results else engine.languages,
+            needs_review=bool(reasons),
+            cache_hits=sum(r.cache_hits for r in results),
+            cache_misses=sum(r.cache_misses for r in results),
+            review_reasons=tuple(reasons),
+        )
+        return HtmlTranslation(self._html(), result, len(self.blocks))
+
+    def _fill_lines(self, results: Sequence[TranslationResult], glue: str) -> None:
+        """Each fragment's translated lines and segments (a line with no text stays as is)."""
         for fragment in self.fragments:
             for line, index in zip(fragment.lines, fragment.texts, strict=True):
                 if index < 0:
@@ -175,6 +190,12 @@ class HtmlDocument:
                     " ".join(result.paragraphs()) if glue else "".join(result.paragraphs())
                 )
                 fragment.segments.extend(result.segments)
+
+    def _fill_alts(
+        self, results: Sequence[TranslationResult], glue: str
+    ) -> dict[int, list[Segment]]:
+        """Translated alt texts set on their images; their segments by paragraph number (an
+        image outside any block gets a number after the last block's)."""
         alt_segments: dict[int, list[Segment]] = {}
         extra = len(self.blocks)
         for image, index, number in self.alts:
@@ -185,6 +206,11 @@ class HtmlDocument:
             alt_segments.setdefault(number, []).extend(
                 Segment(number, s.source, s.translation, s.flags, s.terms) for s in result.segments
             )
+        return alt_segments
+
+    def _block_segments(self, alt_segments: dict[int, list[Segment]], glue: str) -> list[Segment]:
+        """Fill each block with its translation; the segments of the whole fragment, each
+        numbered by its block, a block's image alts after its text."""
         segments: list[Segment] = []
         for number, block in enumerate(self.blocks):
             for segment in merge_all(block, glue):
@@ -197,23 +223,16 @@ class HtmlDocument:
             fill(block, glue)
         for number in sorted(alt_segments):  # images outside any block: paragraphs of their own
             segments.extend(alt_segments[number])
+        return segments
+
+    def _html(self) -> str:
+        """The filled tree as an HTML fragment, without the wrappers added to take it apart."""
         root = self.root
         for wrapper in list(root.iter(WRAP)):
             wrapper.drop_tag()
-        out = (root.text or "") + "".join(
+        return (root.text or "") + "".join(
             etree.tostring(child, encoding="unicode", method="html") for child in root
         )
-        # The review policy judges the merged segments of the whole body, as for plain text.
-        reasons = review_reasons(segments, policy)
-        result = TranslationResult(
-            segments=tuple(segments),
-            route=results[0].route if results else languages,
-            needs_review=bool(reasons),
-            cache_hits=sum(r.cache_hits for r in results),
-            cache_misses=sum(r.cache_misses for r in results),
-            review_reasons=tuple(reasons),
-        )
-        return HtmlTranslation(out, result, len(self.blocks))
 
 
 def prepare_html(html: str) -> HtmlDocument:

@@ -40,17 +40,16 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
 from translators import protect
+from translators._strategies import rounds
 from translators._units import Unit, next_unit, units_of
 from translators.check import check
-from translators.engine import Engine, Hint, Hints, Translated, translate_detailed
-from translators.protect import Term
+from translators.engine import Engine
 from translators.review import DEFAULT_POLICY, ReviewPolicy, review_reasons
 from translators.route import Route
 
 if TYPE_CHECKING:
     from glossaries.matching import Matcher
     from glossaries.model import Entry
-    from translators.strategy_memory import StrategyMemory
 
 __all__ = [
     "REVIEW_FLAGS",
@@ -183,98 +182,6 @@ class TranslationResult:
         }
 
 
-_Input = tuple[str, Hints]  # what the engine translates, and the terms it may be told
-
-
-def _run(engine: Engine, inputs: list[_Input]) -> list[Translated]:
-    """One engine call over the distinct non-empty inputs; one output per input."""
-    unique = list(dict.fromkeys(i for i in inputs if i[0].strip()))
-    if not unique:
-        return [Translated("") for _ in inputs]
-    hints = [h for _, h in unique] if any(h for _, h in unique) else None
-    outputs = translate_detailed(engine, [s for s, _ in unique], hints)
-    # An engine that breaks its contract must not lose or shift sentences.
-    outputs = outputs[: len(unique)] + [Translated("")] * (len(unique) - len(outputs))
-    table = dict(zip(unique, outputs, strict=True))
-    return [table.get(i, Translated("")) for i in inputs]
-
-
-def _all_present(translation: str, terms: Sequence[Term]) -> bool:
-    return all(protect.present(translation, t) for t in terms)
-
-
-def _inputs(unit: Unit, strategy: str) -> list[_Input]:
-    """What the engine must translate for ``unit`` under ``strategy``."""
-    if strategy == "prompt":
-        return [(unit.text, tuple(Hint(t.surface, t.rendering) for t in unit.terms))]
-    if strategy == "inline":
-        return [(protect.inline(unit.text, unit.terms), ())]
-    if strategy == "placeholder":
-        return [(protect.placeholders(unit.text, unit.terms), ())]
-    pieces = protect.pieces(unit.text, unit.terms)
-    return [(p, ()) for p in pieces if protect.needs_engine(p)]
-
-
-def _apply(unit: Unit, strategy: str, outputs: Sequence[Translated], target: str) -> None:
-    """Take ``strategy``'s outputs for ``unit``; done when every term is present."""
-    if strategy == "split":  # the last resort: pieces around the terms, joined with renderings
-        produced = iter(outputs)
-        translated = [
-            next(produced).text if protect.needs_engine(p) else protect.plain(p, target)
-            for p in protect.pieces(unit.text, unit.terms)
-        ]
-        translation = protect.join_pieces(translated, unit.terms, target)
-    else:
-        translation = outputs[0].text
-        if strategy == "placeholder":
-            translation = protect.restore(translation, unit.terms)
-    truncated = any(o.truncated for o in outputs)
-    unit.attempts.append(strategy)
-    present = _all_present(translation, unit.terms)
-    if present or not unit.translation:  # else keep the first attempt, flagged below
-        unit.translation, unit.truncated = translation, truncated
-    if present:
-        unit.strategy, unit.done = strategy, True
-
-
-def _rounds(engine: Engine, units: list[Unit], memory: StrategyMemory | None) -> None:
-    """The strategy rounds: each round gives every pending sentence its next strategy, and
-    all their inputs go to the engine in one batched call.
-
-    A sentence without terms takes only ``inline`` (its plain translation). A sentence with
-    terms tries ``inline``, ``placeholder`` (``prompt``, ``inline`` for an engine reading
-    term hints; each unless ``memory`` says it keeps failing with this model), then
-    ``split``, which always satisfies it; a sentence that skips straight to
-    ``split`` has its pieces in the first call, with everyone else's sentences.
-    """
-    plans: dict[int, list[str]] = {}
-    cascade = ("prompt", "inline") if engine.capabilities.term_hints else ("inline", "placeholder")
-    for unit in units:
-        if not unit.terms:
-            plans[id(unit)] = ["inline"]
-            continue
-        tried = [s for s in cascade if memory is None or memory.worth_trying(s)]
-        plans[id(unit)] = [*tried, "split"]
-    pending = units
-    while pending:
-        steps = [(unit, plans[id(unit)].pop(0)) for unit in pending]
-        wanted = [_inputs(unit, strategy) for unit, strategy in steps]
-        outputs = _run(engine, [item for items in wanted for item in items])
-        offset = 0
-        tally: dict[str, list[int]] = {}
-        for (unit, strategy), texts in zip(steps, wanted, strict=True):
-            _apply(unit, strategy, outputs[offset : offset + len(texts)], engine.target)
-            offset += len(texts)
-            if unit.terms:
-                counts = tally.setdefault(strategy, [0, 0])
-                counts[0] += 1
-                counts[1] += unit.done
-        if memory is not None:
-            for strategy, (tries, successes) in tally.items():
-                memory.record(strategy, tries=tries, successes=successes)
-        pending = [unit for unit, _ in steps if not unit.done and plans[id(unit)]]
-
-
 def _decode_cached(value: str) -> tuple[str, str, bool]:
     """(translation, strategy, truncated) of a cached sentence."""
     try:
@@ -349,7 +256,7 @@ def _process(units: list[Unit], engine: Engine, cache: SentenceCache | None) -> 
                 unit.cached = unit.done = True
     for unit in units:
         unit.all_cached = unit.all_cached and unit.cached
-    _rounds(engine, [u for u in units if not u.done], engine.strategy_memory)
+    rounds(engine, [u for u in units if not u.done], engine.strategy_memory)
 
 
 def _store(units: list[Unit], segments: list[Segment], cache: SentenceCache | None) -> None:
@@ -393,6 +300,57 @@ def _recall(units: list[Unit], memory: TranslationMemory, final: str) -> set[int
     return hits
 
 
+def _render_for(lang: str, final: str) -> Callable[[Entry], str | None]:
+    """The rendering of an entry to protect in ``lang`` on the way to ``final``: its ``lang``
+    rendering, else the final one (an entry with no final rendering is not enforced)."""
+
+    def render(entry: Entry) -> str | None:
+        wanted = entry.rendering(final)
+        if not wanted or lang == final:
+            return wanted
+        return entry.rendering(lang) or wanted
+
+    return render
+
+
+def _steps(
+    units: list[Unit], engines: Sequence[Engine], cache: SentenceCache | None
+) -> tuple[list[Unit], list[Segment]]:
+    """Every step of the route in turn, batched across all units; the units as the last step
+    left them, with their segments (one per unit, in order)."""
+    source_lang, final = engines[0].source, engines[-1].target
+    segments: list[Segment] = []
+    for step, current in enumerate(engines):
+        if step:
+            units = [next_unit(u, _render_for(current.target, final)) for u in units]
+        _process(units, current, cache)
+        segments = [_segment(u, source_lang, current.target) for u in units]
+        _store(units, segments, cache)
+    return units, segments
+
+
+def _results(
+    ordered: list[tuple[Unit, Segment]], count: int, route: tuple[str, ...], policy: ReviewPolicy
+) -> list[TranslationResult]:
+    """One result per text, each judged by ``policy`` over its own segments."""
+    results: list[TranslationResult] = []
+    for doc in range(count):
+        mine = [(u, s) for u, s in ordered if u.doc == doc]
+        hits = sum(1 for u, _ in mine if u.all_cached)
+        reasons = review_reasons([s for _, s in mine], policy)
+        results.append(
+            TranslationResult(
+                segments=tuple(s for _, s in mine),
+                route=route,
+                needs_review=bool(reasons),
+                cache_hits=hits,
+                cache_misses=len(mine) - hits,
+                review_reasons=tuple(reasons),
+            )
+        )
+    return results
+
+
 def translate_texts(
     texts: Sequence[str],
     *,
@@ -411,55 +369,16 @@ def translate_texts(
     """
     engines = engine.steps
     source_lang, final = engines[0].source, engines[-1].target
-
-    def render_for(lang: str) -> Callable[[Entry], str | None]:
-        def render(entry: Entry) -> str | None:
-            wanted = entry.rendering(final)
-            if not wanted or lang == final:
-                return wanted
-            return entry.rendering(lang) or wanted
-
-        return render
-
-    everything = [
-        u
-        for doc, text in enumerate(texts)
-        for u in units_of(doc, text, matcher, render_for(engines[0].target))
-    ]
+    first = _render_for(engines[0].target, final)
+    everything = [u for doc, text in enumerate(texts) for u in units_of(doc, text, matcher, first)]
     remembered = _recall(everything, memory, final) if memory is not None else set()
-    units = [u for u in everything if id(u) not in remembered]
-    segments: list[Segment] = []
-    for step, current in enumerate(engines):
-        if step:
-            units = [next_unit(u, render_for(current.target)) for u in units]
-        _process(units, current, cache)
-        segments = [_segment(u, source_lang, current.target) for u in units]
-        _store(units, segments, cache)
-    by_unit = dict(zip((id(u) for u in units), segments, strict=True))
-    ordered: list[tuple[Unit, Segment]] = []
-    steps_units = iter(units)
-    for u in everything:
-        if id(u) in remembered:
-            ordered.append((u, _segment(u, source_lang, final)))
-        else:
-            done_unit = next(steps_units)
-            ordered.append((done_unit, by_unit[id(done_unit)]))
-    units = [u for u, _ in ordered]
-    segments = [s for _, s in ordered]
+    units, segments = _steps([u for u in everything if id(u) not in remembered], engines, cache)
+    # Back in source order: remembered sentences get their segment now, the others come as
+    # the last step left them.
+    stepped = iter(zip(units, segments, strict=True))
+    ordered = [
+        (u, _segment(u, source_lang, final)) if id(u) in remembered else next(stepped)
+        for u in everything
+    ]
     route = (source_lang, *(e.target for e in engines))
-    results: list[TranslationResult] = []
-    for doc in range(len(texts)):
-        mine = [(u, s) for u, s in zip(units, segments, strict=True) if u.doc == doc]
-        hits = sum(1 for u, _ in mine if u.all_cached)
-        reasons = review_reasons([s for _, s in mine], policy)
-        results.append(
-            TranslationResult(
-                segments=tuple(s for _, s in mine),
-                route=route,
-                needs_review=bool(reasons),
-                cache_hits=hits,
-                cache_misses=len(mine) - hits,
-                review_reasons=tuple(reasons),
-            )
-        )
-    return results
+    return _results(ordered, len(texts), route, policy)

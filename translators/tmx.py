@@ -157,6 +157,31 @@ def _check_srclang(
         )
 
 
+def _variants(
+    tu: etree._Element, source_lang: str, errors: list[TmxError]
+) -> tuple[str | None, list[tuple[str, str, int]]]:
+    """A <tu>'s source sentence (None: it has none) and its (language, text, line) translations;
+    a variant without a language or text is reported to ``errors`` instead."""
+    line = tu.sourceline or 0
+    source: str | None = None
+    targets: list[tuple[str, str, int]] = []
+    for tuv in tu.findall("tuv"):
+        tuv_line = tuv.sourceline or line
+        lang = _lang(tuv.get(XML_LANG))
+        text, problem = _seg_text(tuv)
+        if lang is None:
+            errors.append(TmxError(tuv_line, "a <tuv> needs an xml:lang language code"))
+        elif problem is not None or text is None:
+            errors.append(TmxError(tuv_line, problem or "empty <seg>"))
+        elif lang == source_lang:
+            if source is not None:
+                errors.append(TmxError(tuv_line, f"two {source_lang!r} variants in one <tu>"))
+            source = text
+        else:
+            targets.append((lang, text, tuv_line))
+    return source, targets
+
+
 def parse_tmx(data: bytes, *, source_lang: str = "ja") -> TmxParse:
     """The units of a TMX file, or every problem found (with its line)."""
     # No DTD loading, no entities, no network: a TMX file is data, not instructions.
@@ -185,22 +210,7 @@ def parse_tmx(data: bytes, *, source_lang: str = "ja") -> TmxParse:
         reported = len(errors)
         _check_srclang(tu, default, source_lang, errors)
         terms, stale = _props(tu, errors)
-        source: str | None = None
-        targets: list[tuple[str, str, int]] = []
-        for tuv in tu.findall("tuv"):
-            tuv_line = tuv.sourceline or line
-            lang = _lang(tuv.get(XML_LANG))
-            text, problem = _seg_text(tuv)
-            if lang is None:
-                errors.append(TmxError(tuv_line, "a <tuv> needs an xml:lang language code"))
-            elif problem is not None or text is None:
-                errors.append(TmxError(tuv_line, problem or "empty <seg>"))
-            elif lang == source_lang:
-                if source is not None:
-                    errors.append(TmxError(tuv_line, f"two {source_lang!r} variants in one <tu>"))
-                source = text
-            else:
-                targets.append((lang, text, tuv_line))
+        source, targets = _variants(tu, source_lang, errors)
         if len(errors) > reported:
             continue  # this unit's variants are already reported
         if source is None:

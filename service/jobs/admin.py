@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session
 
 from service.articles.views import job_out
 from service.errors import Conflict, Malformed, NotFound
-from service.jobs.translate_job import FAILED, STATES, supersede
+from service.jobs.states import JobState
+from service.jobs.translate_job import supersede
 from service.schemas import JobOut, JobPage
 from service.store import unit_of_work
 from service.store.tables import Article, Job, Revision
 
-RETRYABLE = (FAILED,)
+RETRYABLE = (JobState.FAILED,)
 
 
 def list_jobs(
@@ -34,8 +35,8 @@ def list_jobs(
 ) -> JobPage:
     """Jobs newest change first (`updated_at`, then id), filtered; `before` is the id of the
     last job of the previous page."""
-    if state is not None and state not in STATES:
-        raise Malformed(f"unknown job state {state!r}; one of {', '.join(STATES)}")
+    if state is not None and state not in set(JobState):
+        raise Malformed(f"unknown job state {state!r}; one of {', '.join(JobState)}")
     stmt = select(Job, Revision.number).join(Revision, Revision.id == Job.revision_id)
     if state is not None:
         stmt = stmt.where(Job.state == state)

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.jobs.periodic import Periodic
+from service.jobs.states import JobState
 from service.store import db
 from service.store.db import session_scope
 from service.store.redis_keys import TRANSLATE_ACTOR, TRANSLATE_QUEUE
@@ -23,9 +24,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-QUEUED = "queued"
-RUNNING = "running"
-WAITING = "waiting-for-model"
+# Aliases of the members, for the modules that import the states from here.
+QUEUED = JobState.QUEUED
+RUNNING = JobState.RUNNING
+WAITING = JobState.WAITING
 
 
 class RetryableJobError(Exception):

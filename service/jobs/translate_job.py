@@ -42,6 +42,7 @@ from service.jobs.limits import (
     defer,
     source_chars,
 )
+from service.jobs.states import OPEN_STATES, JobState
 from service.review import desk as reviews
 from service.store.db import session_scope
 from service.store.tables import Article, Job, Revision, Translation, utcnow
@@ -73,11 +74,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DONE = "done"
-FAILED = "failed"
-CANCELLED = "cancelled"
-STATES = (QUEUED, RUNNING, DONE, FAILED, WAITING, CANCELLED)
-OPEN_STATES = (QUEUED, RUNNING, WAITING)
+DONE = JobState.DONE
+FAILED = JobState.FAILED
+CANCELLED = JobState.CANCELLED
+STATES = tuple(JobState)
 
 
 def supersede(

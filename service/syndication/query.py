@@ -1,4 +1,5 @@
-"""Feeds from the store of record: query the items a partner may see, render, cache."""
+"""Feeds from the store of record: query the items a partner may see, render, cache (each
+item's text and shape: `service.syndication.feed_items`)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 import feeds
 from service.access.api_keys import Principal
-from service.articles import corrections, embargo
+from service.articles import embargo
 from service.articles.revisions import IS_CURRENT
 from service.errors import Malformed
 from service.settings import Settings
@@ -39,6 +40,7 @@ from service.store.tables import (
     Revision,
     Translation,
 )
+from service.syndication import feed_items
 from service.syndication.identity import LANG_NAMES, feed_identity, item_id
 from service.syndication.page_links import LinkSigner
 
@@ -91,22 +93,6 @@ def decode_cursor(raw: str) -> tuple[datetime, str]:
 def encode_cursor(when: datetime, article_id: str) -> str:
     raw = f"{when.astimezone(UTC).isoformat()}|{article_id}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-@dataclass(frozen=True)
-class _Row:
-    article_id: str
-    revision: Revision
-    title: str
-    summary: str | None
-    body: str
-    updated: datetime
-    extension: dict[str, object]
-    html: bool = False
-    needs_review: bool = False
-    correction: str | None = (
-        None  # the revision's note in this language (service.articles.corrections)
-    )
 
 
 def translation_source(include_needs_review: bool, lang: str | None = None) -> Subquery:
@@ -197,97 +183,6 @@ def _page_keys(
     return [(key, when, article_id) for key, when, article_id in session.execute(stmt).tuples()]
 
 
-def _page_rows(
-    session: Session, lang: str, keys: list[tuple[int, datetime, str]], published_only: bool
-) -> list[_Row]:
-    """The page's rows with their bodies, in the order of `keys` (translation ids: of the
-    published snapshots when `published_only`, see `translation_source`)."""
-    ids = [key for key, _, _ in keys]
-    if lang == "ja":
-        revisions = {r.id: r for r in session.scalars(select(Revision).where(Revision.id.in_(ids)))}
-        return [
-            _Row(
-                article_id,
-                r,
-                r.title,
-                r.summary,
-                r.body,
-                updated,
-                {"revision": r.number},
-                html=r.format == "html",
-                correction=r.correction,
-            )
-            for key, updated, article_id in keys
-            for r in (revisions[key],)
-        ]
-    if not published_only:
-        return _current_rows(session, ids)
-    # The published snapshot's text (an editor's corrections included), by translation id.
-    snapshots = {
-        p.translation_id: (p, r, t)
-        for p, r, t in session.execute(
-            select(PublishedTranslation, Revision, Translation)
-            .join(
-                Revision,
-                and_(
-                    Revision.article_id == PublishedTranslation.article_id,
-                    Revision.number == PublishedTranslation.revision,
-                ),
-            )
-            .join(Translation, Translation.id == PublishedTranslation.translation_id)
-            .where(PublishedTranslation.translation_id.in_(ids))
-        ).tuples()
-    }
-    rows = []
-    for key, _, _ in keys:
-        p, r, t = snapshots[key]
-        rows.append(
-            _Row(
-                p.article_id,
-                r,
-                p.title,
-                p.summary,
-                p.body,
-                p.updated_at,
-                {"route": t.route, "model": t.model, "revision": r.number},
-                html=p.format == "html",
-                needs_review=False,
-                correction=p.correction,
-            )
-        )
-    return rows
-
-
-def _current_rows(session: Session, ids: list[int]) -> list[_Row]:
-    """The current translations of these ids, marked when they need review, in id order."""
-    found = {
-        t.id: (t, r)
-        for t, r in session.execute(
-            select(Translation, Revision)
-            .join(Revision, Revision.id == Translation.revision_id)
-            .where(Translation.id.in_(ids))
-        ).tuples()
-    }
-    rows = []
-    for key in ids:
-        t, r = found[key]
-        rows.append(
-            _Row(
-                t.article_id,
-                r,
-                t.title,
-                t.summary,
-                t.body,
-                t.updated_at,
-                {"route": t.route, "model": t.model, "revision": r.number},
-                html=t.format == "html",
-                needs_review=t.needs_review,
-                correction=t.correction,
-            )
-        )
-    return rows
-
-
 def _alternates(
     session: Session, principal: Principal, article_ids: list[str]
 ) -> dict[str, list[str]]:
@@ -331,6 +226,17 @@ def _tombstones(
     )
 
 
+def _next_url(base: str, query: FeedQuery, last: feed_items.ItemRow) -> str:
+    """The next page's URL: the same feed before this page's last item."""
+    params = {"before": encode_cursor(last.updated, last.article_id)}
+    if query.category:
+        params["category"] = query.category
+    params["limit"] = str(query.limit)
+    if query.query_token is not None:  # the credential the request used, kept
+        params["token"] = query.query_token
+    return f"{base}/feeds/{query.lang}.{query.fmt}?{urlencode(params)}"
+
+
 def build_feed(
     session: Session,
     settings: Settings,
@@ -340,23 +246,19 @@ def build_feed(
 ) -> feeds.Feed:
     """A page of the feed for this key; item links are signed for it by `links`."""
     keys = _page_keys(session, principal, query)
-    page = _page_rows(session, query.lang, keys[: query.limit], not principal.include_needs_review)
+    page = feed_items.page_rows(
+        session, query.lang, keys[: query.limit], not principal.include_needs_review
+    )
     base = settings.public_url.rstrip("/")
     feed_id, title, self_url = feed_identity(settings, query.lang, query.category)
     self_url = self_url.format(fmt=query.fmt)
-    next_url = None
-    if len(keys) > query.limit:
-        last = page[-1]
-        params = {"before": encode_cursor(last.updated, last.article_id)}
-        if query.category:
-            params["category"] = query.category
-        params["limit"] = str(query.limit)
-        if query.query_token is not None:  # the credential the request used, kept
-            params["token"] = query.query_token
-        next_url = f"{base}/feeds/{query.lang}.{query.fmt}?{urlencode(params)}"
+    next_url = _next_url(base, query, page[-1]) if len(keys) > query.limit else None
     available = _alternates(session, principal, [row.article_id for row in page])
     items = tuple(
-        _item(row, query, settings, available.get(row.article_id, []), links) for row in page
+        feed_items.feed_item(
+            row, query.lang, query.category, settings, available.get(row.article_id, []), links
+        )
+        for row in page
     )
     now = datetime.now(UTC)
     tombstones = (
@@ -385,57 +287,6 @@ def build_feed(
         next_url=next_url,
         hubs=tuple(settings.websub_hubs),
         tombstones=tombstones,
-    )
-
-
-def _item(
-    row: _Row, query: FeedQuery, settings: Settings, languages: list[str], links: LinkSigner
-) -> feeds.FeedItem:
-    """An item; its link is its own page (the original's, for `ja`), its alternates the
-    newsroom's original and kakehashi's page of each other language the key may see."""
-    r = row.revision
-    lang = query.lang
-    # HTML bodies pass through the renderers' allow-list sanitizer; text becomes our own HTML.
-    content = (
-        row.body
-        if row.html
-        else feeds.paragraphs_to_html([p for p in row.body.split("\n\n") if p.strip()])
-    )
-    categories = tuple(r.categories)
-    if row.correction:
-        content = corrections.note_html(row.correction, r.change, lang) + content
-        if r.change == "correction":
-            categories = (*categories, corrections.CATEGORY)
-    return feeds.FeedItem(
-        id=item_id(row.article_id, lang, query.category),
-        url=r.url if lang == "ja" else links.url(row.article_id, lang),
-        title=row.title,
-        content_html=content,
-        published=r.published_at,
-        updated=row.updated,
-        language=lang,
-        summary=row.summary,
-        categories=categories,
-        authors=(r.author,) if r.author else (),
-        original_url=r.url,
-        alternates=(
-            *(
-                (feeds.Link(href=r.url, lang="ja", title="Japanese original"),)
-                if lang != "ja"
-                else ()
-            ),
-            *(
-                feeds.Link(href=links.url(row.article_id, other), lang=other)
-                for other in languages
-                if other != lang and other in settings.target_languages
-            ),
-        ),
-        machine_translated_from="ja" if lang != "ja" else None,
-        extension={**row.extension, **corrections.extension(row.correction, r.change)},
-        needs_review=row.needs_review,
-        source_id=row.article_id,
-        version=r.number,
-        image=feeds.lead_image(content),
     )
 
 
@@ -475,9 +326,9 @@ def item_page_item(
     keys = [(key, when, found) for key, when, found in session.execute(stmt).tuples()]
     if not keys:
         return None
-    row = _page_rows(session, lang, keys, not principal.include_needs_review)[0]
+    row = feed_items.page_rows(session, lang, keys, not principal.include_needs_review)[0]
     available = _alternates(session, principal, [article_id]).get(article_id, [])
-    return _item(row, query, settings, available, links)
+    return feed_items.feed_item(row, lang, None, settings, available, links)
 
 
 def render_cached(body: bytes, updated: datetime) -> CachedFeed:

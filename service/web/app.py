@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -54,6 +54,30 @@ _NO_TELEMETRY: dict[str, object] = (
 )
 
 
+# The routers in the order they are matched; the feed hot path is mounted in front of `feeds`.
+_ROUTERS = (
+    articles,
+    items,
+    jobs,
+    reviews,
+    memory,
+    deliveries,
+    push,
+    topics,
+    usage,
+    partner_view,
+    glossaries,
+    impact,
+    whoami,
+    translate,
+    pages,
+    feeds,
+    health,
+    metrics,
+    editor,
+)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -66,6 +90,30 @@ def create_app(
     the outbox relay; one handed a runtime (tests) runs them only when `worker_threads` is set.
     """
     settings = settings or (runtime.settings if runtime else Settings())
+    app = FastAPI(
+        **_NO_TELEMETRY,  # type: ignore[arg-type]
+        title="kakehashi",
+        summary="Japanese journalism, translated offline with exact terminology, as feeds.",
+        version="0.1.0",
+        lifespan=_lifespan(settings, runtime, worker_threads),
+        docs_url=None,
+        redoc_url=None,
+    )
+    if runtime is not None:
+        app.state.runtime = runtime
+    _add_middleware(app, settings)
+    install_handlers(app)
+    install_docs(app)
+    for module in _ROUTERS:
+        app.include_router(module.router)
+    feed_endpoint.mount(app, feeds.router)  # the feed hot path, in front of the feed route
+    return app
+
+
+def _lifespan(
+    settings: Settings, runtime: Runtime | None, worker_threads: int | None
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The app's lifespan: the runtime (started here unless handed one) and the worker pool."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -86,17 +134,12 @@ def create_app(
             if own:
                 rt.close()
 
-    app = FastAPI(
-        **_NO_TELEMETRY,  # type: ignore[arg-type]
-        title="kakehashi",
-        summary="Japanese journalism, translated offline with exact terminology, as feeds.",
-        version="0.1.0",
-        lifespan=lifespan,
-        docs_url=None,
-        redoc_url=None,
-    )
-    if runtime is not None:
-        app.state.runtime = runtime
+    return lifespan
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
+    """Body size and read-time limits, OPTIONS answers and, behind a named proxy, the client's
+    own address (the last added runs first)."""
     import_limit = max(settings.max_body_bytes, glossaries.IMPORT_BODY_BYTES)
     app.add_middleware(
         BodySizeLimit,
@@ -109,33 +152,6 @@ def create_app(
         # The client address (abuse limits, logs) from X-Forwarded-For, only when the peer is
         # a proxy the operator named; uvicorn's own copy of this is switched off in `serve`.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
-    install_handlers(app)
-    install_docs(app)
-    routers = (
-        articles,
-        items,
-        jobs,
-        reviews,
-        memory,
-        deliveries,
-        push,
-        topics,
-        usage,
-        partner_view,
-        glossaries,
-        impact,
-        whoami,
-        translate,
-        pages,
-        feeds,
-        health,
-        metrics,
-        editor,
-    )
-    for module in routers:
-        app.include_router(module.router)
-    feed_endpoint.mount(app, feeds.router)  # the feed hot path, in front of the feed route
-    return app
 
 
 def create_app_from_env() -> FastAPI:

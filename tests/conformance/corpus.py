@@ -10,8 +10,10 @@ categories, overlapping; a revised article; a retracted one; an approved correct
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
 
+import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -23,6 +25,10 @@ from service.store.db import session_scope
 from service.store.tables import Article, Job, Revision, Translation, utcnow
 from tests.service.conftest import article, auth
 
+if TYPE_CHECKING:
+    from tests.conformance.conftest import Service
+
+LANGS = ("ja", "en", "fr")  # the corpus's feeds: the originals, English (model), French (stored)
 TABLE_HTML = (
     "<p>防衛予算の内訳は次の通り。</p>"
     "<figure><img src='https://img.example.jp/budget.png' alt='予算の図' width='640' "
@@ -166,3 +172,17 @@ def seed(client: TestClient, runtime: Runtime) -> Corpus:
     response = client.delete(f"/v1/articles/{corpus.retracted}", headers=publisher)
     assert response.status_code == 200, response.text
     return corpus
+
+
+def get(service: Service, path: str, token: str = "partner") -> httpx.Response:
+    parts = urlsplit(path)
+    params = dict(parse_qsl(parts.query))
+    response = service.http.get(
+        parts.path, params={**params, "token": service.corpus.tokens[token]}
+    )
+    assert response.status_code == 200, (path, response.text)
+    return response
+
+
+def fetch(service: Service, path: str, token: str = "partner") -> bytes:
+    return get(service, path, token).content

@@ -9,18 +9,16 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import feedparser
-import httpx
 import pytest
 from lxml import etree
 
 from tests.conformance.clients import jing, newsboat, newsboat_import
 from tests.conformance.conftest import Service
-from tests.conformance.corpus import ARTICLES
+from tests.conformance.corpus import ARTICLES, LANGS, fetch, get
 from tests.feeds.feed_samples import json_feed_validator
 
 pytestmark = pytest.mark.conformance
 
-LANGS = ("ja", "en", "fr")
 FORMATS = ("atom", "rss", "json")
 CATEGORIES = sorted({c for a in ARTICLES.values() for c in a.get("categories", ["security"])})
 TOMBSTONE = "{http://purl.org/atompub/tombstones/1.0}deleted-entry"
@@ -33,20 +31,6 @@ def feed_paths(fmt: str) -> list[str]:
         for lang in LANGS
         for c in (None, *CATEGORIES)
     ]
-
-
-def get(service: Service, path: str, token: str = "partner") -> httpx.Response:
-    parts = urlsplit(path)
-    params = dict(parse_qsl(parts.query))
-    response = service.http.get(
-        parts.path, params={**params, "token": service.corpus.tokens[token]}
-    )
-    assert response.status_code == 200, (path, response.text)
-    return response
-
-
-def fetch(service: Service, path: str, token: str = "partner") -> bytes:
-    return get(service, path, token).content
 
 
 def parse(service: Service, path: str) -> feedparser.FeedParserDict:

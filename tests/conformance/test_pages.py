@@ -12,7 +12,7 @@ import pytest
 
 from tests.conformance.clients import vnu
 from tests.conformance.conftest import Service
-from tests.conformance.test_feed_clients import LANGS, fetch
+from tests.conformance.corpus import LANGS, fetch
 
 pytestmark = [pytest.mark.conformance, pytest.mark.slow]  # vnu starts a JVM per call
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"

@@ -24,7 +24,7 @@ from service.store.db import session_scope
 from service.store.tables import Delivery, utcnow
 from service.web.app import create_app
 from tests.service.conftest import article, auth
-from tests.service.test_notices import Receiver, run_queued, wait_for
+from tests.service.helpers import Receiver, run_queued, wait_for
 from translators.package import install
 
 pytestmark = pytest.mark.fault

@@ -13,7 +13,7 @@ from service.access.api_keys import create_key
 from service.runtime import Runtime
 from service.store.db import session_scope
 from tests.service.conftest import article, auth
-from tests.service.test_feeds_api import translate_directly
+from tests.service.helpers import translate_directly
 
 
 def test_the_landing_page_says_what_this_is_and_where_to_go(client: TestClient) -> None:

@@ -5,49 +5,47 @@ database, the real tiny CTranslate2 model for en).
 Set KAKEHASHI_SCREENSHOT_DIR (e.g. to bench/screens) to save the main views as PNGs.
 """
 
+# The browser fixtures come from tests/service/browser.py (imported by name, so pytest finds
+# them); tests naming them as parameters redefine the imported names, as pytest intends.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import json
 import os
 import re
-import socket
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
 # Playwright drives Debian's chromium below; its own browser builds are never downloaded.
 from playwright.sync_api import (
-    Browser,
     BrowserContext,
     FilePayload,
     Page,
-    Playwright,
     Route,
     expect,
-    sync_playwright,
 )
 
 from service.runtime import Runtime
-from service.web.app import create_app
+from tests.service.browser import (  # noqa: F401  (fixtures used by name)
+    CHROMIUM,
+    Problems,
+    Server,
+    api,
+    chromium,
+    context,
+    page,
+    playwright,
+    problems,
+    server,
+    sign_in,
+    signed_in,
+)
 from tests.service.conftest import article, auth
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
@@ -56,112 +54,6 @@ pytestmark = [
         "as .ci/run does): the browser tests of the editor page are skipped",
     ),
 ]
-
-if CHROMIUM.exists():  # Playwright drives that binary; its own browser builds are never fetched
-    from playwright.sync_api import (
-        Browser,
-        BrowserContext,
-        Page,
-        Playwright,
-        expect,
-        sync_playwright,
-    )
-
-
-class _Server:
-    """uvicorn serving the app on a free port of 127.0.0.1 in a thread, as `kakehashi serve`."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
-        )
-
-    def __enter__(self) -> _Server:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=20)
-        self.sock.close()
-
-
-@pytest.fixture
-def server(runtime: Runtime) -> Iterator[_Server]:
-    with _Server(create_app(runtime=runtime)) as running:
-        yield running
-
-
-@pytest.fixture
-def api(server: _Server, tokens: dict[str, str]) -> Iterator[httpx.Client]:
-    """The editor's own API client, to set things up and check what the page did."""
-    with httpx.Client(base_url=server.url, headers=auth(tokens["editor"]), timeout=60) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="module")
-def chromium(playwright: Playwright) -> Iterator[Browser]:
-    browser = playwright.chromium.launch(
-        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-    )
-    yield browser
-    browser.close()
-
-
-@pytest.fixture
-def context(chromium: Browser) -> Iterator[BrowserContext]:
-    made = chromium.new_context(viewport={"width": 1280, "height": 860}, accept_downloads=True)
-    made.set_default_timeout(20_000)
-    yield made
-    made.close()
-
-
-class Problems:
-    """Uncaught exceptions and CSP violations seen by the pages of a test: there must be none."""
-
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-
-    def watch(self, page: Page) -> Page:
-        page.on("pageerror", lambda error: self.seen.append(f"uncaught: {error}"))
-        page.on(
-            "console",
-            lambda message: (
-                self.seen.append(f"console: {message.text}")
-                if "Content Security Policy" in message.text or "Refused to" in message.text
-                else None
-            ),
-        )
-        return page
-
-
-@pytest.fixture
-def problems() -> Iterator[Problems]:
-    watcher = Problems()
-    yield watcher
-    assert watcher.seen == []
-
-
-@pytest.fixture
-def page(context: BrowserContext, problems: Problems) -> Page:
-    return problems.watch(context.new_page())
 
 
 def screenshot(page: Page, name: str, top: str | None = None) -> None:
@@ -172,18 +64,6 @@ def screenshot(page: Page, name: str, top: str | None = None) -> None:
             page.locator(top).evaluate("e => e.scrollIntoView({block: 'start'})")
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}.png"))
-
-
-def sign_in(page: Page, server: _Server, token: str) -> None:
-    page.goto(f"{server.url}/editor/")
-    page.fill("#token-input", token)
-    page.click("#token-form button[type=submit]")
-
-
-def signed_in(page: Page, server: _Server, token: str) -> None:
-    sign_in(page, server, token)
-    expect(page.locator("#app")).to_be_visible()
-    expect(page.locator("#entries-body button.link").first).to_be_visible()
 
 
 def open_entry(page: Page, query: str, source: str) -> None:
@@ -203,7 +83,7 @@ def version(api: httpx.Client) -> int:
 
 
 def test_sign_in_refuses_partner_and_publisher_keys_and_admits_editors(
-    server: _Server, page: Page, tokens: dict[str, str]
+    server: Server, page: Page, tokens: dict[str, str]
 ) -> None:
     for role in ("partner", "publisher"):
         sign_in(page, server, tokens[role])
@@ -254,7 +134,7 @@ def in_viewport(page: Page, selector: str) -> bool:
 
 
 def test_messages_show_beside_the_action_and_in_the_viewport_and_clear_between_views(
-    server: _Server, page: Page, tokens: dict[str, str], api: httpx.Client, installed_en: None
+    server: Server, page: Page, tokens: dict[str, str], api: httpx.Client, installed_en: None
 ) -> None:
     page.set_viewport_size({"width": 1280, "height": 560})
     signed_in(page, server, tokens["editor"])
@@ -307,7 +187,7 @@ def test_messages_show_beside_the_action_and_in_the_viewport_and_clear_between_v
 
 
 def test_a_duplicate_term_error_links_to_the_entry_that_has_it(
-    server: _Server, page: Page, tokens: dict[str, str]
+    server: Server, page: Page, tokens: dict[str, str]
 ) -> None:
     signed_in(page, server, tokens["editor"])
     page.click("#new-entry")
@@ -326,7 +206,7 @@ def test_a_duplicate_term_error_links_to_the_entry_that_has_it(
 
 
 def test_glossary_text_with_markup_stays_text_everywhere_it_shows(
-    server: _Server, page: Page, tokens: dict[str, str], api: httpx.Client
+    server: Server, page: Page, tokens: dict[str, str], api: httpx.Client
 ) -> None:
     hostile = '<img src=x onerror="window.__pwned=1">'
     created = api.post(
@@ -353,7 +233,7 @@ def test_glossary_text_with_markup_stays_text_everywhere_it_shows(
 
 
 def test_the_impact_of_a_change_shows_before_saving(
-    server: _Server, page: Page, tokens: dict[str, str], api: httpx.Client
+    server: Server, page: Page, tokens: dict[str, str], api: httpx.Client
 ) -> None:
     publisher = auth(tokens["publisher"])
     for n in range(3):
@@ -425,7 +305,7 @@ def _fulfil(answer: dict[str, object]) -> Callable[[Route], None]:
 
 
 def test_the_preview_badge_is_the_services_verdict_with_flagged_sentences_first(
-    server: _Server, page: Page, tokens: dict[str, str], api: httpx.Client, installed_en: None
+    server: Server, page: Page, tokens: dict[str, str], api: httpx.Client, installed_en: None
 ) -> None:
     signed_in(page, server, tokens["editor"])
     page.click('.tab[data-tab="preview"]')
@@ -497,7 +377,7 @@ def choose_file(page: Page, name: str, text: str) -> None:
 
 
 def test_import_checks_the_file_first_and_applies_only_a_clean_one(
-    server: _Server, page: Page, tokens: dict[str, str], api: httpx.Client
+    server: Server, page: Page, tokens: dict[str, str], api: httpx.Client
 ) -> None:
     signed_in(page, server, tokens["editor"])
     page.click('.tab[data-tab="transfer"]')
@@ -560,7 +440,7 @@ def test_import_checks_the_file_first_and_applies_only_a_clean_one(
     ],
 )
 def test_export_downloads_each_format(
-    server: _Server,
+    server: Server,
     page: Page,
     tokens: dict[str, str],
     api: httpx.Client,
@@ -588,7 +468,7 @@ def test_export_downloads_each_format(
 
 
 def test_a_full_editor_session(
-    server: _Server,
+    server: Server,
     context: BrowserContext,
     problems: Problems,
     tokens: dict[str, str],
@@ -712,7 +592,7 @@ def test_a_full_editor_session(
 
 def test_the_review_view_corrects_a_sentence_and_approves(
     page: Page,
-    server: _Server,
+    server: Server,
     api: httpx.Client,
     tokens: dict[str, str],
     runtime: Runtime,

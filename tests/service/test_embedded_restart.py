@@ -21,8 +21,14 @@ from sqlalchemy import select
 from service.store import db
 from service.store.tables import Job
 from tests.service.conftest import article
-from tests.service.processes import answers, free_port, kakehashi_env, running, wait_until
-from tests.service.test_faults import publisher_token
+from tests.service.processes import (
+    answers,
+    free_port,
+    kakehashi_env,
+    publisher_token,
+    running,
+    wait_until,
+)
 from translators.package import install
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]

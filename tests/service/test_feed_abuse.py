@@ -14,7 +14,7 @@ from service.runtime import Runtime
 from service.settings import Settings
 from service.syndication.serving import PrincipalCache, principal_lookup
 from tests.service.conftest import auth
-from tests.service.test_feed_hot_path import _call, _endpoint
+from tests.service.helpers import hot_call, hot_endpoint
 
 
 @pytest.fixture
@@ -39,16 +39,16 @@ def test_a_flood_of_bad_tokens_costs_no_lookup_and_never_locks_out_a_valid_key(
         return real(token)
 
     runtime.__dict__["principals"] = PrincipalCache(counted)
-    hot, app = _endpoint(runtime)
-    statuses = [_call(hot, app, "/feeds/ja.json", f"token=guess-{n}")[0] for n in range(8)]
+    hot, app = hot_endpoint(runtime)
+    statuses = [hot_call(hot, app, "/feeds/ja.json", f"token=guess-{n}")[0] for n in range(8)]
     assert statuses == [401] * 3 + [429] * 5
     assert len(lookups) == 3  # the refused ones never reached the database
-    status, headers, _ = _call(hot, app, "/feeds/ja.json", "token=guess-9")
+    status, headers, _ = hot_call(hot, app, "/feeds/ja.json", "token=guess-9")
     assert status == 429 and int(headers[b"retry-after"]) > 0
     # The partner behind the same address is let through (to the route: its feed is cold).
-    assert _call(hot, app, "/feeds/ja.json", f"token={tokens['partner']}")[0] == 599
+    assert hot_call(hot, app, "/feeds/ja.json", f"token={tokens['partner']}")[0] == 599
     # Another address is not affected by this one's failures.
-    assert _call(hot, app, "/feeds/ja.json", "token=guess-x", address="10.0.0.2")[0] == 401
+    assert hot_call(hot, app, "/feeds/ja.json", "token=guess-x", address="10.0.0.2")[0] == 401
 
 
 def test_feeds_have_per_key_limits(client: TestClient, tokens: dict[str, str]) -> None:

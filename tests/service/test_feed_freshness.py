@@ -30,7 +30,7 @@ from service.syndication import query as feed_query
 from service.syndication import versions as feed_versions
 from service.web.app import create_app
 from tests.service.conftest import article, auth
-from tests.service.test_feeds_api import translate_directly
+from tests.service.helpers import translate_directly
 
 
 class RedisServer:

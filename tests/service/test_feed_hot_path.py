@@ -5,23 +5,16 @@ floods without touching the database and never locks a valid key out."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import MutableMapping
-from typing import Any
-
 from fastapi.testclient import TestClient
 
 from service.access.api_keys import revoke_key
-from service.errors import DomainError
 from service.runtime import Runtime
 from service.store.db import session_scope
 from service.syndication import version_watch
 from service.syndication.serving import PRINCIPAL_TTL, PrincipalCache, principal_lookup
-from service.web.http_errors import headers_of, status_of
 from service.web.routes import feed_endpoint
-from service.web.routes.feed_endpoint import FeedEndpoint
 from tests.service.conftest import article, auth
-from tests.service.test_feeds_api import translate_directly
+from tests.service.helpers import hot_call, hot_endpoint, translate_directly
 
 
 class Clock:
@@ -32,88 +25,35 @@ class Clock:
         return self.now
 
 
-class App:
-    """Stands for the app: holds the runtime; `route` records what reaches the feed route."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self.state = type("State", (), {"runtime": runtime})()
-        self.reached: list[str] = []
-
-    async def handle(self, scope: Any, receive: Any, send: Any) -> None:
-        self.reached.append(scope["path"])
-        await send({"type": "http.response.start", "status": 599, "headers": []})
-        await send({"type": "http.response.body", "body": b""})
-
-
-def _call(
-    hot: FeedEndpoint,
-    app: App,
-    path: str,
-    query: str = "",
-    headers: dict[str, str] | None = None,
-    address: str = "10.0.0.1",
-) -> tuple[int, dict[bytes, bytes], bytes]:
-    lang, _, fmt = path.removeprefix("/feeds/").partition(".")
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": path,
-        "path_params": {"lang": lang, "fmt": fmt},
-        "query_string": query.encode(),
-        "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
-        "client": (address, 1234),
-        "app": app,
-    }
-    sent: list[MutableMapping[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b""}
-
-    async def send(message: MutableMapping[str, Any]) -> None:
-        sent.append(message)
-
-    try:
-        asyncio.run(hot(scope, receive, send))
-    except DomainError as exc:  # what the app's handlers would answer (service.web.http_errors)
-        found = {k.lower().encode(): v.encode() for k, v in (headers_of(exc) or {}).items()}
-        return status_of(exc), found, exc.message.encode()
-    return sent[0]["status"], dict(sent[0]["headers"]), sent[1]["body"]
-
-
-def _endpoint(runtime: Runtime) -> tuple[FeedEndpoint, App]:
-    app = App(runtime)
-    return FeedEndpoint({"GET": app, "HEAD": app}), app  # type: ignore[dict-item]
-
-
 def test_the_hot_path_answers_only_what_the_route_would(
     client: TestClient, runtime: Runtime, tokens: dict[str, str]
 ) -> None:
     client.post("/v1/articles", json=article(), headers=auth(tokens["publisher"]))
     translate_directly(runtime, "a-1", "en")
     token = tokens["partner"]
-    hot, app = _endpoint(runtime)
+    hot, app = hot_endpoint(runtime)
 
-    assert _call(hot, app, "/feeds/en.json", f"token={token}")[0] == 599  # cold: the route
+    assert hot_call(hot, app, "/feeds/en.json", f"token={token}")[0] == 599  # cold: the route
     served = client.get("/feeds/en.json", params={"token": token})  # the route fills the cache
-    status, headers, body = _call(hot, app, "/feeds/en.json", f"token={token}")
+    status, headers, body = hot_call(hot, app, "/feeds/en.json", f"token={token}")
     assert (status, body) == (200, served.content)
     assert headers[b"etag"].decode() == served.headers["etag"]
     assert headers[b"content-type"].decode() == served.headers["content-type"]
     bearer = {"Authorization": f"Bearer {token}", "If-None-Match": served.headers["etag"]}
-    assert _call(hot, app, "/feeds/en.json", headers=bearer)[0] == 599  # Bearer: another variant
+    assert hot_call(hot, app, "/feeds/en.json", headers=bearer)[0] == 599  # Bearer: another variant
     client.get("/feeds/en.json", headers=auth(token))
-    assert _call(hot, app, "/feeds/en.json", headers=bearer)[0] == 304
+    assert hot_call(hot, app, "/feeds/en.json", headers=bearer)[0] == 304
     assert app.reached == ["/feeds/en.json", "/feeds/en.json"]
 
     # An unknown token: the route's own 401, without reaching it.
-    status, headers, body = _call(hot, app, "/feeds/en.json", "token=kh_par_nope")
+    status, headers, body = hot_call(hot, app, "/feeds/en.json", "token=kh_par_nope")
     route = client.get("/feeds/en.json", params={"token": "kh_par_nope"})
     assert (status, body) == (401, route.content) and route.status_code == 401
     assert headers[b"www-authenticate"] == b"Bearer"
 
     # A change bumps the version: the held feed is not served any more, by either path.
     translate_directly(runtime, "a-1", "en", title="corrected")
-    assert _call(hot, app, "/feeds/en.json", f"token={token}")[0] == 599
+    assert hot_call(hot, app, "/feeds/en.json", f"token={token}")[0] == 599
     assert b"corrected" in client.get("/feeds/en.json", params={"token": token}).content
 
 
@@ -170,12 +110,12 @@ def test_the_version_bound_is_kept_without_sleeping(
     runtime.__dict__["feed_versions"] = watcher
     token = tokens["partner"]
     client.get("/feeds/ja.json", params={"token": token})  # the route fills the cache
-    hot, app = _endpoint(runtime)
-    assert _call(hot, app, "/feeds/ja.json", f"token={token}")[0] == 200
+    hot, app = hot_endpoint(runtime)
+    assert hot_call(hot, app, "/feeds/ja.json", f"token={token}")[0] == 200
     clock.now += version_watch.MAX_STALENESS + 0.01
-    assert _call(hot, app, "/feeds/ja.json", f"token={token}")[0] == 599
+    assert hot_call(hot, app, "/feeds/ja.json", f"token={token}")[0] == 599
     watcher.refresh()
-    assert _call(hot, app, "/feeds/ja.json", f"token={token}")[0] == 200
+    assert hot_call(hot, app, "/feeds/ja.json", f"token={token}")[0] == 200
 
 
 def test_the_endpoint_is_mounted_in_front_of_the_route(client: TestClient) -> None:

@@ -15,7 +15,7 @@ from service.runtime import Runtime
 from service.store.db import session_scope
 from service.syndication import page_links
 from tests.service.conftest import article, auth
-from tests.service.test_feeds_api import translate_directly
+from tests.service.helpers import translate_directly
 
 
 def _path(url: str) -> str:

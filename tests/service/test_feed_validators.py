@@ -14,7 +14,7 @@ from lxml import etree
 
 from service.runtime import Runtime
 from tests.service.conftest import article, auth
-from tests.service.test_feeds_api import translate_directly
+from tests.service.helpers import translate_directly
 
 ATOM = {"a": "http://www.w3.org/2005/Atom"}
 

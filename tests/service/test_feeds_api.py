@@ -15,62 +15,16 @@ import lxml.html
 import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
-from sqlalchemy import select
 
 from service.access.api_keys import create_key
-from service.jobs.translate_job import StoredText, record_translation
-from service.review import desk as reviews
 from service.runtime import Runtime
 from service.settings import Settings
 from service.store.db import session_scope
-from service.store.tables import Article, Revision, Translation, utcnow
 from tests.service.conftest import article, auth
+from tests.service.helpers import translate_directly
 
 SHARED = Path(os.environ.get("KAKEHASHI_SHARED_DIR", Path(__file__).parents[3] / "shared"))
 SCHEMA = SHARED / "eval/jsonfeed/jsonfeed-schema/schema-v1.1.json"
-
-
-def translate_directly(
-    runtime: Runtime,
-    article_id: str,
-    lang: str,
-    *,
-    needs_review: bool = False,
-    title: str | None = None,
-    age: timedelta = timedelta(0),
-) -> None:
-    """Store a translation as a worker would (the worker itself is tested elsewhere)."""
-    with session_scope(runtime.sessions) as session:
-        a = session.get(Article, article_id)
-        assert a is not None
-        r = session.scalars(
-            select(Revision).where(
-                Revision.article_id == article_id, Revision.number == a.current_revision
-            )
-        ).one()
-        record_translation(
-            session,
-            runtime.settings.target_languages,
-            StoredText(
-                article_id=article_id,
-                revision_id=r.id,
-                lang=lang,
-                title=title or f"[{lang}] {r.title}",
-                summary=None,
-                body="First.\n\nSecond.",
-                body_format="text",
-                report={},
-                needs_review=needs_review,
-                route=["ja", lang],
-                model="test@1",
-            ),
-            utcnow() - age,
-        )
-        if not needs_review:  # what default partners see, as the worker publishes it
-            t = session.scalars(
-                select(Translation).where(Translation.revision_id == r.id, Translation.lang == lang)
-            ).one()
-            reviews.publish(session, t, r.number, now=t.updated_at)
 
 
 def assert_inert(html: str) -> None:

@@ -26,8 +26,7 @@ from service.access.api_keys import create_key
 from service.store import db
 from service.store.tables import Article, Job, Revision, Translation
 from tests.service.conftest import article
-from tests.service.processes import free_port
-from tests.service.test_faults import cluster
+from tests.service.processes import cluster, free_port
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from service.runtime import Runtime
 from tests.service.conftest import article, auth
-from tests.service.test_feeds_api import translate_directly
+from tests.service.helpers import translate_directly
 
 SHARED = Path(os.environ.get("KAKEHASHI_SHARED_DIR", Path(__file__).parents[3] / "shared"))
 SCHEMAS = {v: SHARED / f"eval/ninjs/ninjs-schema_{v}.json" for v in ("3.1", "2.2")}

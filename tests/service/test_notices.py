@@ -4,11 +4,8 @@ server (http.server in a thread)."""
 
 from __future__ import annotations
 
-import json
-import threading
 import time
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,63 +15,17 @@ from sqlalchemy import select
 
 from service.access import signing
 from service.access.api_keys import create_key
-from service.jobs.translate_job import run_job
 from service.runtime import Runtime
 from service.settings import Settings
 from service.store.db import session_scope
 from service.store.tables import Delivery, Job
 from service.web.app import create_app
 from tests.service.conftest import article, auth
+from tests.service.helpers import Receiver, run_queued, wait_for
 from tests.service.processes import free_port
 from translators.package import install
 
 SECRET = "n" * 40
-
-
-class Receiver:
-    """A real HTTP server recording each POST; `fail_first[path]` answers 500 that often."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[str, dict[str, str], bytes]] = []
-        self.fail_first: dict[str, int] = {}
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                with receiver.lock:
-                    receiver.received.append((self.path, dict(self.headers), body))
-                    left = receiver.fail_first.get(self.path, 0)
-                    receiver.fail_first[self.path] = left - 1
-                self.send_response(500 if left > 0 else 204)
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.port = free_port()
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def bodies(self, path: str) -> list[dict[str, Any]]:
-        with self.lock:
-            return [json.loads(body) for p, _, body in self.received if p == path]
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def wait_for(check: Callable[[], bool], what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -109,13 +60,6 @@ def told(
         }
     yield runtime, made
     runtime.close()
-
-
-def run_queued(runtime: Runtime) -> None:
-    with runtime.sessions() as session:
-        ids = list(session.scalars(select(Job.id).where(Job.state == "queued")))
-    for job_id in ids:
-        run_job(runtime.jobs, job_id)
 
 
 def test_notices_are_signed_retried_and_logged(

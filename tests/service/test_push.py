@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -23,7 +23,7 @@ from service.settings import Settings
 from service.store.db import session_scope
 from service.web.app import create_app
 from tests.service.conftest import article, auth
-from tests.service.test_feeds_api import translate_directly
+from tests.service.helpers import translate_directly, wait_for
 
 pytestmark = pytest.mark.slow
 PORT = 18710  # in this task's range
@@ -56,13 +56,6 @@ class Receiver:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
-
-
-def wait_for(check: Callable[[], bool], what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 @pytest.fixture

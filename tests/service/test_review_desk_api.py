@@ -16,7 +16,7 @@ from service.review.html_corrections import SentenceNotFound, correct_html
 from service.runtime import Runtime
 from service.store.tables import Job, ReviewQueueRow, ReviewTagRow
 from tests.service.conftest import article, auth
-from tests.service.test_reviews_api import queue, run_queued
+from tests.service.helpers import queue, run_queued
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def waiting(
             "/v1/articles", json=article(article_id, categories=[category]), headers=publisher
         )
         assert sent.status_code == 202
-        run_queued(runtime)
+        run_queued(runtime, "en")
 
 
 def first(client: TestClient, token: str, article_id: str = "d-1") -> dict[str, Any]:
@@ -91,7 +91,7 @@ def test_retranslate_queues_one_job_and_the_new_translation_takes_the_place(
     with runtime.sessions() as session:
         job = session.get(Job, asked.json()["jobs"][0])
         assert job is not None and (job.article_id, job.target_lang) == ("d-1", "en")
-    run_queued(runtime)
+    run_queued(runtime, "en")
     assert sorted(i["article_id"] for i in queue(client, tokens["editor"])["items"]) == [
         "d-1",
         "d-2",
@@ -135,7 +135,7 @@ def test_an_html_body_sentence_is_corrected_with_its_markup_kept(
         "/v1/articles", json=article("h-1", body=html, format="html"), headers=publisher
     )
     assert sent.status_code == 202
-    run_queued(runtime)
+    run_queued(runtime, "en")
     item = first(client, tokens["editor"], "h-1")
     body = [s for s in item["segments"] if s["part"] == "body"]
     assert body, item

@@ -6,7 +6,7 @@ violation in any view, and every view is photographed at 1280 and 390 px (with
 KAKEHASHI_SCREENSHOT_DIR set, e.g. to bench/screens).
 """
 
-# The browser fixtures come from test_editor_browser (imported by name, so pytest finds them);
+# The browser fixtures come from tests/service/browser.py (imported by name, so pytest finds them);
 # tests naming them as parameters redefine the imported names, as pytest intends.
 # ruff: noqa: F811
 
@@ -26,12 +26,11 @@ from sqlalchemy import select
 from service.jobs.translate_job import run_job
 from service.runtime import Runtime
 from service.store.tables import Job, Translation
-from tests.service.conftest import article, auth
-from tests.service.test_editor_browser import (  # noqa: F401  (fixtures used by name)
+from tests.service.browser import (  # noqa: F401  (fixtures used by name)
     CHROMIUM,
     CHROMIUM_ARGS,
     Problems,
-    _Server,
+    Server,
     api,
     chromium,
     context,
@@ -41,6 +40,7 @@ from tests.service.test_editor_browser import (  # noqa: F401  (fixtures used by
     server,
     signed_in,
 )
+from tests.service.conftest import article, auth
 
 pytestmark = [
     pytest.mark.slow,
@@ -94,7 +94,7 @@ def screenshot(page: Page, name: str) -> None:
 
 def test_approve_as_is_with_a_typed_correction_asks_and_the_correction_reaches_partners(
     page: Page,
-    server: _Server,
+    server: Server,
     api: httpx.Client,
     tokens: dict[str, str],
     runtime: Runtime,
@@ -155,7 +155,7 @@ def test_approve_as_is_with_a_typed_correction_asks_and_the_correction_reaches_p
 
 def test_a_second_reviewer_gets_a_conflict_and_keeps_the_corrections(
     page: Page,
-    server: _Server,
+    server: Server,
     api: httpx.Client,
     tokens: dict[str, str],
     runtime: Runtime,
@@ -187,7 +187,7 @@ def test_a_second_reviewer_gets_a_conflict_and_keeps_the_corrections(
 
 def test_an_editor_clears_twenty_flagged_translations_with_the_keyboard_alone(
     page: Page,
-    server: _Server,
+    server: Server,
     api: httpx.Client,
     tokens: dict[str, str],
     runtime: Runtime,
@@ -223,7 +223,7 @@ ENGLISH = re.compile(
 
 def test_the_page_is_in_japanese_for_a_japanese_browser_with_a_switch_in_the_header(
     chromium: Browser,
-    server: _Server,
+    server: Server,
     api: httpx.Client,
     tokens: dict[str, str],
     runtime: Runtime,
@@ -313,7 +313,7 @@ def _axe(page: Page) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def desk(
-    server: _Server,
+    server: Server,
     api: httpx.Client,
     tokens: dict[str, str],
     runtime: Runtime,
@@ -326,7 +326,7 @@ def desk(
 @pytest.mark.parametrize("width", [1280, 390])
 def test_every_view_passes_axe_and_is_photographed(
     chromium: Browser,
-    server: _Server,
+    server: Server,
     tokens: dict[str, str],
     desk: None,
     width: int,

@@ -14,18 +14,16 @@ from typing import Any
 import feedparser
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
 from service.access.api_keys import create_key
-from service.jobs.translate_job import run_job
 from service.runtime import Runtime
 from service.settings import Settings
 from service.store.db import session_scope
 from service.store.redis_keys import SENTENCE_CACHE_PREFIX
-from service.store.tables import Job
 from service.web.app import create_app
+from tests.fakes import RecordingEngine
 from tests.service.conftest import _fresh_database, article, auth
-from tests.service.test_term_propagation import RecordingEngine, RecordingRegistry
+from tests.service.helpers import RecordingRegistry, run_queued
 from translators.package import install
 
 pytestmark = pytest.mark.slow
@@ -49,14 +47,6 @@ def desk(settings: Settings, tiny_package_zip: Path) -> Iterator[tuple[Runtime, 
         )[1]
     yield runtime, made
     runtime.close()
-
-
-def run_queued(runtime: Runtime) -> int:
-    with runtime.sessions() as session:
-        ids = list(session.scalars(select(Job.id).where(Job.state == "queued")))
-    for job_id in ids:
-        run_job(runtime.jobs, job_id)
-    return len(ids)
 
 
 def feed_items(client: TestClient, token: str) -> dict[str, dict[str, Any]]:

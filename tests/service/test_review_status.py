@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from service.runtime import Runtime
 from tests.service.conftest import article, auth
-from tests.service.test_feeds_api import translate_directly
+from tests.service.helpers import translate_directly
 
 SCHEME = "urn:kakehashi:review"
 

@@ -3,25 +3,14 @@ need review): filters, paging, roles, precise refusals that change nothing, stal
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from service.jobs.translate_job import run_job
 from service.runtime import Runtime
-from service.store.tables import Job, MemoryRow
+from service.store.tables import MemoryRow
 from tests.service.conftest import article, auth
-
-
-def run_queued(runtime: Runtime) -> None:
-    with runtime.sessions() as session:
-        ids = list(
-            session.scalars(select(Job.id).where(Job.state == "queued", Job.target_lang == "en"))
-        )
-    for job_id in ids:
-        run_job(runtime.jobs, job_id)
+from tests.service.helpers import queue, run_queued
 
 
 @pytest.fixture
@@ -32,14 +21,7 @@ def three(client: TestClient, tokens: dict[str, str], runtime: Runtime, installe
             "/v1/articles", json=article(article_id, categories=[category]), headers=publisher
         )
         assert response.status_code == 202
-        run_queued(runtime)  # one at a time: oldest first is well defined
-
-
-def queue(client: TestClient, token: str, **params: Any) -> dict[str, Any]:
-    response = client.get("/v1/reviews", params=params, headers=auth(token))
-    assert response.status_code == 200, response.text
-    page: dict[str, Any] = response.json()
-    return page
+        run_queued(runtime, "en")  # one at a time: oldest first is well defined
 
 
 def test_queue_lists_oldest_first_with_filters_and_a_cursor(
@@ -141,7 +123,7 @@ def test_a_glossary_change_to_its_terms_makes_a_memory_entry_stale(
     ).json()["entry"]
     body = "瀬戸際外交が続いている。\n\n会談は予定通り行われた。"
     client.post("/v1/articles", json=article("m-1", body=body), headers=publisher)
-    run_queued(runtime)
+    run_queued(runtime, "en")
     item = queue(client, tokens["editor"])["items"][0]
     [target] = [s for s in item["segments"] if s["source"] == "瀬戸際外交が続いている。"]
     [other] = [s for s in item["segments"] if s["source"] == "会談は予定通り行われた。"]
@@ -178,7 +160,7 @@ def test_a_glossary_change_to_its_terms_makes_a_memory_entry_stale(
     assert memory["会談は予定通り行われた。"]["stale"] is False
     with runtime.sessions() as session:
         assert session.scalar(select(MemoryRow.stale).where(MemoryRow.source.contains("瀬戸際")))
-    run_queued(runtime)  # the re-translation the edit queued: not from the stale entry
+    run_queued(runtime, "en")  # the re-translation the edit queued: not from the stale entry
     got = client.get("/v1/articles/m-1/translations/en", headers=auth(tokens["editor"])).json()
     strategies = {s["source"]: s["strategy"] for s in got["report"]["body"]["segments"]}
     assert strategies["瀬戸際外交が続いている。"] != "memory"

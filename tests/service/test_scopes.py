@@ -17,7 +17,7 @@ from service.runtime import Runtime
 from service.settings import Settings
 from service.store.db import session_scope
 from tests.service.conftest import article, auth
-from tests.service.test_feeds_api import translate_directly
+from tests.service.helpers import translate_directly
 
 KEYS = ("publisher", "editor", "partner", "admin", "scoped")
 CALLERS = (*KEYS, "anonymous", "revoked", "admin-in-query")

@@ -12,49 +12,17 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from service.access.api_keys import create_key
-from service.jobs.engines import EngineRegistry
-from service.jobs.translate_job import run_job
 from service.runtime import Runtime
 from service.settings import Settings
 from service.store.db import session_scope
-from service.store.tables import Job, Translation
+from service.store.tables import Translation
 from service.web.app import create_app
+from tests.fakes import RecordingEngine
 from tests.service.conftest import article, auth
-from translators.engine import Engine, EngineBase
+from tests.service.helpers import RecordingRegistry, run_queued
 from translators.package import install
-from translators.route import Route
 
 pytestmark = pytest.mark.slow
-
-
-class RecordingEngine(EngineBase):
-    """The real engine, recording what it is asked to translate."""
-
-    def __init__(self, inner: Engine) -> None:
-        self.inner = inner
-        self.source, self.target = inner.source, inner.target
-        self.package, self.version = inner.package, inner.version
-        self.inputs: list[str] = []
-
-    def translate_batch(self, sentences: list[str]) -> list[str]:
-        self.inputs.extend(sentences)
-        return self.inner.translate_batch(sentences)
-
-
-class RecordingRegistry(EngineRegistry):
-    """The installed models, each wrapped in a RecordingEngine (injected into the runtime)."""
-
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(settings)
-        self.recorders: dict[str, RecordingEngine] = {}
-
-    def engine(self, target: str, source: str = "ja") -> Engine | None:
-        real = super().engine(target, source)
-        if real is None or isinstance(real, Route):
-            return real
-        if target not in self.recorders:
-            self.recorders[target] = RecordingEngine(real)
-        return self.recorders[target]
 
 
 @pytest.fixture
@@ -83,14 +51,6 @@ def tokens_en(en_runtime: Runtime, tiny_package_zip: Path) -> dict[str, str]:
             session, name="test partner", role="partner", include_needs_review=True
         )[1]
         return made
-
-
-def _run_queued(runtime: Runtime) -> int:
-    with runtime.sessions() as session:
-        ids = list(session.scalars(select(Job.id).where(Job.state == "queued")))
-    for job_id in ids:
-        run_job(runtime.jobs, job_id)
-    return len(ids)
 
 
 def test_editing_a_term_retranslates_only_its_sentences(
@@ -124,7 +84,7 @@ def test_editing_a_term_retranslates_only_its_sentences(
                 ),
             )
             assert response.status_code == 202
-        assert _run_queued(runtime) == 200
+        assert run_queued(runtime) == 200
         with runtime.sessions() as session:
             before = {t.article_id: t.updated_at for t in session.scalars(select(Translation))}
         feed_before = json.loads(
@@ -142,7 +102,7 @@ def test_editing_a_term_retranslates_only_its_sentences(
         assert edited.status_code == 200, edited.text
         assert set(edited.json()["affected_articles"]) == users
         assert len(edited.json()["jobs"]) == 3
-        assert _run_queued(runtime) == 3
+        assert run_queued(runtime) == 3
 
         # Only the sentences containing the term reached the engine (whatever repair
         # strategy the random-weight model forced): no title, no untouched paragraph.

@@ -18,7 +18,7 @@ from service.runtime import Runtime
 from service.store.db import session_scope
 from service.store.tables import UsageDaily
 from tests.service.conftest import article, auth
-from tests.service.test_feeds_api import translate_directly
+from tests.service.helpers import translate_directly
 
 COUNTS = ("fetches", "not_modified", "items_delivered", "page_views")
 

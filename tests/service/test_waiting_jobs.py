@@ -11,13 +11,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from service.access.api_keys import create_key
-from service.jobs.translate_job import OPEN_STATES, WAITING, run_job
+from service.jobs.translate_job import OPEN_STATES, WAITING
 from service.runtime import Runtime
 from service.settings import Settings
 from service.store.db import session_scope
 from service.store.tables import Job
 from service.web.app import create_app
 from tests.service.conftest import article, auth
+from tests.service.helpers import run_queued
 
 MISSING = ("de", "es", "ko", "zh", "it")
 
@@ -28,13 +29,6 @@ def unreachable(settings: Settings) -> Iterator[Runtime]:
     rt = Runtime.start(settings.model_copy(update={"target_languages": MISSING}))
     yield rt
     rt.close()
-
-
-def _run_queued(runtime: Runtime) -> None:
-    with session_scope(runtime.sessions) as session:
-        ids = list(session.scalars(select(Job.id).where(Job.state == "queued")))
-    for job_id in ids:
-        run_job(runtime.jobs, job_id)
 
 
 def _open_per_article_language(runtime: Runtime) -> Counter[tuple[str, str]]:
@@ -54,7 +48,7 @@ def test_edits_never_pile_up_waiting_jobs(unreachable: Runtime) -> None:
         for n in range(10):
             posted = client.post("/v1/articles", json=article(f"a-{n}"), headers=auth(publisher))
             assert posted.status_code == 202
-        _run_queued(runtime)
+        run_queued(runtime)
         found = client.get(
             "/v1/glossaries/security/entries", params={"q": "マスカロフカ"}, headers=auth(editor)
         ).json()["items"]
@@ -79,7 +73,7 @@ def test_edits_never_pile_up_waiting_jobs(unreachable: Runtime) -> None:
                 assert client.put(
                     f"/v1/articles/a-{n}", json=body, headers=auth(publisher)
                 ).is_success
-            _run_queued(runtime)
+            run_queued(runtime)
 
     open_jobs = _open_per_article_language(runtime)
     assert set(open_jobs.values()) == {1}

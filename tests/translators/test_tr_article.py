@@ -5,7 +5,8 @@ from __future__ import annotations
 import lxml.html
 
 from glossaries import Entry, Matcher
-from tests.translators.test_tr_html import HTML, Fake
+from tests.fakes import FakeEngine
+from tests.translators.samples import HTML
 from translators import translate_article
 from translators.ctranslate import CTranslate2Engine
 from translators.markup import translate_html
@@ -17,13 +18,13 @@ MATCHER = Matcher([Entry("クレムリン", {"en": "Kremlin"}), Entry("最後通
 
 
 def test_html_article_goes_to_the_engine_in_one_batch() -> None:
-    engine = Fake(lambda s: f"T[{s}]")
+    engine = FakeEngine(lambda s: f"T[{s}]")
     done = translate_article(TITLE, SUMMARY, HTML, "html", engine=engine, matcher=MATCHER)
     assert len(engine.calls) == 1  # title, summary and every block together
     sent = engine.calls[0]
     assert any("声明" in s for s in sent)  # the title
     assert any("項目一" in s for s in sent) and any("拒否" in s for s in sent)
-    alone = translate_html(HTML, engine=Fake(lambda s: f"T[{s}]"), matcher=MATCHER)
+    alone = translate_html(HTML, engine=FakeEngine(lambda s: f"T[{s}]"), matcher=MATCHER)
     assert done.body == alone.html  # the same rebuilt fragment as translating the body alone
     assert done.body_result.segments == alone.result.segments
     assert done.body_format == "html"
@@ -34,12 +35,12 @@ def test_html_article_goes_to_the_engine_in_one_batch() -> None:
 
 
 def test_text_article_report_has_the_stored_shape() -> None:
-    engine = Fake(lambda s: f"T[{s}]")
+    engine = FakeEngine(lambda s: f"T[{s}]")
     body = "一段落目の文。\n\n二段落目の文。"
     done = translate_article(TITLE, None, body, "text", engine=engine, matcher=MATCHER)
     assert len(engine.calls) == 1
     title, summary, text = translate_texts(
-        [TITLE, "", body], engine=Fake(lambda s: f"T[{s}]"), matcher=MATCHER
+        [TITLE, "", body], engine=FakeEngine(lambda s: f"T[{s}]"), matcher=MATCHER
     )
     assert done.summary is None
     assert done.body == "\n\n".join(text.paragraphs())

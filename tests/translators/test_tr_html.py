@@ -1,44 +1,23 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import lxml.html
 import pytest
 
 from glossaries import Entry, Matcher
+from tests.fakes import FakeEngine
+from tests.translators.samples import HTML
 from translators import protect
 from translators.ctranslate import CTranslate2Engine
 from translators.engine import EngineBase
 from translators.markup import HtmlTranslation, translate_html
 from translators.review import ReviewPolicy
 
-HTML = (
-    "<h2>モスクワの声明</h2>"
-    "<p>クレムリンは<a href='https://example.jp/a?x=1&amp;y=2'>公式サイト</a>で"
-    "<strong>最後通告</strong>を拒否した。ロシアは<em>マスカロフカ</em>を続ける。</p>"
-    "<script>var secret = '秘密のスクリプト';</script><style>p { color: red }</style>"
-    "<ul><li>項目一</li><li>項目二<ul><li>入れ子の項目</li></ul></li></ul>"
-    "<blockquote><p>引用された文。</p></blockquote>"
-    "<figure><img src='x.jpg' alt='写真'><figcaption>写真の説明。</figcaption></figure>"
-    "<p>一行目<br>二行目<!-- comment --></p>"
-)
 TERMS = {
     "モスクワ": "Moscow",
     "クレムリン": "Kremlin",
     "最後通告": "ultimatum",
     "マスカロフカ": "maskirovka",
 }
-
-
-class Fake(EngineBase):
-    def __init__(self, fn: Callable[[str], str], target: str = "en") -> None:
-        self.fn = fn
-        self.source, self.target, self.package, self.version = "ja", target, "fake", "1"
-        self.calls: list[list[str]] = []
-
-    def translate_batch(self, sentences: list[str]) -> list[str]:
-        self.calls.append(list(sentences))
-        return [self.fn(s) for s in sentences]
 
 
 def _matcher() -> Matcher:
@@ -70,7 +49,7 @@ def _assert_terms(result: HtmlTranslation) -> None:
 
 
 def test_structure_links_and_emphasis_kept_one_batch() -> None:
-    engine = Fake(lambda s: f"T[{s}]")
+    engine = FakeEngine(lambda s: f"T[{s}]")
     # The fake keeps the Japanese, which the default policy holds for review (checked below);
     # a policy without the share rule shows that nothing else (terms, truncation) is wrong.
     lenient = ReviewPolicy(max_flagged_share=1.0)
@@ -106,7 +85,9 @@ def test_structure_links_and_emphasis_kept_one_batch() -> None:
 
 
 def test_lost_placeholder_keeps_link_and_translation() -> None:
-    engine = Fake(lambda s: protect._TOKEN.sub("", s).replace("ZX1", "").replace("ZX2", "") + "!")
+    engine = FakeEngine(
+        lambda s: protect._TOKEN.sub("", s).replace("ZX1", "").replace("ZX2", "") + "!"
+    )
     out = translate_html(HTML, engine=engine, matcher=_matcher())
     assert _links(out.html) == ["https://example.jp/a?x=1&y=2"]
     root = lxml.html.fragment_fromstring(out.html, create_parent="div")
@@ -122,7 +103,7 @@ def test_lost_placeholder_keeps_link_and_translation() -> None:
 
 def test_missing_term_inside_a_link_is_flagged(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(protect, "join_pieces", lambda translated, terms, target: "nothing")
-    engine = Fake(lambda s: "x")
+    engine = FakeEngine(lambda s: "x")
     html = "<p>声明は<a href='/k'>クレムリン</a>から。</p>"
     out = translate_html(html, engine=engine, matcher=_matcher())
     assert out.needs_review
@@ -133,7 +114,7 @@ def test_missing_term_inside_a_link_is_flagged(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_plain_fragment_and_empty() -> None:
-    engine = Fake(str.upper)
+    engine = FakeEngine(str.upper)
     out = translate_html("just text <b>bold</b> end", engine=engine)
     assert out.html == "JUST TEXT <b>BOLD</b> END"
     assert translate_html("  ", engine=engine).html == ""
@@ -165,7 +146,7 @@ def test_real_tiny_engine_keeps_structure(tiny_engine: CTranslate2Engine) -> Non
 
 
 def test_image_alt_text_is_translated_with_its_paragraph_and_terms() -> None:
-    engine = Fake(lambda s: f"T[{s}]")
+    engine = FakeEngine(lambda s: f"T[{s}]")
     html = "<p>クレムリンの写真。<img src='https://img.example.jp/k.jpg' alt='モスクワの夜'></p>"
     out = translate_html(html, engine=engine, matcher=_matcher())
     assert len(engine.calls) == 1  # the alt text rides in the paragraphs' batch

@@ -2,15 +2,15 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
 from glossaries import Entry, Matcher
+from tests.fakes import Counting, DictCache, engine_of
 from translators import protect
 from translators.ctranslate import CTranslate2Engine
-from translators.engine import EngineBase
 from translators.normalize import normalize
 from translators.pipeline import TranslationResult, sentence_key, translate_texts
 from translators.segment import split_paragraphs, split_sentences
@@ -23,40 +23,6 @@ ARTICLE_TERMS = {
     "最後通告": "ultimatum",
     "ワシントン": "Washington",
 }
-
-
-class Counting(EngineBase):
-    """Wraps an engine; counts calls and sentences."""
-
-    def __init__(self, inner: object, fn: Callable[[list[str]], list[str]] | None = None) -> None:
-        self.inner = inner
-        self.fn = fn
-        self.source = getattr(inner, "source", "ja")
-        self.target = getattr(inner, "target", "en")
-        self.package = getattr(inner, "package", "test")
-        self.version = getattr(inner, "version", "1")
-        self.calls: list[list[str]] = []
-
-    def translate_batch(self, sentences: list[str]) -> list[str]:
-        self.calls.append(list(sentences))
-        if self.fn is not None:
-            return self.fn(sentences)
-        return list(self.inner.translate_batch(sentences))  # type: ignore[attr-defined]
-
-
-def engine_of(fn: Callable[[list[str]], list[str]]) -> Counting:
-    return Counting(None, fn)
-
-
-class DictCache:
-    def __init__(self) -> None:
-        self.data: dict[str, str] = {}
-
-    def get_many(self, keys: Sequence[str]) -> list[str | None]:
-        return [self.data.get(k) for k in keys]
-
-    def set_many(self, items: Mapping[str, str]) -> None:
-        self.data.update(items)
 
 
 def _matcher(terms: Mapping[str, str] = ARTICLE_TERMS) -> Matcher:

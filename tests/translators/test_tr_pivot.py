@@ -1,14 +1,15 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from glossaries import Entry, Matcher
+from tests.fakes import DictCache, FakeEngine
 from translators import protect
 from translators.ctranslate import CTranslate2Engine
-from translators.engine import Engine, EngineBase
+from translators.engine import Engine
 from translators.markup import translate_html
 from translators.package import InstalledPackage, install, plan_route
 from translators.pipeline import translate_texts
@@ -24,20 +25,9 @@ ENTRIES = [
 ]
 
 
-class Fake(EngineBase):
-    def __init__(self, source: str, target: str, fn: Callable[[str], str]) -> None:
-        self.source, self.target, self.package, self.version = (
-            source,
-            target,
-            f"{source}{target}",
-            "1",
-        )
-        self.fn = fn
-        self.calls: list[list[str]] = []
-
-    def translate_batch(self, sentences: list[str]) -> list[str]:
-        self.calls.append(list(sentences))
-        return [self.fn(s) for s in sentences]
+def fake(source: str, target: str, fn: Callable[[str], str]) -> FakeEngine:
+    """One step of a pivot route, its package named after its pair."""
+    return FakeEngine(fn, target, source=source, package=f"{source}{target}")
 
 
 def _check_terms(segments: tuple[object, ...]) -> None:
@@ -49,8 +39,8 @@ def _check_terms(segments: tuple[object, ...]) -> None:
 
 
 def test_pivot_enforces_the_glossary_at_both_steps() -> None:
-    ja_en = Fake("ja", "en", lambda s: f"EN({s})")
-    en_fr = Fake("en", "fr", lambda s: f"FR({s})")
+    ja_en = fake("ja", "en", lambda s: f"EN({s})")
+    en_fr = fake("en", "fr", lambda s: f"FR({s})")
     [result] = translate_texts([TEXT], engine=Route([ja_en, en_fr]), matcher=Matcher(ENTRIES))
     assert result.route == ("ja", "en", "fr")
     assert len(ja_en.calls) == 1 and len(en_fr.calls) == 1
@@ -73,8 +63,8 @@ def test_pivot_enforces_the_glossary_at_both_steps() -> None:
 
 def test_term_lost_in_step_one_is_flagged_after_step_two(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(protect, "join_pieces", lambda translated, terms, target: "lost")
-    ja_en = Fake("ja", "en", lambda s: "lost")
-    en_fr = Fake("en", "fr", lambda s: f"FR({s})")
+    ja_en = fake("ja", "en", lambda s: "lost")
+    en_fr = fake("en", "fr", lambda s: f"FR({s})")
     [result] = translate_texts([TEXT], engine=Route([ja_en, en_fr]), matcher=Matcher(ENTRIES))
     assert result.needs_review
     first = result.segments[0]
@@ -86,24 +76,14 @@ def test_term_lost_in_step_one_is_flagged_after_step_two(monkeypatch: pytest.Mon
 
 def test_route_must_chain() -> None:
     with pytest.raises(ValueError, match="route breaks"):
-        Route([Fake("ja", "en", str), Fake("de", "fr", str)])
+        Route([fake("ja", "en", str), fake("de", "fr", str)])
     with pytest.raises(ValueError):
         Route([])
 
 
 def test_pivot_cache_hits_both_steps() -> None:
-    class DictCache:
-        def __init__(self) -> None:
-            self.data: dict[str, str] = {}
-
-        def get_many(self, keys: Sequence[str]) -> list[str | None]:
-            return [self.data.get(k) for k in keys]
-
-        def set_many(self, items: Mapping[str, str]) -> None:
-            self.data.update(items)
-
     cache = DictCache()
-    route = Route([Fake("ja", "en", lambda s: f"E{s}"), Fake("en", "fr", lambda s: f"F{s}")])
+    route = Route([fake("ja", "en", lambda s: f"E{s}"), fake("en", "fr", lambda s: f"F{s}")])
     first = translate_texts([TEXT], engine=route, matcher=Matcher(ENTRIES), cache=cache)[0]
     assert first.cache_misses == 3
     again = translate_texts([TEXT], engine=route, matcher=Matcher(ENTRIES), cache=cache)[0]
@@ -152,8 +132,8 @@ def test_pivot_on_two_real_tiny_models(pivot_models: Path) -> None:
 
 
 def test_a_route_is_an_engine() -> None:
-    ja_en = Fake("ja", "en", lambda s: f"E{s}")
-    en_fr = Fake("en", "fr", lambda s: f"F{s}")
+    ja_en = fake("ja", "en", lambda s: f"E{s}")
+    en_fr = fake("en", "fr", lambda s: f"F{s}")
     route = Route([ja_en, en_fr])
     engine: Engine = route
     assert engine.steps == (ja_en, en_fr) and engine.languages == ("ja", "en", "fr")

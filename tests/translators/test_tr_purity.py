@@ -13,7 +13,7 @@ def test_text_modules_import_no_io_library() -> None:
         "translators.markup, translators._markup, translators.article, translators.review, "
         "translators.strategy_memory, translators.tmx, translators.report, "
         "translators.corrections, translators.route, translators.providers, "
-        "translators.generator_config\n"
+        "translators.generator_config, translators._strategies\n"
         "bad = {'ctranslate2', 'sentencepiece', 'redis', 'sqlalchemy', 'numpy'} "
         "& set(sys.modules)\n"
         "print(sorted(bad))"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from glossaries import Entry, Matcher
-from tests.translators.test_tr_pipeline import Counting, DictCache, engine_of
+from tests.fakes import Counting, DictCache, engine_of
 from translators.ctranslate import CTranslate2Engine
 from translators.pipeline import translate_texts
 from translators.route import Route

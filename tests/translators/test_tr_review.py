@@ -3,12 +3,13 @@ flags, reasons on the result and in its dict."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pytest
 
 from glossaries import Entry, Matcher
+from tests.fakes import DictCache
 from translators.ctranslate import CTranslate2Engine
 from translators.engine import Capabilities, EngineBase, Hints, Translated
 from translators.pipeline import translate_texts
@@ -75,17 +76,6 @@ class Truncating(EngineBase):
     ) -> list[Translated]:
         self.calls += 1
         return [Translated(f"EN {len(s)}", "長" in s) for s in sentences]
-
-
-class DictCache:
-    def __init__(self) -> None:
-        self.data: dict[str, str] = {}
-
-    def get_many(self, keys: Sequence[str]) -> list[str | None]:
-        return [self.data.get(k) for k in keys]
-
-    def set_many(self, items: Mapping[str, str]) -> None:
-        self.data.update(items)
 
 
 def test_truncated_segment_flagged_cached_with_its_flag() -> None:

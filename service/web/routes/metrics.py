@@ -26,12 +26,13 @@ from sqlalchemy.orm import Session
 
 from service.articles import views as article_views
 from service.errors import Unauthorized
+from service.jobs.states import JobState
 from service.runtime import Runtime
 from service.store.tables import utcnow
 from service.web.deps import RuntimeDep, SessionDep
 
 router = APIRouter(tags=["health"])
-WAITING_STATES = ("queued", "waiting-for-model")
+WAITING_STATES = (JobState.QUEUED, JobState.WAITING)
 RECENT = timedelta(hours=1)
 QUANTILES = (0.5, 0.9, 0.99)
 
