@@ -1,6 +1,6 @@
 """A worker whose threads die exits (status 1) instead of staying up unhealthy, so its
 supervisor (compose's restart policy, systemd) starts a new one. A real `kakehashi worker`
-process; its sweeper thread is ended from inside by an asynchronous SystemExit, the way an
+process; its outbox relay thread is ended from inside by an asynchronous SystemExit, the way an
 uncaught error would end it."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from tests.service.processes import kakehashi_env
 pytestmark = pytest.mark.slow
 
 # Runs `kakehashi worker` in this interpreter after starting a thread that waits for the first
-# heartbeat (the pool is up) and then ends the sweeper thread. The heartbeat period is cut so
+# heartbeat (the pool is up) and then ends the outbox relay thread. The heartbeat period is cut so
 # three dead checks take a second, not fifteen.
 WORKER_WHOSE_SWEEPER_DIES = """
 import ctypes, os, sys, threading, time
@@ -28,12 +28,12 @@ beat = sys.argv[1]
 def end_the_sweeper():
     while not os.path.exists(beat):
         time.sleep(0.05)
-    sweeper = next(t for t in threading.enumerate() if t.name == "kakehashi-sweeper")
+    sweeper = next(t for t in threading.enumerate() if t.name == "kakehashi-relay")
     ctypes.pythonapi.PyThreadState_SetAsyncExc(
         ctypes.c_ulong(sweeper.ident), ctypes.py_object(SystemExit)
     )
     sweeper.join()
-    print("the sweeper thread has ended", flush=True)
+    print("the relay thread has ended", flush=True)
 
 threading.Thread(target=end_the_sweeper, daemon=True).start()
 sys.argv = ["kakehashi", "worker", "--threads", "1", "--heartbeat-file", beat]
@@ -62,7 +62,7 @@ def test_a_worker_whose_threads_die_exits_1(
         text=True,
         timeout=120,
     )
-    assert "the sweeper thread has ended" in done.stdout, done.stdout + done.stderr
+    assert "the relay thread has ended" in done.stdout, done.stdout + done.stderr
     assert done.returncode == 1, done.stdout + done.stderr
     assert "its threads died; exiting" in done.stderr
     assert beat.exists()  # it was healthy first
