@@ -5,16 +5,19 @@ a valid key is never locked out by others' failures, and per-key limits apply to
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from service.access.auth_guard import LocalLimits, Tarpit
 from service.runtime import Runtime
 from service.settings import Settings
 from service.syndication.serving import PrincipalCache, principal_lookup
 from tests.service.conftest import auth
-from tests.service.test_feed_hot_path import _call, _endpoint
+from tests.service.test_feed_hot_path import App, _call, _endpoint
 
 
 @pytest.fixture
@@ -28,8 +31,24 @@ def settings(settings: Settings) -> Settings:
     )
 
 
+def _recorder(slept: list[float]) -> Callable[[float], Awaitable[None]]:
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    return sleep
+
+
+@pytest.fixture
+def held(runtime: Runtime) -> list[float]:
+    """The tarpit's delays, recorded instead of slept (the tests need not wait them out)."""
+    slept: list[float] = []
+    limits = LocalLimits.from_settings(runtime.settings, sleep=_recorder(slept))
+    runtime.__dict__["local_limits"] = limits
+    return slept
+
+
 def test_a_flood_of_bad_tokens_costs_no_lookup_and_never_locks_out_a_valid_key(
-    client: TestClient, runtime: Runtime, tokens: dict[str, str]
+    client: TestClient, runtime: Runtime, tokens: dict[str, str], held: list[float]
 ) -> None:
     lookups: list[str] = []
     real = principal_lookup(runtime.sessions)
@@ -43,12 +62,91 @@ def test_a_flood_of_bad_tokens_costs_no_lookup_and_never_locks_out_a_valid_key(
     statuses = [_call(hot, app, "/feeds/ja.json", f"token=guess-{n}")[0] for n in range(8)]
     assert statuses == [401] * 3 + [429] * 5
     assert len(lookups) == 3  # the refused ones never reached the database
+    tarpit = runtime.settings.failed_auth_tarpit_seconds
+    assert tarpit > 0 and held == [tarpit] * 5  # each 429 held by the tarpit, not the 401s
     status, headers, _ = _call(hot, app, "/feeds/ja.json", "token=guess-9")
     assert status == 429 and int(headers[b"retry-after"]) > 0
+    assert b"connection" not in headers  # held, so kept alive: a new connection costs more
     # The partner behind the same address is let through (to the route: its feed is cold).
     assert _call(hot, app, "/feeds/ja.json", f"token={tokens['partner']}")[0] == 599
     # Another address is not affected by this one's failures.
     assert _call(hot, app, "/feeds/ja.json", "token=guess-x", address="10.0.0.2")[0] == 401
+    assert len(held) == 6  # neither the partner nor the other address was held
+
+
+async def _concurrently(
+    hot: Any, app: App, queries: list[str], release: asyncio.Event
+) -> list[tuple[int, dict[bytes, bytes]]]:
+    """The feed requests of `queries` at once from one address, in the order they were
+    answered; `release` ends the tarpit's hold once every request has been answered or held."""
+    answered: list[tuple[int, dict[bytes, bytes]]] = []
+
+    async def one(query: str) -> None:
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/feeds/ja.json",
+            "path_params": {"lang": "ja", "fmt": "json"},
+            "query_string": query.encode(),
+            "headers": [],
+            "client": ("10.0.0.1", 1234),
+            "app": app,
+        }
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b""}
+
+        async def send(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                answered.append((message["status"], dict(message["headers"])))
+
+        await hot(scope, receive, send)
+
+    tasks = [asyncio.create_task(one(q)) for q in queries]
+    while len(answered) < len(queries) - 2:  # two are held (the tarpit's capacity)
+        if any(t.done() and t.exception() for t in tasks):
+            break  # gather raises it
+        await asyncio.sleep(0)  # a turn of the loop (the partner's lookup is in a thread)
+    release.set()
+    await asyncio.gather(*tasks)
+    return answered
+
+
+def test_the_tarpit_holds_a_bounded_number_and_never_a_valid_key(
+    client: TestClient, runtime: Runtime, tokens: dict[str, str]
+) -> None:
+    """An address over its failed-authentication limit: its 429s wait in the tarpit (asleep,
+    so the flooder gets about connections / delay answers a second and the event loop stays
+    free); past the tarpit's capacity a 429 is answered at once and closes the connection; a
+    valid key from the same address is answered while the tarpit is full."""
+    release = asyncio.Event()
+
+    async def sleep(_seconds: float) -> None:
+        await release.wait()
+
+    limits = LocalLimits.from_settings(runtime.settings, sleep=sleep)
+    limits.tarpit = Tarpit(runtime.settings.failed_auth_tarpit_seconds, 2, sleep)
+    runtime.__dict__["local_limits"] = limits
+    hot, app = _endpoint(runtime)
+    for n in range(3):  # the address's failed-authentication limit (3/minute here)
+        assert _call(hot, app, "/feeds/ja.json", f"token=guess-{n}")[0] == 401
+    queries = [f"token=flood-{n}" for n in range(4)] + [f"token={tokens['partner']}"]
+    answered = asyncio.run(_concurrently(hot, app, queries, release))
+    at_once, after = answered[:3], answered[3:]
+    # Two held; the other two floods and the partner answered before they were let go.
+    assert sorted(status for status, _ in at_once) == [429, 429, 599]
+    assert all(h.get(b"connection") == b"close" for status, h in at_once if status == 429)
+    assert [(status, b"connection" in h) for status, h in after] == [(429, False)] * 2
+    assert limits.tarpit.held == 0
+    assert app.reached == ["/feeds/ja.json"]  # the partner's request, to the (cold) route
+
+
+def test_the_tarpit_is_off_at_zero_seconds() -> None:
+    async def never(_seconds: float) -> None:
+        raise AssertionError("an off tarpit never sleeps")
+
+    assert asyncio.run(Tarpit(0.0, 10, never).hold()) is False
+    assert asyncio.run(Tarpit(2.0, 0, never).hold()) is False  # no capacity: never holds
 
 
 def test_feeds_have_per_key_limits(client: TestClient, tokens: dict[str, str]) -> None:
@@ -66,7 +164,9 @@ def _flood_then_try(client: TestClient, flood_from: str, then_from: str) -> int:
     ).status_code
 
 
-def test_forwarded_addresses_count_only_behind_a_trusted_proxy(runtime: Runtime) -> None:
+def test_forwarded_addresses_count_only_behind_a_trusted_proxy(
+    runtime: Runtime, held: list[float]
+) -> None:
     """KAKEHASHI_TRUSTED_PROXIES: behind a named proxy each client is counted on its own; by
     default X-Forwarded-For is ignored (a client cannot dodge its limit by inventing one)."""
     from service.web.app import create_app
@@ -74,7 +174,9 @@ def test_forwarded_addresses_count_only_behind_a_trusted_proxy(runtime: Runtime)
     with TestClient(create_app(runtime=runtime)) as client:
         assert _flood_then_try(client, "192.0.2.1", "192.0.2.2") == 429  # one peer: one count
     trusted = runtime.settings.model_copy(update={"trusted_proxies": ("testclient",)})
-    runtime.__dict__.pop("local_limits")
+    runtime.__dict__["local_limits"] = LocalLimits.from_settings(
+        runtime.settings, sleep=_recorder(held)
+    )
     with TestClient(create_app(trusted, runtime=runtime)) as client:
         assert _flood_then_try(client, "192.0.2.3", "192.0.2.4") == 401
         assert _flood_then_try(client, "192.0.2.5", "192.0.2.5") == 429

@@ -11,7 +11,8 @@ abuse limits are counted in memory (`service.access.auth_guard`). Per request, i
 2. the key: from memory, else looked up in the thread pool — unless the address is over its
    failed-authentication limit and the token is no live key's, then 429 without a lookup;
 3. an unknown token: counted against its address, 401; a known key: its per-key and
-   per-address limits (429 with Retry-After), then what it may read (403/404);
+   per-address limits (429 with Retry-After), then what it may read (403/404); a 429 for
+   failed authentications is held in the tarpit first (`service.access.auth_guard.Tarpit`);
 4. a feed held at the current version: 200 or 304; otherwise the route renders it (in the
    thread pool) and fills the process's cache.
 
@@ -32,6 +33,7 @@ from starlette.types import Receive, Scope, Send
 
 import feeds as feed_render
 from service.access.api_keys import Principal, hash_token
+from service.access.auth_guard import Tarpit
 from service.errors import TooManyRequests, Unauthorized
 from service.runtime import Runtime
 from service.store.cache import CachedFeed
@@ -92,6 +94,12 @@ class FeedEndpoint:
                 (b"content-length", str(len(body)).encode()),
                 (b"retry-after", str(exc.retry_after).encode()),
             ]
+            if isinstance(exc, FailedAuthLimit):
+                # The flooder waits, asleep, not the partners: its connections are held
+                # (service.access.auth_guard.Tarpit); a full tarpit closes the connection.
+                tarpit: Tarpit = scope["app"].state.runtime.local_limits.tarpit
+                if not await tarpit.hold():
+                    headers.append((b"connection", b"close"))
             await _send(send, 429, headers, body)
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -199,8 +207,12 @@ class FeedEndpoint:
         return found
 
 
-def _too_many_failures(retry_after: int) -> TooManyRequests:
-    return TooManyRequests(
+class FailedAuthLimit(TooManyRequests):
+    """The address is over its failed-authentication limit (a 429 the tarpit holds)."""
+
+
+def _too_many_failures(retry_after: int) -> FailedAuthLimit:
+    return FailedAuthLimit(
         f"too many failed authentications from this address; try again in {retry_after} s",
         retry_after,
     )
