@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -18,13 +19,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from service.access.api_keys import Principal, authenticate, hash_token, live_token_hashes
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import select
+
+from service.access.api_keys import (
+    Principal,
+    authenticate,
+    hash_token,
+    live_token_hashes,
+    principal_by_id,
+)
 from service.store.cache import CachedFeed
 from service.store.db import session_scope
+from service.store.tables import ApiKey
 
 PRINCIPAL_TTL = 1.0
 LOCAL_FEEDS = 1024
 LOCAL_MAX_AGE = 3600.0  # page links in a body are signed for about a month: re-render hourly
+
+log = logging.getLogger(__name__)
 
 
 class PrincipalCache:
@@ -112,8 +125,20 @@ class LocalFeeds:
 
 def principal_lookup(sessions: Any) -> Callable[[str], Principal | None]:
     def lookup(token: str) -> Principal | None:
-        with session_scope(sessions) as session:
-            return authenticate(session, token)
+        try:
+            with session_scope(sessions) as session:
+                return authenticate(session, token)
+        except sa_exc.OperationalError as exc:
+            # A feed read needs no write, but a key's first use in a while is written down
+            # (`api_keys.touch`): on a full disk, or a lock held past the busy timeout, that
+            # write failed and would refuse the partner its feed. Read the key again without
+            # it; a store that cannot even be read raises again (503, by the app's handler).
+            log.warning("key lookup: its last-use write failed (%s); read without it", exc.orig)
+            with session_scope(sessions) as session:
+                key_id = session.scalar(
+                    select(ApiKey.id).where(ApiKey.token_hash == hash_token(token))
+                )
+                return None if key_id is None else principal_by_id(session, key_id)
 
     return lookup
 
