@@ -93,8 +93,11 @@ class LocalFeed:
 class LocalFeeds:
     """Rendered feeds in this process, per (language, variant), with their versions (LRU)."""
 
-    def __init__(self, size: int = LOCAL_FEEDS) -> None:
+    def __init__(
+        self, size: int = LOCAL_FEEDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._size = size
+        self._clock = clock  # injectable: LOCAL_MAX_AGE is tested without sleeping an hour
         self._feeds: OrderedDict[tuple[str, str], LocalFeed] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -106,7 +109,7 @@ class LocalFeeds:
                 return None
             if found.version > version:
                 return None  # this process's watcher lags the route's read: not older, not ours
-            if found.version != version or time.monotonic() - found.stored > LOCAL_MAX_AGE:
+            if found.version != version or self._clock() - found.stored > LOCAL_MAX_AGE:
                 del self._feeds[key]
                 return None
             self._feeds.move_to_end(key)
@@ -117,7 +120,7 @@ class LocalFeeds:
             current = self._feeds.get((lang, variant))
             if current is not None and current.version > version:
                 return  # a render from an older version never replaces a newer one
-            self._feeds[(lang, variant)] = LocalFeed(version, feed, time.monotonic())
+            self._feeds[(lang, variant)] = LocalFeed(version, feed, self._clock())
             self._feeds.move_to_end((lang, variant))
             while len(self._feeds) > self._size:
                 self._feeds.popitem(last=False)
