@@ -6,6 +6,7 @@ a valid key is never locked out by others' failures, and per-key limits apply to
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -199,3 +200,69 @@ def test_the_window_counter_slides_without_sleeping() -> None:
     assert counter.hit("a") == 30
     now[0] += 120  # both minutes gone
     assert [counter.hit("a") for _ in range(4)] == [None] * 4
+
+
+def test_lookups_of_tokens_no_key_has_run_one_at_a_time(
+    client: TestClient, runtime: Runtime, tokens: dict[str, str]
+) -> None:
+    """A flood's first attempts (under the address's limit, so each is looked up) take one
+    thread at a time, not one each (threads contending for the GIL starve the event loop); a
+    live key's lookup does not wait behind them."""
+    real = principal_lookup(runtime.sessions)
+    gate = threading.Event()
+    state = {"now": 0, "most": 0}
+    lock = threading.Lock()
+
+    def lookup(token: str) -> Any:
+        if token != tokens["partner"]:
+            with lock:
+                state["now"] += 1
+                state["most"] = max(state["most"], state["now"])
+            gate.wait(10)  # held until the partner has been answered
+            with lock:
+                state["now"] -= 1
+        return real(token)
+
+    runtime.__dict__["principals"] = PrincipalCache(lookup)
+    hot, app = _endpoint(runtime)
+    answered: list[str] = []
+
+    async def one(query: str) -> None:
+        status = await _answer(hot, app, query)
+        answered.append(f"{query.split('=')[1][:5]}:{status}")
+        if query.endswith(tokens["partner"]):
+            gate.set()
+
+    async def run() -> None:
+        await asyncio.gather(
+            *(one(f"token=guess-{n}") for n in range(3)), one(f"token={tokens['partner']}")
+        )
+
+    asyncio.run(run())
+    assert state["most"] == 1
+    assert answered[0] == f"{tokens['partner'][:5]}:599"  # the partner first, to the route
+    assert sorted(answered[1:]) == ["guess:401"] * 3
+
+
+async def _answer(hot: Any, app: App, query: str) -> int:
+    statuses: list[int] = []
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/feeds/ja.json",
+        "path_params": {"lang": "ja", "fmt": "json"},
+        "query_string": query.encode(),
+        "headers": [],
+        "client": ("10.0.0.1", 1234),
+        "app": app,
+    }
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    await hot(scope, receive, send)
+    return statuses[0]

@@ -9,7 +9,8 @@ abuse limits are counted in memory (`service.access.auth_guard`). Per request, i
 
 1. the request parsed once (a bad limit, category or credential: the precise 4xx);
 2. the key: from memory, else looked up in the thread pool — unless the address is over its
-   failed-authentication limit and the token is no live key's, then 429 without a lookup;
+   failed-authentication limit and the token is no live key's, then 429 without a lookup (a
+   token no live key has is looked up one at a time per process);
 3. an unknown token: counted against its address, 401; a known key: its per-key and
    per-address limits (429 with Retry-After), then what it may read (403/404); a 429 for
    failed authentications is held in the tarpit first (`service.access.auth_guard.Tarpit`);
@@ -22,6 +23,7 @@ resolution, the thread-pool trip) was the cost of a cached answer (issue 10).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
@@ -44,6 +46,7 @@ from service.web.feed_request import FeedRequest
 PATH = "/feeds/{lang}.{fmt}"
 STATE_KEY = "kakehashi.feed"  # what the endpoint resolved, for the route it hands over to
 MAX_MEMO = 10_000
+DOUBTFUL_LOOKUPS = 1  # lookups at once of tokens that are no live key's (see _principal)
 
 _Headers = list[tuple[bytes, bytes]]
 _UNKNOWN_BODY = json.dumps(
@@ -81,6 +84,7 @@ class FeedEndpoint:
         self._routes = routes  # method -> the route of the same path, for what we cannot answer
         self._memo: dict[tuple[str, bytes, bytes | None], _Memo] = {}
         self._encoded: dict[tuple[str, str], tuple[_Headers, _Headers]] = {}
+        self._doubtful = asyncio.Semaphore(DOUBTFUL_LOOKUPS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -167,12 +171,24 @@ class FeedEndpoint:
     ) -> tuple[Principal | None, float]:
         hit = runtime.principals.cached(memo.token_hash)
         if hit is None:
+            maybe_valid = await _may_be_valid(runtime, memo.token_hash)
             blocked = runtime.local_limits.failed_auth.retry_after(address)
-            if blocked is not None and not await _may_be_valid(runtime, memo.token_hash):
+            if blocked is not None and not maybe_valid:
                 raise _too_many_failures(blocked)
-            hit = await run_in_threadpool(
-                runtime.principals.load, memo.request.token, memo.token_hash
-            )
+            if maybe_valid:
+                hit = await run_in_threadpool(
+                    runtime.principals.load, memo.request.token, memo.token_hash
+                )
+            else:
+                # A token no live key had a moment ago (a new key may be younger than the
+                # snapshot, so it is still looked up): a flood's first attempts, up to its
+                # limit, would each take a thread at once, and threads contending for the GIL
+                # starve the event loop (p99 spikes of ~100 ms at a flood's start). One such
+                # lookup at a time per process; the flooder waits, the partners do not.
+                async with self._doubtful:
+                    hit = await run_in_threadpool(
+                        runtime.principals.load, memo.request.token, memo.token_hash
+                    )
         read_at, principal = hit
         return principal, read_at
 
