@@ -203,20 +203,22 @@ def test_the_window_counter_slides_without_sleeping() -> None:
 
 
 def test_lookups_of_tokens_no_key_has_run_one_at_a_time(
-    client: TestClient, runtime: Runtime, tokens: dict[str, str]
+    client: TestClient, runtime: Runtime, tokens: dict[str, str], held: list[float]
 ) -> None:
     """A flood's first attempts (under the address's limit, so each is looked up) take one
     thread at a time, not one each (threads contending for the GIL starve the event loop); a
-    live key's lookup does not wait behind them."""
+    live key's lookup does not wait behind them; those still waiting when the address reaches
+    its limit are refused without a lookup."""
     real = principal_lookup(runtime.sessions)
     gate = threading.Event()
-    state = {"now": 0, "most": 0}
+    state = {"now": 0, "most": 0, "all": 0}
     lock = threading.Lock()
 
     def lookup(token: str) -> Any:
         if token != tokens["partner"]:
             with lock:
                 state["now"] += 1
+                state["all"] += 1
                 state["most"] = max(state["most"], state["now"])
             gate.wait(10)  # held until the partner has been answered
             with lock:
@@ -235,13 +237,14 @@ def test_lookups_of_tokens_no_key_has_run_one_at_a_time(
 
     async def run() -> None:
         await asyncio.gather(
-            *(one(f"token=guess-{n}") for n in range(3)), one(f"token={tokens['partner']}")
+            *(one(f"token=guess-{n}") for n in range(5)), one(f"token={tokens['partner']}")
         )
 
     asyncio.run(run())
-    assert state["most"] == 1
+    assert state["most"] == 1 and state["all"] == 3  # the limit (3/minute) looked up, no more
     assert answered[0] == f"{tokens['partner'][:5]}:599"  # the partner first, to the route
-    assert sorted(answered[1:]) == ["guess:401"] * 3
+    assert sorted(answered[1:]) == ["guess:401"] * 3 + ["guess:429"] * 2
+    assert len(held) == 2
 
 
 async def _answer(hot: Any, app: App, query: str) -> int:

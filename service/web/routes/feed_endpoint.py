@@ -186,6 +186,9 @@ class FeedEndpoint:
                 # starve the event loop (p99 spikes of ~100 ms at a flood's start). One such
                 # lookup at a time per process; the flooder waits, the partners do not.
                 async with self._doubtful:
+                    blocked = runtime.local_limits.failed_auth.retry_after(address)
+                    if blocked is not None:  # reached while this one waited its turn
+                        raise _too_many_failures(blocked)
                     hit = await run_in_threadpool(
                         runtime.principals.load, memo.request.token, memo.token_hash
                     )
