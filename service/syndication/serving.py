@@ -134,9 +134,10 @@ def principal_lookup(sessions: Any) -> Callable[[str], Principal | None]:
         except sa_exc.OperationalError as exc:
             # A feed read needs no write, but a key's first use in a while is written down
             # (`api_keys.touch`): on a full disk, or a lock held past the busy timeout, that
-            # write failed and would refuse the partner its feed. Read the key again without
-            # it; a store that cannot even be read raises again (503, by the app's handler).
-            log.warning("key lookup: its last-use write failed (%s); read without it", exc.orig)
+            # write fails and would refuse the partner its feed. Read the key again without
+            # it (on a fresh connection, should the first have been a stale one); a store
+            # that cannot even be read raises again (503, by the app's handler).
+            log.warning("key lookup failed (%s); read again without its last-use write", exc.orig)
             with session_scope(sessions) as session:
                 key_id = session.scalar(
                     select(ApiKey.id).where(ApiKey.token_hash == hash_token(token))
