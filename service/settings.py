@@ -112,6 +112,19 @@ class Settings(BaseSettings):
         default="30/minute",
         description="Failed authentications one client address may make before it is refused.",
     )
+    failed_auth_tarpit_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="Seconds a feed request from an address over its failed-authentication "
+        "limit is held before its 429 (asleep, no CPU: a flood of bad tokens is slowed to "
+        "its connections / this a second); 0: answered at once.",
+    )
+    failed_auth_tarpit_connections: int = Field(
+        default=512,
+        ge=0,
+        description="Requests held by the tarpit at once, per process; beyond it the 429 is "
+        "answered at once with `Connection: close`.",
+    )
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(),
         description="Comma-separated addresses or networks (CIDR) of proxies whose "

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -18,13 +19,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from service.access.api_keys import Principal, authenticate, hash_token, live_token_hashes
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import select
+
+from service.access.api_keys import (
+    Principal,
+    authenticate,
+    hash_token,
+    live_token_hashes,
+    principal_by_id,
+)
 from service.store.cache import CachedFeed
 from service.store.db import session_scope
+from service.store.tables import ApiKey
 
 PRINCIPAL_TTL = 1.0
 LOCAL_FEEDS = 1024
 LOCAL_MAX_AGE = 3600.0  # page links in a body are signed for about a month: re-render hourly
+
+log = logging.getLogger(__name__)
 
 
 class PrincipalCache:
@@ -80,8 +93,11 @@ class LocalFeed:
 class LocalFeeds:
     """Rendered feeds in this process, per (language, variant), with their versions (LRU)."""
 
-    def __init__(self, size: int = LOCAL_FEEDS) -> None:
+    def __init__(
+        self, size: int = LOCAL_FEEDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._size = size
+        self._clock = clock  # injectable: LOCAL_MAX_AGE is tested without sleeping an hour
         self._feeds: OrderedDict[tuple[str, str], LocalFeed] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -93,7 +109,7 @@ class LocalFeeds:
                 return None
             if found.version > version:
                 return None  # this process's watcher lags the route's read: not older, not ours
-            if found.version != version or time.monotonic() - found.stored > LOCAL_MAX_AGE:
+            if found.version != version or self._clock() - found.stored > LOCAL_MAX_AGE:
                 del self._feeds[key]
                 return None
             self._feeds.move_to_end(key)
@@ -104,7 +120,7 @@ class LocalFeeds:
             current = self._feeds.get((lang, variant))
             if current is not None and current.version > version:
                 return  # a render from an older version never replaces a newer one
-            self._feeds[(lang, variant)] = LocalFeed(version, feed, time.monotonic())
+            self._feeds[(lang, variant)] = LocalFeed(version, feed, self._clock())
             self._feeds.move_to_end((lang, variant))
             while len(self._feeds) > self._size:
                 self._feeds.popitem(last=False)
@@ -112,8 +128,21 @@ class LocalFeeds:
 
 def principal_lookup(sessions: Any) -> Callable[[str], Principal | None]:
     def lookup(token: str) -> Principal | None:
-        with session_scope(sessions) as session:
-            return authenticate(session, token)
+        try:
+            with session_scope(sessions) as session:
+                return authenticate(session, token)
+        except sa_exc.OperationalError as exc:
+            # A feed read needs no write, but a key's first use in a while is written down
+            # (`api_keys.touch`): on a full disk, or a lock held past the busy timeout, that
+            # write fails and would refuse the partner its feed. Read the key again without
+            # it (on a fresh connection, should the first have been a stale one); a store
+            # that cannot even be read raises again (503, by the app's handler).
+            log.warning("key lookup failed (%s); read again without its last-use write", exc.orig)
+            with session_scope(sessions) as session:
+                key_id = session.scalar(
+                    select(ApiKey.id).where(ApiKey.token_hash == hash_token(token))
+                )
+                return None if key_id is None else principal_by_id(session, key_id)
 
     return lookup
 

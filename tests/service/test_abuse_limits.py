@@ -99,8 +99,12 @@ def test_translate_refuses_long_texts_with_a_hint(
 
 
 def test_a_body_that_trickles_in_is_cut_off() -> None:
-    """The middleware answers 408 once the body has taken longer than the read timeout."""
+    """The middleware answers 408 once the body has taken longer than the read timeout: a
+    chunk every 0.2 s on its clock (no sleeping), so 5 arrive within the 1 s and the 6th is
+    not waited for."""
     seen: list[Message] = []
+    now = [100.0]
+    chunks: list[float] = []
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         while True:  # reads the whole body, as a handler would
@@ -109,13 +113,35 @@ def test_a_body_that_trickles_in_is_cut_off() -> None:
                 break
 
     async def trickle() -> Message:
-        await asyncio.sleep(0.2)
+        now[0] += 0.2
+        chunks.append(now[0])
         return {"type": "http.request", "body": b"x", "more_body": True}
 
     async def send(message: Message) -> None:
         seen.append(message)
 
     scope: Scope = {"type": "http", "method": "POST", "path": "/", "headers": []}
-    asyncio.run(BodySizeLimit(app, max_bytes=1_000_000, read_timeout=1.0)(scope, trickle, send))
+    limit = BodySizeLimit(app, max_bytes=1_000_000, read_timeout=1.0, clock=lambda: now[0])
+    asyncio.run(limit(scope, trickle, send))
+    assert len(chunks) == 5 and chunks[-1] == pytest.approx(101.0)
     assert seen[0]["status"] == 408
     assert json.loads(seen[1]["body"])["error"]["code"] == "request_timeout"
+
+
+def test_a_body_that_stalls_is_cut_off_at_the_timeout() -> None:
+    """A client that sends nothing at all: the real wait_for deadline (0.05 s) answers."""
+    seen: list[Message] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+
+    async def stalled() -> Message:
+        await asyncio.Event().wait()  # never set: the body never comes
+        raise AssertionError("unreachable")
+
+    async def send(message: Message) -> None:
+        seen.append(message)
+
+    scope: Scope = {"type": "http", "method": "POST", "path": "/", "headers": []}
+    asyncio.run(BodySizeLimit(app, max_bytes=10, read_timeout=0.05)(scope, stalled, send))
+    assert seen[0]["status"] == 408

@@ -11,7 +11,13 @@ from service.access.api_keys import revoke_key
 from service.runtime import Runtime
 from service.store.db import session_scope
 from service.syndication import version_watch
-from service.syndication.serving import PRINCIPAL_TTL, PrincipalCache, principal_lookup
+from service.syndication.serving import (
+    LOCAL_MAX_AGE,
+    PRINCIPAL_TTL,
+    LocalFeeds,
+    PrincipalCache,
+    principal_lookup,
+)
 from service.web.routes import feed_endpoint
 from tests.service.conftest import article, auth
 from tests.service.helpers import hot_call, hot_endpoint, translate_directly
@@ -116,6 +122,24 @@ def test_the_version_bound_is_kept_without_sleeping(
     assert hot_call(hot, app, "/feeds/ja.json", f"token={token}")[0] == 599
     watcher.refresh()
     assert hot_call(hot, app, "/feeds/ja.json", f"token={token}")[0] == 200
+
+
+def test_a_held_feed_is_rendered_again_after_its_max_age_without_sleeping(
+    client: TestClient, runtime: Runtime, tokens: dict[str, str]
+) -> None:
+    """A held feed's page links are signed: the process serves it for at most LOCAL_MAX_AGE
+    (an hour) even when its version is still current, then the route renders it again."""
+    clock = Clock()
+    runtime.__dict__["local_feeds"] = LocalFeeds(clock=clock)
+    token = tokens["partner"]
+    client.get("/feeds/ja.json", params={"token": token})  # the route fills the cache
+    hot, app = hot_endpoint(runtime)
+    assert hot_call(hot, app, "/feeds/ja.json", f"token={token}")[0] == 200
+    clock.now += LOCAL_MAX_AGE - 0.01
+    assert hot_call(hot, app, "/feeds/ja.json", f"token={token}")[0] == 200
+    clock.now += 0.02
+    assert hot_call(hot, app, "/feeds/ja.json", f"token={token}")[0] == 599
+    assert app.reached == ["/feeds/ja.json"]
 
 
 def test_the_endpoint_is_mounted_in_front_of_the_route(client: TestClient) -> None:

@@ -9,9 +9,11 @@ abuse limits are counted in memory (`service.access.auth_guard`). Per request, i
 
 1. the request parsed once (a bad limit, category or credential: the precise 4xx);
 2. the key: from memory, else looked up in the thread pool — unless the address is over its
-   failed-authentication limit and the token is no live key's, then 429 without a lookup;
+   failed-authentication limit and the token is no live key's, then 429 without a lookup (a
+   token no live key has is looked up one at a time per process);
 3. an unknown token: counted against its address, 401; a known key: its per-key and
-   per-address limits (429 with Retry-After), then what it may read (403/404);
+   per-address limits (429 with Retry-After), then what it may read (403/404); a 429 for
+   failed authentications is held in the tarpit first (`service.access.auth_guard.Tarpit`);
 4. a feed held at the current version: 200 or 304; otherwise the route renders it (in the
    thread pool) and fills the process's cache.
 
@@ -21,6 +23,7 @@ resolution, the thread-pool trip) was the cost of a cached answer (issue 10).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
@@ -32,6 +35,7 @@ from starlette.types import Receive, Scope, Send
 
 import feeds as feed_render
 from service.access.api_keys import Principal, hash_token
+from service.access.auth_guard import Tarpit
 from service.errors import TooManyRequests, Unauthorized
 from service.runtime import Runtime
 from service.store.cache import CachedFeed
@@ -42,6 +46,7 @@ from service.web.feed_request import FeedRequest
 PATH = "/feeds/{lang}.{fmt}"
 STATE_KEY = "kakehashi.feed"  # what the endpoint resolved, for the route it hands over to
 MAX_MEMO = 10_000
+DOUBTFUL_LOOKUPS = 1  # lookups at once of tokens that are no live key's (see _principal)
 
 _Headers = list[tuple[bytes, bytes]]
 _UNKNOWN_BODY = json.dumps(
@@ -79,6 +84,7 @@ class FeedEndpoint:
         self._routes = routes  # method -> the route of the same path, for what we cannot answer
         self._memo: dict[tuple[str, bytes, bytes | None], _Memo] = {}
         self._encoded: dict[tuple[str, str], tuple[_Headers, _Headers]] = {}
+        self._doubtful = asyncio.Semaphore(DOUBTFUL_LOOKUPS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -92,6 +98,12 @@ class FeedEndpoint:
                 (b"content-length", str(len(body)).encode()),
                 (b"retry-after", str(exc.retry_after).encode()),
             ]
+            if isinstance(exc, FailedAuthLimit):
+                # The flooder waits, asleep, not the partners: its connections are held
+                # (service.access.auth_guard.Tarpit); a full tarpit closes the connection.
+                tarpit: Tarpit = scope["app"].state.runtime.local_limits.tarpit
+                if not await tarpit.hold():
+                    headers.append((b"connection", b"close"))
             await _send(send, 429, headers, body)
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -159,12 +171,27 @@ class FeedEndpoint:
     ) -> tuple[Principal | None, float]:
         hit = runtime.principals.cached(memo.token_hash)
         if hit is None:
+            maybe_valid = await _may_be_valid(runtime, memo.token_hash)
             blocked = runtime.local_limits.failed_auth.retry_after(address)
-            if blocked is not None and not await _may_be_valid(runtime, memo.token_hash):
+            if blocked is not None and not maybe_valid:
                 raise _too_many_failures(blocked)
-            hit = await run_in_threadpool(
-                runtime.principals.load, memo.request.token, memo.token_hash
-            )
+            if maybe_valid:
+                hit = await run_in_threadpool(
+                    runtime.principals.load, memo.request.token, memo.token_hash
+                )
+            else:
+                # A token no live key had a moment ago (a new key may be younger than the
+                # snapshot, so it is still looked up): a flood's first attempts, up to its
+                # limit, would each take a thread at once, and threads contending for the GIL
+                # starve the event loop (p99 spikes of ~100 ms at a flood's start). One such
+                # lookup at a time per process; the flooder waits, the partners do not.
+                async with self._doubtful:
+                    blocked = runtime.local_limits.failed_auth.retry_after(address)
+                    if blocked is not None:  # reached while this one waited its turn
+                        raise _too_many_failures(blocked)
+                    hit = await run_in_threadpool(
+                        runtime.principals.load, memo.request.token, memo.token_hash
+                    )
         read_at, principal = hit
         return principal, read_at
 
@@ -199,8 +226,12 @@ class FeedEndpoint:
         return found
 
 
-def _too_many_failures(retry_after: int) -> TooManyRequests:
-    return TooManyRequests(
+class FailedAuthLimit(TooManyRequests):
+    """The address is over its failed-authentication limit (a 429 the tarpit holds)."""
+
+
+def _too_many_failures(retry_after: int) -> FailedAuthLimit:
+    return FailedAuthLimit(
         f"too many failed authentications from this address; try again in {retry_after} s",
         retry_after,
     )
