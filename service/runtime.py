@@ -330,7 +330,7 @@ class _Reactions:
         runtime = self._runtime
         if effects.jobs or effects.deliveries:
             runtime.relay.periodic.start()  # once; an API process without workers needs it
-            runtime.relay.periodic.wake()
+            runtime.relay.ask(effects.jobs, effects.deliveries)
         if effects.feeds and "pusher" in runtime.__dict__:
             runtime.pusher.wake()
         if effects.embargoes and "releaser" in runtime.__dict__:
