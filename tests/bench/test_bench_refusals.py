@@ -1,0 +1,70 @@
+"""The benches' refusals: a figure is not printed when the workload is not what it claims.
+Cheap checks of the pure functions the benches decide with (the benches themselves are run
+by hand, as bench/README.md says; speed is never asserted here)."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from service.settings import Settings
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+
+def _bench(name: str) -> ModuleType:
+    if str(BENCH) not in sys.path:
+        sys.path.insert(0, str(BENCH))  # the benches import each other by bare name
+    return importlib.import_module(name)
+
+
+WRK_OUTPUT = """Running 3s test @ http://127.0.0.1:18200/feeds/en.json
+  2 threads and 32 connections
+  Latency Distribution
+     50%    1.20ms
+     75%    2.00ms
+     90%    3.00ms
+     99%   12.50ms
+  31337 requests in 3.00s, 4.24GB read
+Requests/sec:  10445.67
+"""
+
+
+def test_wrk_output_is_read_with_its_request_count() -> None:
+    serving = _bench("feed_serving")
+    assert serving.parse_wrk(WRK_OUTPUT) == (10445.67, 1.2, 12.5, "")
+    assert serving.wrk_requests(WRK_OUTPUT) == 31337
+    with pytest.raises(ValueError):
+        serving.wrk_requests("Requests/sec: 1.0")
+
+
+def test_usage_comparison_refuses_when_counting_was_not_on_or_not_off() -> None:
+    check = _bench("feed_serving").check_counted
+    # Every answer of the counting server counted (a few more: answers wrk cut off), none
+    # of the other's: the comparison stands.
+    assert check((10_005, 4_001), on=(10_000, 4_000), off=(9_000, 3_000)) is None
+    # Fewer counted than the counting server answered: counting was not on.
+    assert "not on" in check((9_999, 4_000), on=(10_000, 4_000), off=(9_000, 3_000))
+    assert "not on" in check((10_000, 0), on=(10_000, 4_000), off=(9_000, 3_000))
+    # The switched-off server's answers counted too: the switch did not turn counting off.
+    assert "did not turn" in check((19_000, 7_000), on=(10_000, 4_000), off=(9_000, 3_000))
+
+
+def test_a_short_page_is_refused() -> None:
+    seed = _bench("feed_seed")
+    body = b'{"items": [' + b",".join(b'{"id": "%d"}' % i for i in range(49)) + b"]}"
+    with pytest.raises(SystemExit, match="49 items, not 50"):
+        seed.require_page("first page", body, 50)
+    assert seed.require_page("first page", body, 49) == 49
+
+
+def test_usage_counting_switch_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`KAKEHASHI_USAGE_ENABLED=false` is what bench/feed_serving.py's "off" server runs with."""
+    monkeypatch.setenv("KAKEHASHI_USAGE_ENABLED", "false")
+    assert Settings(_env_file=None).usage_enabled is False  # type: ignore[call-arg]
+    monkeypatch.setenv("KAKEHASHI_USAGE_ENABLED", "true")
+    assert Settings(_env_file=None).usage_enabled is True  # type: ignore[call-arg]
