@@ -68,3 +68,40 @@ def test_usage_counting_switch_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> 
     assert Settings(_env_file=None).usage_enabled is False  # type: ignore[call-arg]
     monkeypatch.setenv("KAKEHASHI_USAGE_ENABLED", "true")
     assert Settings(_env_file=None).usage_enabled is True  # type: ignore[call-arg]
+
+
+def test_scale_out_refuses_dropped_doubled_or_unfinished_work() -> None:
+    scale = _bench("scale_out")
+
+    def phase(**changed: object) -> object:
+        fields: dict[str, object] = {
+            "workers": 2,
+            "articles": 40,
+            "seconds": 10.0,
+            "jobs": 40,
+            "done": 40,
+            "attempts_over_one": 0,
+            "translations": 40,
+            "duplicates": 0,
+            "left": 0,
+            "statuses": {202: 40},
+        }
+        fields.update(changed)
+        return scale.Phase(**fields)
+
+    assert scale.refusal(phase(), 1) is None
+    assert phase().per_minute == 240.0
+    assert "POST statuses" in scale.refusal(phase(statuses={202: 39, 503: 1}), 1)
+    assert "jobs made" in scale.refusal(phase(jobs=39), 1)
+    assert "still queued" in scale.refusal(phase(done=39, left=1), 1)
+    assert "more than once" in scale.refusal(phase(attempts_over_one=1), 1)
+    assert "duplicates" in scale.refusal(phase(translations=41, duplicates=1), 1)
+    assert "not 80" in scale.refusal(phase(), 2)  # two languages: 80 jobs were due
+
+
+def test_scale_out_articles_are_each_their_own() -> None:
+    """No sentence-cache hit may make a later article cheap: every sentence is numbered."""
+    scale = _bench("scale_out")
+    first, second = scale.payload("w1", 0, 8), scale.payload("w1", 1, 8)
+    assert first["id"] != second["id"]
+    assert not set(str(first["body"]).split("。")) & set(str(second["body"]).split("。")) - {""}
