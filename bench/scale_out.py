@@ -300,14 +300,14 @@ def main() -> int:
             flush=True,
         )
         phases: list[Phase] = []
-        for count in counts:
+        for turn, count in enumerate(counts):  # a count may repeat (1,2,3,3,2,1: drift shows)
             with workers(root, env, count, args.threads) as started:
-                warm = f"warm{count}"
+                warm = f"warm{turn}"
                 warm_statuses = post_all(client, token, warm, 3 * count, args.sentences)
                 if warm_statuses != {202: 3 * count}:
                     raise SystemExit(f"refusing to report: warm-up POSTs {warm_statuses}")
                 wait_done(engine, warm, 3 * count * len(languages), args.timeout)
-                name = f"w{count}"
+                name = f"w{turn}-{count}"
                 for process in started:
                     process.send_signal(signal.SIGSTOP)
                 posting = time.monotonic()
@@ -349,14 +349,15 @@ def main() -> int:
             f"{p.per_minute / base.per_minute:>10.2f} {p.done:>9} {p.attempts_over_one:>9} "
             f"{p.translations:>12}"
         )
-    best = max(phases, key=lambda p: p.per_minute)
-    per_core = best.per_minute / min(best.workers * args.threads, os.cpu_count() or 1)
+    cores = os.cpu_count() or 1
     print(
-        f"\narithmetic: the best here, {best.per_minute:.1f} articles/min with {best.workers} "
-        f"worker(s) on {os.cpu_count()} shared cores, is {per_core:.1f} per busy core; N worker "
-        f"machines of C cores would give about N x C x {per_core:.1f} articles/min of this "
-        "size and model, while PostgreSQL and Redis keep up (each job is a claim, a store and "
-        "a few queue messages)"
+        f"\narithmetic: one worker process drains {base.per_minute:.1f} articles/min here "
+        f"({args.threads} thread(s), this model and article size). Workers share nothing but "
+        f"PostgreSQL and Redis, so N machines running W workers each (W up to their cores / "
+        f"threads) give up to N x W x {base.per_minute:.1f} articles/min while the database "
+        f"keeps up; on this machine's {cores} cores, shared with other work (load "
+        f"{os.getloadavg()[0]:.1f}), more than {max(1, cores // args.threads)} cannot add "
+        "any: what the rows above show is that adding them drops and repeats nothing."
     )
     return 0
 
