@@ -58,21 +58,17 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
-def children(pid: int) -> list[tuple[int, str]]:
-    """(pid, command name) of a process's children."""
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            kids = (task / "children").read_text().split()
-        except OSError:
-            continue
-        for kid in kids:
-            try:
-                name = Path(f"/proc/{kid}/comm").read_text().strip()
-            except OSError:
-                continue
-            found.append((int(kid), name))
-    return found
+def embedded_redis_pid(data_dir: Path) -> int | None:
+    """The embedded redis-server's pid, as it reports it (it is no child of `serve`'s)."""
+    import redis
+
+    from service.store.embedded_redis import socket_path
+
+    try:
+        info = redis.Redis(unix_socket_path=str(socket_path(data_dir))).info("server")
+    except redis.RedisError:
+        return None
+    return int(info["process_id"])
 
 
 @dataclass
@@ -262,7 +258,7 @@ def main() -> int:
         server = stack.enter_context(running(cmd, env=env, cwd=root, log=root / "serve.log"))
         _wait_http(port, "/healthz", server, 90, root / "serve.log")
         base = f"http://{HOST}:{port}"
-        redis_pid = next((p for p, name in children(server.pid) if "redis" in name), None)
+        redis_pid = None if args.external else embedded_redis_pid(root / "data")
         store = "PostgreSQL + Redis" if args.external else "SQLite + embedded Redis"
         print(
             f"steady load for {args.minutes} min on {store}: {args.articles_per_minute:g} "
