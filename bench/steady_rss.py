@@ -2,12 +2,14 @@
 embedded Redis) printed every minute while articles arrive and partners poll feeds.
 
 Usage: .venv/bin/python bench/steady_rss.py [--minutes 20] [--articles-per-minute 6]
-                                            [--readers 4] [--poll 0.5] [--external]
+                                            [--readers 4] [--poll 0.5] [--external] [--split]
 BENCH_PORTS=18200-18299 keeps the server in a port range on a shared machine.
 
 Starts `kakehashi serve` (2 worker threads; SQLite and an embedded Redis in a temporary data
-dir, or with --external the KAKEHASHI_DATABASE_URL / KAKEHASHI_REDIS_URL of the environment:
-a database of its own, the bench creates articles steady-*) with the toy packages ja:en and
+dir, or with --external a fresh PostgreSQL database made from KAKEHASHI_DATABASE_URL (dropped
+afterwards) and the Redis database of KAKEHASHI_REDIS_URL, FLUSHED first: give it its own),
+or with --split no worker threads in `serve` and one `kakehashi worker --threads 2` beside it
+(each process's RSS apart: serving or translating), with the toy packages ja:en and
 en:fr (fr through en), a publisher and a partner key. Then, for --minutes:
   - a publisher POSTs --articles-per-minute new articles a minute (8 sentences each, their
     own), and every third one is PUT again with one sentence changed a little later;
@@ -205,6 +207,7 @@ def main() -> int:
     parser.add_argument("--readers", type=int, default=4)
     parser.add_argument("--poll", type=float, default=0.5, help="seconds between a reader's polls")
     parser.add_argument("--external", action="store_true", help="PostgreSQL + Redis from the env")
+    parser.add_argument("--split", action="store_true", help="workers in a process of their own")
     args = parser.parse_args()
     if args.minutes < 2:
         parser.error("--minutes must be at least 2 (the first minute is the baseline)")
@@ -213,12 +216,16 @@ def main() -> int:
         root = Path(tmp)
         env = {k: v for k, v in os.environ.items() if not k.startswith("KAKEHASHI_")}
         if args.external:
-            for name in ("KAKEHASHI_DATABASE_URL", "KAKEHASHI_REDIS_URL"):
-                env[name] = os.environ[name]
+            import redis
+            from feed_scale import fresh_database
+
+            env["KAKEHASHI_DATABASE_URL"] = stack.enter_context(fresh_database("postgresql"))
+            env["KAKEHASHI_REDIS_URL"] = os.environ["KAKEHASHI_REDIS_URL"]
+            redis.Redis.from_url(env["KAKEHASHI_REDIS_URL"]).flushdb()  # the bench's own
         env.update(
             KAKEHASHI_DATA_DIR=str(root / "data"),
             KAKEHASHI_TARGET_LANGUAGES="en,fr",
-            KAKEHASHI_WORKER_THREADS="2",
+            KAKEHASHI_WORKER_THREADS="0" if args.split else "2",
             KAKEHASHI_ARGOS_PACKAGES_DIR=str(root / "no-argos"),
         )
         models = root / "toy"
@@ -258,20 +265,29 @@ def main() -> int:
         server = stack.enter_context(running(cmd, env=env, cwd=root, log=root / "serve.log"))
         _wait_http(port, "/healthz", server, 90, root / "serve.log")
         base = f"http://{HOST}:{port}"
+        worker = None
+        if args.split:
+            worker_cmd = [cmd[0], "worker", "--threads", "2", "--log-level", "warning"]
+            worker = stack.enter_context(
+                running(worker_cmd, env=env, cwd=root, log=root / "worker.log")
+            )
         redis_pid = None if args.external else embedded_redis_pid(root / "data")
         store = "PostgreSQL + Redis" if args.external else "SQLite + embedded Redis"
         print(
             f"steady load for {args.minutes} min on {store}: {args.articles_per_minute:g} "
             f"articles/min (+1 edit per 3), {args.readers} RSS readers every {args.poll:g} s; "
-            f"serve pid {server.pid}, redis pid {redis_pid}; {os.cpu_count()} CPUs",
+            f"serve pid {server.pid}, worker pid {worker.pid if worker else '-'} "
+            f"(else worker threads in serve), redis pid {redis_pid}; {os.cpu_count()} CPUs",
             flush=True,
         )
         print(
-            f"{'min':>3} {'serve MB':>8} {'redis MB':>8} {'POST':>10} {'PUT':>8} {'done/40':>9} "
+            f"{'min':>3} {'serve MB':>8} {'worker MB':>9} {'redis MB':>8} {'POST':>6} {'PUT':>4} "
+            f"{'done/40':>7} "
             f"{'feeds 200/304/other':>20} {'MB read':>8} {'en items':>8} {'load':>5}"
         )
         tally = Tally()
         samples: list[int] = []
+        worker_samples: list[int] = []
         items: list[int] = []
         began = time.monotonic()
         with load(base, cms, outlet, args, tally):
@@ -281,6 +297,10 @@ def main() -> int:
                 if server.poll() is not None or rss == 0:
                     raise SystemExit("refusing to report: the server exited")
                 samples.append(rss)
+                if worker is not None:
+                    worker_samples.append(rss_kb(worker.pid))
+                    if worker.poll() is not None:
+                        raise SystemExit("refusing to report: the worker exited")
                 with tally.lock:
                     posts, puts, feeds = dict(tally.posts), dict(tally.puts), Counter(tally.feeds)
                     read = tally.feed_bytes
@@ -288,9 +308,10 @@ def main() -> int:
                 other = sum(n for s, n in feeds.items() if s not in (200, 304))
                 done = jobs_done(base, cms, sum(posts.values()))
                 redis_mb = rss_kb(redis_pid) / 1024 if redis_pid else 0.0
+                worker_mb = worker_samples[-1] / 1024 if worker_samples else 0.0
                 print(
-                    f"{minute:>3} {rss / 1024:>8.1f} {redis_mb:>8.1f} "
-                    f"{sum(posts.values()):>10} {sum(puts.values()):>8} {done:>9} "
+                    f"{minute:>3} {rss / 1024:>8.1f} {worker_mb:>9.1f} {redis_mb:>8.1f} "
+                    f"{sum(posts.values()):>6} {sum(puts.values()):>4} {done:>7} "
                     f"{f'{feeds[200]}/{feeds[304]}/{other}':>20} {read / 1e6:>8.1f} "
                     f"{items[-1]:>8} {os.getloadavg()[0]:>5.1f}",
                     flush=True,
@@ -301,22 +322,32 @@ def main() -> int:
         bad |= {s: n for s, n in tally.puts.items() if s not in (200, 202)}
         if bad:
             raise SystemExit(f"refusing to report: POST/PUT statuses {bad}")
-        if items[-1] <= items[0]:
+        if items[-1] <= items[0] < 200:  # (a page holds at most 200)
             raise SystemExit(
                 f"refusing to report: the en RSS held {items[0]} items after the first minute "
                 f"and {items[-1]} at the end: the load delivered nothing"
             )
-    half = samples[len(samples) // 2 :]
-    slope = (half[-1] - half[0]) / max(1, len(half) - 1) / 1024
+    print()
+    for name, series in (("serve", samples), ("worker", worker_samples)):
+        if series:
+            print(growth(name, series))
     print(
-        f"\nserve RSS: {samples[0] / 1024:.1f} MB after minute 1 (baseline), max "
-        f"{max(samples) / 1024:.1f}, last {samples[-1] / 1024:.1f} MB: growth "
-        f"{(samples[-1] - samples[0]) / 1024:+.1f} MB over {len(samples) - 1} min, "
-        f"{slope:+.2f} MB/min over the second half; {sum(tally.posts.values())} articles, "
-        f"{sum(tally.puts.values())} edits, {sum(tally.feeds.values())} feed answers "
-        f"({tally.feed_bytes / 1e6:.1f} MB)"
+        f"{sum(tally.posts.values())} articles, {sum(tally.puts.values())} edits, "
+        f"{sum(tally.feeds.values())} feed answers ({tally.feed_bytes / 1e6:.1f} MB)"
     )
     return 0
+
+
+def growth(name: str, kb: list[int]) -> str:
+    """One process's RSS growth from its first minute (the baseline) to its last."""
+    half = kb[len(kb) // 2 :]
+    slope = (half[-1] - half[0]) / max(1, len(half) - 1) / 1024
+    return (
+        f"{name} RSS: {kb[0] / 1024:.1f} MB after minute 1 (baseline), max "
+        f"{max(kb) / 1024:.1f}, last {kb[-1] / 1024:.1f} MB: growth "
+        f"{(kb[-1] - kb[0]) / 1024:+.1f} MB over {len(kb) - 1} min, "
+        f"{slope:+.2f} MB/min over the second half"
+    )
 
 
 if __name__ == "__main__":
