@@ -5,6 +5,7 @@ by hand, as bench/README.md says; speed is never asserted here)."""
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -105,3 +106,17 @@ def test_scale_out_articles_are_each_their_own() -> None:
     first, second = scale.payload("w1", 0, 8), scale.payload("w1", 1, 8)
     assert first["id"] != second["id"]
     assert not set(str(first["body"]).split("。")) & set(str(second["body"]).split("。")) - {""}
+
+
+def test_steady_rss_growth_is_from_the_first_minute() -> None:
+    growth = _bench("steady_rss").growth
+    line = growth("serve", [100 * 1024, 110 * 1024, 120 * 1024, 121 * 1024, 122 * 1024])
+    assert "100.0 MB after minute 1" in line
+    assert "growth +22.0 MB over 4 min" in line
+    assert "+1.00 MB/min over the second half" in line  # 120 -> 122 over 2 minutes
+
+
+def test_steady_rss_reads_its_own_memory() -> None:
+    steady = _bench("steady_rss")
+    assert steady.rss_kb(os.getpid()) > 1000  # this test process: some MB
+    assert steady.rss_kb(2**22 + 12345) == 0  # no such process
