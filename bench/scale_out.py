@@ -349,6 +349,18 @@ def main() -> int:
             f"{p.per_minute / base.per_minute:>10.2f} {p.done:>9} {p.attempts_over_one:>9} "
             f"{p.translations:>12}"
         )
+    per_count: dict[int, list[float]] = {}
+    for p in phases:
+        per_count.setdefault(p.workers, []).append(p.per_minute)
+    if any(len(v) > 1 for v in per_count.values()):  # a count repeated: its mean, drift evened
+        one = sum(per_count[base.workers]) / len(per_count[base.workers])
+        print(
+            "means per count: "
+            + ", ".join(
+                f"{n} worker(s) {sum(v) / len(v):.1f} articles/min (x{sum(v) / len(v) / one:.2f})"
+                for n, v in sorted(per_count.items())
+            )
+        )
     cores = os.cpu_count() or 1
     print(
         f"\narithmetic: one worker process drains {base.per_minute:.1f} articles/min here "
