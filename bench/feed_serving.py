@@ -537,7 +537,16 @@ def main() -> int:
     parser.add_argument(
         "--usage-only", action="store_true", help="only the usage on/off comparison"
     )
+    parser.add_argument(
+        "--usage-workers",
+        type=int,
+        default=0,
+        help="with --usage-only: serve --workers of both servers (1: no uneven share of wrk's "
+        "connections between a server's processes; default --workers)",
+    )
     args = parser.parse_args()
+    if args.usage_workers and not args.usage_only:
+        parser.error("--usage-workers needs --usage-only (the nginx cases use --workers)")
     if args.usage_only and args.usage_rounds < 1:
         parser.error("--usage-only needs --usage-rounds of at least 1")
 
@@ -564,7 +573,7 @@ def main() -> int:
         print(f"seeding {args.articles} articles through the write path ({args.store}) ...")
         token = seed(url, args.articles)
         env = _serve_env(data_dir, url)
-        k_port = start_serve(stack, root, data_dir, url, args.workers, env)
+        k_port = start_serve(stack, root, data_dir, url, args.usage_workers or args.workers, env)
         feed_path = f"{FEED_PATH}?token={token}"
         body, k_etag = fetch_feed(k_port, token, args.articles)
         n_port, n_etag = start_nginx(stack, root, body)
@@ -576,7 +585,13 @@ def main() -> int:
             off_dir.mkdir()
             off_env = {**_serve_env(off_dir, url), "KAKEHASHI_USAGE_ENABLED": "false"}
             off_port = start_serve(
-                stack, root, off_dir, url, args.workers, off_env, "kakehashi-usage-off.log"
+                stack,
+                root,
+                off_dir,
+                url,
+                args.usage_workers or args.workers,
+                off_env,
+                "kakehashi-usage-off.log",
             )
             off_body, off_etag = fetch_feed(off_port, token, args.articles)
             # The same feed but for the links, which name the port asked (the request's host);
