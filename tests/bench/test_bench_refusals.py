@@ -9,6 +9,7 @@ import os
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -74,7 +75,7 @@ def test_usage_counting_switch_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> 
 def test_scale_out_refuses_dropped_doubled_or_unfinished_work() -> None:
     scale = _bench("scale_out")
 
-    def phase(**changed: object) -> object:
+    def phase(**changed: object) -> Any:
         fields: dict[str, object] = {
             "workers": 2,
             "articles": 40,
