@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python bench/feed_serving.py [--duration 10] [--connections 32] [--threads 2]
                                        [--articles 50] [--store sqlite|postgresql] [--keep]
-                                       [--usage-rounds 3] [--usage-only]
+                                       [--usage-rounds 3] [--usage-only [--usage-workers 1]]
 
 In one run, on 127.0.0.1 only:
   1. seeds a fresh store (a SQLite file, or with --store postgresql a new database on
@@ -28,6 +28,8 @@ In one run, on 127.0.0.1 only:
      (target <= 1.10). Afterwards the partner's own `GET /v1/usage` must count at least
      every feed answer wrk saw from the counting server and fewer than the two servers
      together (refused otherwise: counting was not on, or the switch did not turn it off).
+     With --usage-only, --usage-workers 1 runs both servers as one process: wrk's connections
+     then cannot fall unevenly on a server's processes, which moves a round by +-40% on 2 cores.
 
 kakehashi runs with `--workers 2` (one per core of the 2-core bench machine; --workers) and
 nginx with one worker process; wrk shares the same cores, so both sides lose the same CPU.
