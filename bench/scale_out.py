@@ -257,7 +257,8 @@ def main() -> int:
         print("bench/scale_out: needs KAKEHASHI_DATABASE_URL (PostgreSQL) and KAKEHASHI_REDIS_URL")
         return 1
 
-    with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="kakehashi-scale-") as tmp:
+    # The folder outlives the processes: the stack (API, workers) closes first.
+    with tempfile.TemporaryDirectory(prefix="kakehashi-scale-") as tmp, ExitStack() as stack:
         root = Path(tmp)
         url = stack.enter_context(fresh_database("postgresql"))
         redis.Redis.from_url(redis_url).flushdb()  # the bench's own Redis database

@@ -212,7 +212,9 @@ def main() -> int:
     if args.minutes < 2:
         parser.error("--minutes must be at least 2 (the first minute is the baseline)")
 
-    with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="kakehashi-steady-") as tmp:
+    # The folder outlives the processes (the stack closes first): the embedded Redis saves
+    # into it on its way down, and stays running without it.
+    with tempfile.TemporaryDirectory(prefix="kakehashi-steady-") as tmp, ExitStack() as stack:
         root = Path(tmp)
         env = {k: v for k, v in os.environ.items() if not k.startswith("KAKEHASHI_")}
         if args.external:
