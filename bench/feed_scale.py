@@ -1,8 +1,10 @@
 """Cache-miss cost of a 50-item feed page as the archive grows: 1k, 10k and 100k articles.
 
 Usage: .venv/bin/python bench/feed_scale.py [--sizes 1000,10000,100000] [--repeat 15]
+                                            [--stores sqlite,postgresql]
 With KAKEHASHI_DATABASE_URL set (a PostgreSQL URL whose role may CREATEDB) the same run
-repeats on a fresh PostgreSQL database, dropped afterwards.
+repeats on a fresh PostgreSQL database, dropped afterwards. Issue 18's 1M-article figure:
+  --stores postgresql --sizes 1000,100000,1000000 --repeat 9
 
 Seeding (bench/feed_seed.py): the first articles go through the store's own write path (the
 article as `POST /v1/articles` stores it, the translation as the worker stores and publishes
@@ -16,6 +18,7 @@ Measured per size, median of --repeat runs after one warm-up: exactly what a cac
 default partner (published snapshots) and a review key (`include_needs_review`), each on
   - the first page,
   - a page about 40 pages deep through the `before` cursor,
+  - a page half-way down the archive (`half deep`: 10,000 pages deep at 1M),
   - a category page (`?category=`),
 plus a key scoped to two sections and the `ja` feed of originals, and, as the in-run baseline,
 rendering the same 50 items without the database. Every figure is printed with the page's
@@ -108,11 +111,14 @@ def measure(engine: Engine, settings: Settings, size: int, repeat: int) -> dict[
     # A cursor about 40 pages down (50 items a page, ~12% of rows hidden or retracted).
     n = max(size - 2300, size // 2)
     deep = (feed_seed.when(n) + timedelta(seconds=30), feed_seed.article_id(n))
+    half = size // 2  # the deepest cursor a reader plausibly follows, far past any cache
+    half_deep = (feed_seed.when(half) + timedelta(seconds=30), feed_seed.article_id(half))
     review = _partner(include_needs_review=True)
     cases: dict[str, Callable[[], bytes]] = {
         "render only": lambda: feeds.render(feed, "json"),
         "first page": miss(partner),
         "40 deep": miss(partner, before=deep),
+        "half deep": miss(partner, before=half_deep),
         "category": miss(partner, category="science"),
         "review first": miss(review),
         "review deep": miss(review, before=deep),
@@ -128,8 +134,8 @@ def measure(engine: Engine, settings: Settings, size: int, repeat: int) -> dict[
     return out
 
 
-def explain(engine: Engine, settings: Settings) -> None:
-    """EXPLAIN each statement a default partner's first page runs (captured as it runs)."""
+def explain(engine: Engine, settings: Settings, query: feed_query.FeedQuery) -> None:
+    """EXPLAIN each statement a default partner's page runs (captured as it runs)."""
     sessions = db.make_sessionmaker(engine)
     partner = _partner()
     seen: list[tuple[str, Any]] = []
@@ -137,7 +143,6 @@ def explain(engine: Engine, settings: Settings) -> None:
     def capture(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
         seen.append((statement, params))
 
-    query = feed_query.FeedQuery("en", "json", None, 50, None)
     event.listen(engine, "before_cursor_execute", capture)
     try:
         with db.session_scope(sessions) as session:
@@ -216,15 +221,29 @@ def run(kind: str, sizes: list[int], repeat: int) -> None:
             print(
                 f"{size:>9} | "
                 + " | ".join(f"{figures[c][0]:>12.1f}" for c in columns)
-                + f"   (seeded in {seeded:.1f} s; {counts['published']} published)",
+                + f"   (seeded in {seeded:.1f} s; {counts['articles']} articles, "
+                f"{counts['published']} published; load average {os.getloadavg()[0]:.1f})",
                 flush=True,
             )
             print(
                 f"{'bytes/items':>9} | "
                 + " | ".join(f"{figures[c][1]:>9}/{figures[c][2]:<2}" for c in columns)
             )
-        print(f"{kind}: plans of a default partner's first page at {have} articles")
-        explain(engine, settings)
+        half = have // 2
+        pages = {
+            "first page": feed_query.FeedQuery("en", "json", None, 50, None),
+            "category page": feed_query.FeedQuery("en", "json", "science", 50, None),
+            "half-deep `before=` page": feed_query.FeedQuery(
+                "en",
+                "json",
+                None,
+                50,
+                (feed_seed.when(half) + timedelta(seconds=30), feed_seed.article_id(half)),
+            ),
+        }
+        for what, query in pages.items():
+            print(f"{kind}: plans of a default partner's {what} at {have} articles")
+            explain(engine, settings, query)
         engine.dispose()
 
 
@@ -232,13 +251,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--stores", default="sqlite,postgresql", help="which of the two to run")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    run("sqlite", sizes, args.repeat)
-    if os.environ.get("KAKEHASHI_DATABASE_URL", "").startswith("postgresql"):
+    stores = args.stores.split(",")
+    if unknown := set(stores) - {"sqlite", "postgresql"}:
+        parser.error(f"unknown store(s): {', '.join(sorted(unknown))}")
+    if "sqlite" in stores:
+        run("sqlite", sizes, args.repeat)
+    if "postgresql" not in stores:
+        pass
+    elif os.environ.get("KAKEHASHI_DATABASE_URL", "").startswith("postgresql"):
         run("postgresql", sizes, args.repeat)
     else:
         print("\n(KAKEHASHI_DATABASE_URL is not a PostgreSQL URL: PostgreSQL not measured)")
+        if stores == ["postgresql"]:
+            return 1
     return 0
 
 

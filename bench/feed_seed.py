@@ -18,6 +18,7 @@ figure was measured on nothing.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -141,6 +142,7 @@ def template(engine: Engine, clean: int, flagged: int) -> Template:
 def bulk(engine: Engine, tmpl: Template, start: int, stop: int, batch: int = 5000) -> None:
     """Articles start..stop-1 as copies of the write path's rows (ids, dates, titles and one
     category per article changed); one in 50 retracted, as `ingest.retract` leaves it."""
+    began = time.perf_counter()
     with engine.connect() as connection:
         next_revision = int(connection.scalar(select(func.max(Revision.id))) or 0) + 1
         next_translation = int(connection.scalar(select(func.max(Translation.id))) or 0) + 1
@@ -213,6 +215,12 @@ def bulk(engine: Engine, tmpl: Template, start: int, stop: int, batch: int = 500
             connection.execute(insert(Translation), out["translations"])
             if out["published"]:
                 connection.execute(insert(PublishedTranslation), out["published"])
+        done_rows = min(stop, lo + batch)
+        if stop - start >= 200_000 and (done_rows - start) % 100_000 == 0:  # long seeds show life
+            print(
+                f"    bulk: {done_rows:,} articles ({time.perf_counter() - began:.0f} s)",
+                flush=True,
+            )
     if engine.dialect.name == "postgresql":  # ids were given: move the sequences past them
         with engine.begin() as connection:
             for table in ("revisions", "translations"):

@@ -2,6 +2,7 @@
 
 Usage: .venv/bin/python bench/feed_serving.py [--duration 10] [--connections 32] [--threads 2]
                                        [--articles 50] [--store sqlite|postgresql] [--keep]
+                                       [--usage-rounds 3] [--usage-only [--usage-workers 1]]
 
 In one run, on 127.0.0.1 only:
   1. seeds a fresh store (a SQLite file, or with --store postgresql a new database on
@@ -19,7 +20,16 @@ In one run, on 127.0.0.1 only:
      refused (exit 1) when its status is not the one meant, and after the run when wrk saw
      any other status;
   5. prints requests/s and p50/p99 latency per case, with the bytes of each answer, and the
-     kakehashi/nginx ratios (targets: 200 >= 0.8x, 304 >= 0.6x, p99 < 10 ms).
+     kakehashi/nginx ratios (targets: 200 >= 0.8x, 304 >= 0.6x, p99 < 10 ms);
+  6. usage counting on vs off (issue 23: "within 10% of without"): a second `serve` on the
+     same store with KAKEHASHI_USAGE_ENABLED=false, refused unless it serves the same bytes;
+     then --usage-rounds rounds of wrk 200 and 304 against each, the order
+     alternating from round to round; medians, and the cost ratio off/on of requests/s
+     (target <= 1.10). Afterwards the partner's own `GET /v1/usage` must count at least
+     every feed answer wrk saw from the counting server and fewer than the two servers
+     together (refused otherwise: counting was not on, or the switch did not turn it off).
+     With --usage-only, --usage-workers 1 runs both servers as one process: wrk's connections
+     then cannot fall unevenly on a server's processes, which moves a round by +-40% on 2 cores.
 
 kakehashi runs with `--workers 2` (one per core of the 2-core bench machine; --workers) and
 nginx with one worker process; wrk shares the same cores, so both sides lose the same CPU.
@@ -31,17 +41,21 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import feed_seed
@@ -235,6 +249,14 @@ def _ms(text: str) -> float:
     return float(match.group(1)) * _UNITS_MS[match.group(2)]
 
 
+def wrk_requests(output: str) -> int:
+    """The answers wrk read ("N requests in 10.00s")."""
+    match = re.search(r"(\d+) requests in", output)
+    if match is None:
+        raise ValueError(f"could not read wrk's request count:\n{output}")
+    return int(match.group(1))
+
+
 def parse_wrk(output: str) -> tuple[float, float, float, str]:
     """(requests/s, p50 ms, p99 ms, error summary) from wrk --latency output."""
     rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
@@ -248,10 +270,20 @@ def parse_wrk(output: str) -> tuple[float, float, float, str]:
     return float(rps.group(1)), _ms(p50.group(1)), _ms(p99.group(1)), "; ".join(problems)
 
 
+# Feed answers (200 or 304) to the partner per (port, status), wrk's warm-ups and the bench's
+# own requests included: what the usage check compares the usage report with.
+answered: Counter[tuple[int, int]] = Counter()
+
+
 def run_wrk(
-    wrk: str, url: str, headers: Mapping[str, str], args: argparse.Namespace
+    wrk: str,
+    url: str,
+    headers: Mapping[str, str],
+    args: argparse.Namespace,
+    count_as: tuple[int, int] | None = None,
 ) -> tuple[float, float, float, str]:
-    """A warm-up run, then the measured one (durations in whole seconds, as wrk wants)."""
+    """A warm-up run, then the measured one (durations in whole seconds, as wrk wants); the
+    answers read are added to `answered[count_as]`."""
     base = [wrk, f"-t{args.threads}", f"-c{args.connections}", "--latency", "--timeout", "5s"]
     for name, value in headers.items():
         base += ["-H", f"{name}: {value}"]
@@ -262,6 +294,8 @@ def run_wrk(
         )
         if done.returncode != 0:  # the URL holds the token: not in the message
             raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
+        if count_as is not None:
+            answered[count_as] += wrk_requests(done.stdout)
         if measured:
             return parse_wrk(done.stdout)
     raise AssertionError("unreachable")
@@ -305,6 +339,8 @@ def probe(port: int, path: str, headers: Mapping[str, str], expected: int, body:
     """One request of a case before it is measured: refuses (exit 1) when the status is not
     the one meant or a 200 is not the whole feed; returns the answer's bytes."""
     status, _, got = _get(port, path, headers)
+    if path.startswith("/feeds/") and status in (200, 304):
+        answered[(port, status)] += 1
     if status != expected:
         raise SystemExit(
             f"refusing to report: {path.split('?')[0]} answered {status}, not {expected}"
@@ -322,17 +358,24 @@ def _refuse_errors(name: str, expected: int, errors: str) -> None:
 
 
 def start_serve(
-    stack: ExitStack, root: Path, data_dir: Path, url: str, workers: int, env: Mapping[str, str]
+    stack: ExitStack,
+    root: Path,
+    data_dir: Path,
+    url: str,
+    workers: int,
+    env: Mapping[str, str],
+    log_name: str = "kakehashi.log",
 ) -> int:
     kakehashi = Path(sys.executable).parent / "kakehashi"
     port = _free_port()
     cmd = [str(kakehashi), "serve", "--host", HOST, "--port", str(port), "--workers", str(workers)]
+    log = root / log_name
     process = stack.enter_context(
-        running([*cmd, "--log-level", "warning"], env=env, cwd=root, log=root / "kakehashi.log")
+        running([*cmd, "--log-level", "warning"], env=env, cwd=root, log=log)
     )
-    print(f"starting kakehashi serve on {HOST}:{port} ...", flush=True)
+    print(f"starting kakehashi serve on {HOST}:{port} ({log_name}) ...", flush=True)
     began = time.monotonic()
-    _wait_http(port, "/healthz", process, 90, root / "kakehashi.log")
+    _wait_http(port, "/healthz", process, 90, log)
     print(f"  up in {time.monotonic() - began:.1f}s", flush=True)
     return port
 
@@ -367,11 +410,114 @@ def start_nginx(stack: ExitStack, root: Path, body: bytes) -> tuple[int, str]:
 def fetch_feed(port: int, token: str, articles: int) -> tuple[bytes, str]:
     """The feed once (fills the caches); refuses unless a 200 holding every item."""
     status, headers, body = _get(port, f"{FEED_PATH}?token={token}")
+    answered[(port, status)] += 1
     if status != 200:
         raise SystemExit(f"refusing to report: {FEED_PATH} answered {status}: {body[:300]!r}")
     items = feed_seed.require_page("the feed", body, min(articles, 50))
     print(f"  feed: {len(body)} bytes, {items} items, ETag {headers.get('etag', '')}")
     return body, headers.get("etag", "")
+
+
+def usage_counts(port: int, token: str) -> tuple[int, int]:
+    """(fetches, 304s) the partner's own `GET /v1/usage` reports for today, in `LANG`."""
+    today = datetime.now(UTC).date().isoformat()
+    status, _, body = _get(
+        port, f"/v1/usage?from={today}&to={today}", {"Authorization": f"Bearer {token}"}
+    )
+    if status != 200:
+        raise SystemExit(f"refusing to report: /v1/usage answered {status}: {body[:300]!r}")
+    rows = [r for r in json.loads(body) if r["lang"] == LANG]
+    return sum(r["fetches"] for r in rows), sum(r["not_modified"] for r in rows)
+
+
+def check_counted(
+    counted: tuple[int, int], on: tuple[int, int], off: tuple[int, int]
+) -> str | None:
+    """Why the usage figures are not what the comparison claims, or None. `counted` is what
+    the usage report holds (fetches, 304s); `on` / `off` are the answers (all, 304s) the
+    counting and the non-counting server gave (wrk's reads plus the bench's own requests).
+    The counting server's every answer must be counted (a server may count a request whose
+    answer wrk stopped reading at the end of a run, so more is allowed), and the other's must
+    not: half of them would already show."""
+    fetches, not_modified = counted
+    if fetches < on[0] or not_modified < on[1]:
+        return (
+            f"usage counted {fetches} fetches / {not_modified} 304s, fewer than the "
+            f"{on[0]} / {on[1]} the counting server answered: counting was not on"
+        )
+    if off[0] and fetches - on[0] >= off[0] // 2:
+        return (
+            f"usage counted {fetches - on[0]} fetches more than the counting server answered, "
+            f"as many as half the {off[0]} the other gave: KAKEHASHI_USAGE_ENABLED=false "
+            "did not turn counting off"
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class UsageSide:
+    name: str  # "on" / "off"
+    port: int
+    etag: str
+    body: bytes  # its feed (the links name its port)
+
+
+def compare_usage(
+    wrk: str, sides: list[UsageSide], feed_path: str, args: argparse.Namespace
+) -> dict[tuple[str, int], list[Result]]:
+    """--usage-rounds rounds of 200 and 304 on each side, the order of the sides alternating
+    from round to round (so drift in the machine's load falls on both alike)."""
+    got: dict[tuple[str, int], list[Result]] = {}
+    for round_ in range(args.usage_rounds):
+        order = sides if round_ % 2 == 0 else sides[::-1]
+        for side in order:
+            for expected, hdrs in ((200, {}), (304, {"If-None-Match": side.etag})):
+                name = f"usage {side.name} {expected}"
+                size = probe(side.port, feed_path, hdrs, expected, side.body)
+                rps, p50, p99, errors = run_wrk(
+                    wrk, f"http://{HOST}:{side.port}{feed_path}", hdrs, args, (side.port, expected)
+                )
+                _refuse_errors(name, expected, errors)
+                got.setdefault((side.name, expected), []).append(
+                    Result(name, expected, rps, p50, p99, errors, size)
+                )
+        print(
+            f"  round {round_ + 1}/{args.usage_rounds} ("
+            + ", ".join(
+                f"{s.name} {got[(s.name, 200)][-1].rps:.0f}/{got[(s.name, 304)][-1].rps:.0f}"
+                for s in order
+            )
+            + f" req/s 200/304; load average {os.getloadavg()[0]:.1f})",
+            flush=True,
+        )
+    return got
+
+
+def print_usage(got: dict[tuple[str, int], list[Result]], counted: tuple[int, int]) -> None:
+    print()
+    print(
+        f"usage counting on vs off, same store and bytes, medians of "
+        f"{len(got[('on', 200)])} alternated rounds:"
+    )
+    print(
+        f"{'case':<14} {'bytes':>8} {'req/s on':>10} {'req/s off':>10} {'p99 on':>10} "
+        f"{'p99 off':>10} {'off/on':>7}  per round off/on"
+    )
+    for status in (200, 304):
+        on, off = got[("on", status)], got[("off", status)]
+        on_rps = statistics.median(r.rps for r in on)
+        off_rps = statistics.median(r.rps for r in off)
+        rounds = " ".join(f"{b.rps / a.rps:.2f}" for a, b in zip(on, off, strict=True))
+        print(
+            f"{'feed ' + str(status):<14} {on[0].size:>8} {on_rps:>10.0f} {off_rps:>10.0f} "
+            f"{_fmt_ms(statistics.median(r.p99_ms for r in on)):>10} "
+            f"{_fmt_ms(statistics.median(r.p99_ms for r in off)):>10} "
+            f"{off_rps / on_rps:>7.3f}  {rounds}"
+        )
+    print(
+        f"  (off/on = what counting costs in throughput; target <= 1.10. usage report: "
+        f"{counted[0]} fetches, {counted[1]} 304s counted)"
+    )
 
 
 def main() -> int:
@@ -384,7 +530,27 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="kakehashi serve --workers")
     parser.add_argument("--store", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--usage-rounds",
+        type=int,
+        default=3,
+        help="alternated rounds of usage counting on vs off (0: not compared)",
+    )
+    parser.add_argument(
+        "--usage-only", action="store_true", help="only the usage on/off comparison"
+    )
+    parser.add_argument(
+        "--usage-workers",
+        type=int,
+        default=0,
+        help="with --usage-only: serve --workers of both servers (1: no uneven share of wrk's "
+        "connections between a server's processes; default --workers)",
+    )
     args = parser.parse_args()
+    if args.usage_workers and not args.usage_only:
+        parser.error("--usage-workers needs --usage-only (the nginx cases use --workers)")
+    if args.usage_only and args.usage_rounds < 1:
+        parser.error("--usage-only needs --usage-rounds of at least 1")
 
     wrk, nginx = _which("wrk"), _which("nginx")
     if wrk is None or nginx is None:
@@ -409,11 +575,41 @@ def main() -> int:
         print(f"seeding {args.articles} articles through the write path ({args.store}) ...")
         token = seed(url, args.articles)
         env = _serve_env(data_dir, url)
-        k_port = start_serve(stack, root, data_dir, url, args.workers, env)
+        k_port = start_serve(stack, root, data_dir, url, args.usage_workers or args.workers, env)
         feed_path = f"{FEED_PATH}?token={token}"
         body, k_etag = fetch_feed(k_port, token, args.articles)
         n_port, n_etag = start_nginx(stack, root, body)
         print(f"  nginx on {HOST}:{n_port}: ETag {n_etag}")
+        off_port, off_etag, off_body = 0, "", b""
+        if args.usage_rounds > 0:
+            # The same store, a data dir (and embedded Redis) of its own, counting switched off.
+            off_dir = root / "data-usage-off"
+            off_dir.mkdir()
+            off_env = {**_serve_env(off_dir, url), "KAKEHASHI_USAGE_ENABLED": "false"}
+            off_port = start_serve(
+                stack,
+                root,
+                off_dir,
+                url,
+                args.usage_workers or args.workers,
+                off_env,
+                "kakehashi-usage-off.log",
+            )
+            off_body, off_etag = fetch_feed(off_port, token, args.articles)
+            # The same feed but for the links, which name the port asked (the request's host);
+            # the ETags differ with them.
+            if off_body.replace(f":{off_port}/".encode(), b":PORT/") != body.replace(
+                f":{k_port}/".encode(), b":PORT/"
+            ):
+                at = next(
+                    (i for i, (a, b) in enumerate(zip(body, off_body, strict=False)) if a != b),
+                    min(len(body), len(off_body)),
+                )
+                raise SystemExit(
+                    f"refusing to report: usage off serves {len(off_body)} bytes, "
+                    f"usage on {len(body)}: not the same feed (from byte {at}: "
+                    f"{off_body[at - 40 : at + 40]!r} vs {body[at - 40 : at + 40]!r})"
+                )
         cases = [
             ("kakehashi 200 cached feed", k_port, feed_path, {}, 200),
             ("kakehashi 304 If-None-Match", k_port, feed_path, {"If-None-Match": k_etag}, 304),
@@ -430,13 +626,32 @@ def main() -> int:
             flush=True,
         )
         results = []
-        for name, port, path, hdrs, expected in cases:
+        for name, port, path, hdrs, expected in [] if args.usage_only else cases:
             size = probe(port, path, hdrs, expected, body if "healthz" not in path else b"")
             print(f"  {name} ...", flush=True)
-            rps, p50, p99, errors = run_wrk(wrk, f"http://{HOST}:{port}{path}", hdrs, args)
+            counts = (port, expected) if path.startswith("/feeds/") and expected < 400 else None
+            rps, p50, p99, errors = run_wrk(wrk, f"http://{HOST}:{port}{path}", hdrs, args, counts)
             _refuse_errors(name, expected, errors)
             results.append(Result(name, expected, rps, p50, p99, errors, size))
-        print_table(results)
+        if results:
+            print_table(results)
+        if args.usage_rounds > 0:
+            print(f"usage counting on ({k_port}) vs off ({off_port}) ...", flush=True)
+            sides = [
+                UsageSide("on", k_port, k_etag, body),
+                UsageSide("off", off_port, off_etag, off_body),
+            ]
+            got = compare_usage(wrk, sides, feed_path, args)
+            time.sleep(2.5)  # each process sends its counts to Redis every second
+            counted = usage_counts(k_port, token)
+            problem = check_counted(
+                counted,
+                (answered[(k_port, 200)] + answered[(k_port, 304)], answered[(k_port, 304)]),
+                (answered[(off_port, 200)] + answered[(off_port, 304)], answered[(off_port, 304)]),
+            )
+            print_usage(got, counted)
+            if problem:
+                raise SystemExit(f"refusing to report: {problem}")
         print(f"load average after the run: {os.getloadavg()[0]:.1f}")
     return 0
 
