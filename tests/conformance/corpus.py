@@ -18,12 +18,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from service.access.api_keys import create_key
-from service.jobs.translate_job import StoredText, record_translation, run_job
-from service.review import desk as reviews
+from service.jobs.translate_job import run_job
 from service.runtime import Runtime
 from service.store.db import session_scope
-from service.store.tables import Article, Job, Revision, Translation, utcnow
+from service.store.tables import Job
 from tests.service.conftest import article, auth
+from tests.service.helpers import translate_directly
 
 if TYPE_CHECKING:
     from tests.conformance.conftest import Service
@@ -88,36 +88,7 @@ def _run_english(runtime: Runtime) -> None:
 
 def _store_french(runtime: Runtime, article_id: str, body: str, body_format: str) -> None:
     """A French translation stored and published as the worker would (no fr model here)."""
-    with session_scope(runtime.sessions) as session:
-        a = session.get(Article, article_id)
-        assert a is not None
-        r = session.scalars(
-            select(Revision).where(
-                Revision.article_id == article_id, Revision.number == a.current_revision
-            )
-        ).one()
-        record_translation(
-            session,
-            runtime.settings.target_languages,
-            StoredText(
-                article_id=article_id,
-                revision_id=r.id,
-                lang="fr",
-                title=f"[fr] {r.title}",
-                summary=None,
-                body=body,
-                body_format=body_format,
-                report={},
-                needs_review=False,
-                route=["ja", "fr"],
-                model="test@1",
-            ),
-            utcnow(),
-        )
-        t = session.scalars(
-            select(Translation).where(Translation.revision_id == r.id, Translation.lang == "fr")
-        ).one()
-        reviews.publish(session, t, r.number, now=t.updated_at)
+    translate_directly(runtime, article_id, "fr", body=body, body_format=body_format)
 
 
 def _keys(runtime: Runtime) -> dict[str, str]:

@@ -44,6 +44,8 @@ def translate_directly(
     needs_review: bool = False,
     title: str | None = None,
     age: timedelta = timedelta(0),
+    body: str = "First.\n\nSecond.",
+    body_format: str = "text",
 ) -> None:
     """Store a translation as a worker would (the worker itself is tested elsewhere)."""
     with session_scope(runtime.sessions) as session:
@@ -63,8 +65,8 @@ def translate_directly(
                 lang=lang,
                 title=title or f"[{lang}] {r.title}",
                 summary=None,
-                body="First.\n\nSecond.",
-                body_format="text",
+                body=body,
+                body_format=body_format,
                 report={},
                 needs_review=needs_review,
                 route=["ja", lang],

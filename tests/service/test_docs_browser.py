@@ -7,29 +7,13 @@ The screenshot goes to bench/screens/docs.png.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
-from service.runtime import Runtime
-from service.web.app import create_app
+# The server fixture comes from tests/service/browser.py (imported by name, so pytest finds it).
+from tests.service.browser import CHROMIUM, CHROMIUM_ARGS, Server, server  # noqa: F401
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
 SCREENS = Path(__file__).resolve().parents[2] / "bench" / "screens"
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 pytestmark = [
@@ -43,41 +27,7 @@ pytestmark = [
 ]
 
 
-class _Server:
-    """uvicorn on a free port of 127.0.0.1 in a thread, as `kakehashi serve` runs the app."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
-        )
-
-    def __enter__(self) -> _Server:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=20)
-        self.sock.close()
-
-
-@pytest.fixture
-def server(runtime: Runtime) -> Iterator[_Server]:
-    with _Server(create_app(runtime=runtime)) as running:
-        yield running
-
-
-def test_docs_shows_every_operation_and_webhook_offline(server: _Server) -> None:
+def test_docs_shows_every_operation_and_webhook_offline(server: Server) -> None:  # noqa: F811
     import httpx
     from playwright.sync_api import sync_playwright
 
