@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from service.access import signing
 from service.access.api_keys import create_key
+from service.jobs import notices
 from service.runtime import Runtime
 from service.settings import Settings
 from service.store.db import session_scope
@@ -171,3 +172,57 @@ def test_articles_list_for_reconciliation(
         response = client.get("/v1/articles", params=params, headers=publisher)
         assert 400 <= response.status_code < 500, (params, response.text)
     assert client.get("/v1/articles", headers=auth(tokens["partner"])).status_code == 403
+
+
+def test_a_notice_survives_a_restart(settings: Settings, receiver: Receiver) -> None:
+    """Issue 17.3: the notice is a row written with the change. The process that wrote it
+    stops while the CMS is down (every attempt there fails); the next process with a worker
+    delivers it, once, with the same delivery id."""
+    configured = Settings.model_validate(
+        settings.model_copy(
+            update={
+                "cms_webhook_url": receiver.url("/cms/hook"),
+                "notice_backoff_seconds": 0.05,
+                "notice_max_attempts": 50,
+            }
+        ).model_dump()
+    )
+    receiver.fail_first["/cms/hook"] = 10**6  # down while the first process lives
+    first = Runtime.start(configured)
+    try:
+        with session_scope(first.sessions) as session:
+            [row] = notices.record(
+                session,
+                configured,
+                event=notices.DONE,
+                article_id="r-1",
+                lang="en",
+                details={"revision": 1},
+            )
+        pool = first.worker_pool(1)
+        pool.start()  # it tries, and fails, while the CMS is down
+        wait_for(lambda: len(receiver.bodies("/cms/hook")) >= 1, "a first, failed attempt")
+        pool.stop()
+    finally:
+        first.close()
+    with first.sessions() as session:
+        left = session.scalars(select(Delivery)).one()
+        assert (left.state, left.last_status) == ("pending", 500)
+    tried = len(receiver.bodies("/cms/hook"))
+    receiver.fail_first["/cms/hook"] = 0  # the CMS is back
+    second = Runtime.start(configured)
+    pool = second.worker_pool(1)
+    pool.start()
+    try:
+
+        def delivered() -> bool:
+            with second.sessions() as session:
+                return session.scalars(select(Delivery.state)).one() == "delivered"
+
+        wait_for(delivered, "the notice delivered by the next process", timeout=90)
+        bodies = receiver.bodies("/cms/hook")
+        assert len(bodies) == tried + 1  # the one success, after the failed attempts
+        assert {body["delivery_id"] for body in bodies} == {row.id}
+    finally:
+        pool.stop()
+        second.close()
