@@ -38,6 +38,10 @@ into the thread, which never lands while CTranslate2 is in a call (issue 19); th
 checked between bounded calls, is what ends a long job."""
 
 
+NOTICE_THREADS = 4
+"""Deliveries sent at once per process: a receiver that hangs (each attempt times out at 10 s)
+holds one of them, never every notice and ping behind it."""
+
 DELIVER_TIME_LIMIT_MS = 60_000  # an HTTP attempt times out at 10 s; this is the last resort
 
 TRANSIENT_RETRIES = 30
@@ -131,7 +135,10 @@ class WorkerPool:
                     worker_timeout=IDLE_POLL_MS,
                 ),
                 dramatiq.Worker(
-                    broker, queues={NOTICES_QUEUE}, worker_threads=1, worker_timeout=IDLE_POLL_MS
+                    broker,
+                    queues={NOTICES_QUEUE},
+                    worker_threads=NOTICE_THREADS,
+                    worker_timeout=IDLE_POLL_MS,
                 ),
             ]
             for worker in self._workers:

@@ -340,3 +340,28 @@ def test_a_publish_pings_every_language_whose_feed_moved(hub: Hub, settings: Set
         }
     finally:
         runtime.close()
+
+
+def test_a_hanging_hub_does_not_hold_up_another(
+    hub: Hub, other_hub: Hub, settings: Settings
+) -> None:
+    """A hub that holds its request open takes one of the deliver actor's threads, not all:
+    the other hub is told meanwhile."""
+    configured = settings.model_copy(update={"websub_hubs": (hub.url, other_hub.url)})
+    hub.answer(HANG)
+    runtime = Runtime.start(configured)
+    pool = runtime.worker_pool(1)
+    pool.start()
+    try:
+        with session_scope(runtime.sessions) as session:
+            feed_versions.bump(session, ["en"])
+        assert hub.arrived.wait(30)  # the first hub holds its first request
+        deadline = time.monotonic() + 5  # the hanging attempt times out only at 10 s
+        while len(other_hub.topics()) < len(FORMATS):
+            assert time.monotonic() < deadline, "the other hub waited behind the hanging one"
+            time.sleep(0.05)
+        assert not hub.release.is_set()  # ... while the first still hung
+    finally:
+        hub.release.set()
+        pool.stop()
+        runtime.close()
