@@ -328,9 +328,15 @@ def test_a_publish_pings_every_language_whose_feed_moved(hub: Hub, settings: Set
     try:
         with session_scope(runtime.sessions) as session:
             publisher = create_key(session, name="cms", role="publisher")[1]
+            admin = create_key(session, name="ops", role="admin")[1]
         with TestClient(create_app(runtime=runtime)) as client:
             posted = client.post("/v1/articles", json=article("w-1"), headers=auth(publisher))
             assert posted.status_code == 202, posted.text
+            # The operator sees the pings in the delivery log, as notices are.
+            logged = client.get("/v1/deliveries", params={"target": "hub"}, headers=auth(admin))
+            assert logged.status_code == 200, logged.text
+            assert len(logged.json()) == len(FORMATS) * (1 + len(configured.target_languages))
+            assert {d["target"] for d in logged.json()} == {"hub"}
         base = configured.public_url.rstrip("/")
         topics = {row.payload["topic"] for row in _hub_rows(runtime)}
         assert topics == {

@@ -21,7 +21,7 @@ def list_deliveries(
     session: SessionDep,
     _: Admin,
     state: Annotated[Literal["pending", "delivered", "failed"] | None, Query()] = None,
-    target: Annotated[Literal["review", "cms"] | None, Query()] = None,
+    target: Annotated[Literal["review", "cms", "partner", "hub"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[DeliveryOut]:
     """Notices, newest first: what was sent where, how often, the last answer or error."""
