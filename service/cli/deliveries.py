@@ -22,7 +22,9 @@ def deliveries_list(
     state: Annotated[
         str | None, typer.Option(help="pending, delivered or failed (dead letters).")
     ] = None,
-    target: Annotated[str | None, typer.Option(help="review or cms.")] = None,
+    target: Annotated[
+        str | None, typer.Option(help="review, cms, partner (pushes) or hub (WebSub pings).")
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many.")] = 100,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
