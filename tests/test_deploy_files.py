@@ -103,3 +103,8 @@ def test_ci_runs_the_container_stage() -> None:
     assert "scripts/container-check" in (ROOT / ".ci" / "run").read_text()
     check = (ROOT / "scripts" / "container-check").read_text()
     assert "--bridge=none" in check and "docker build --network host" in check
+    # Only the daemon it starts itself (bridge-less), on its own socket: never one found running.
+    assert 'export DOCKER_HOST="unix://$RUNDIR/docker.sock"' in check
+    start = check[check.index("start_dockerd() {") :]
+    start = start[: start.index("\n}\n")]
+    assert start.index("export DOCKER_HOST") < start.index("docker info")
