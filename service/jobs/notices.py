@@ -51,6 +51,7 @@ PENDING, DELIVERED, GAVE_UP = "pending", "delivered", "failed"
 CLAIM_SECONDS = 60  # a claimed (or relayed) row is sent again after this if its sender died
 PRUNE_EVERY_SECONDS = 3600.0  # how often the relay deletes old delivered rows
 USER_AGENT = "kakehashi-notices/1"
+WEBSUB_USER_AGENT = "kakehashi-websub/1"
 
 
 def record(
@@ -168,8 +169,8 @@ class Outcome:
 
 
 class Sender:
-    """Sends one delivery row per call: the `deliver` actor's work (`service.jobs.worker`),
-    and `send_due` for a process sending what is due itself (the CLI, tests).
+    """Makes one attempt of one delivery row per call: the `deliver` actor's work
+    (`service.jobs.worker`).
 
     A row is claimed by its attempt number (`attempts` moves on with a conditional UPDATE), so
     two messages for the same attempt, or two processes, never send it twice at once; a
@@ -209,13 +210,6 @@ class Sender:
             return False
         self._finish(row, self._attempt(row))
         return True
-
-    def send_due(self) -> int:
-        """Send every due delivery once, in this thread; returns how many were tried."""
-        now = utcnow()
-        with session_scope(self.sessions) as session:
-            due = list(session.execute(due_rows(now, limit=100)).tuples())
-        return sum(self.send(delivery_id, attempts) for delivery_id, attempts in due)
 
     def _claim(self, delivery_id: int, attempt: int, now: datetime) -> Delivery | None:
         with session_scope(self.sessions) as session:
@@ -263,7 +257,7 @@ class Sender:
         return self._post(
             row.url,
             data={"hub.mode": "publish", "hub.url": topic},
-            headers={"User-Agent": websub_agent()},
+            headers={"User-Agent": WEBSUB_USER_AGENT},
         )
 
     def _post(self, url: str, **request: Any) -> Outcome:
@@ -335,10 +329,6 @@ def _shown(url: str) -> str:
     if parts.port is not None:
         host = f"{host}:{parts.port}"
     return f"{parts.scheme}://{host}{parts.path}"
-
-
-def websub_agent() -> str:
-    return "kakehashi-websub/1"
 
 
 def listing(

@@ -79,25 +79,27 @@ def relay_deliveries(outbox: Outbox, *, limit: int = 500) -> int:
     now = utcnow()
     with session_scope(outbox.sessions) as session:
         due = list(session.execute(notices.due_rows(now, limit=limit)).tuples())
-    sent = 0
+    sent: list[tuple[int, int]] = []
     for delivery_id, attempts in due:
         try:
             outbox.broker.enqueue(notices.deliver_message(delivery_id, attempts))
         except (redis.RedisError, OSError) as exc:
             log.warning("queue unreachable, deliveries stay in the outbox: %s", exc)
             break
+        sent.append((delivery_id, attempts))
+    if sent:  # one transaction for the batch: not due again until their claim time
         with session_scope(outbox.sessions) as session:
-            session.execute(
-                update(Delivery)
-                .where(
-                    Delivery.id == delivery_id,
-                    Delivery.state == notices.PENDING,
-                    Delivery.attempts == attempts,
+            for delivery_id, attempts in sent:
+                session.execute(
+                    update(Delivery)
+                    .where(
+                        Delivery.id == delivery_id,
+                        Delivery.state == notices.PENDING,
+                        Delivery.attempts == attempts,
+                    )
+                    .values(next_attempt_at=now + timedelta(seconds=notices.CLAIM_SECONDS))
                 )
-                .values(next_attempt_at=now + timedelta(seconds=notices.CLAIM_SECONDS))
-            )
-        sent += 1
-    return sent
+    return len(sent)
 
 
 class Relay:

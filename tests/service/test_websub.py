@@ -20,12 +20,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from feeds import FORMATS
+from service.jobs import notices
 from service.jobs.notices import HUB, PENDING, Sender
 from service.runtime import Runtime
 from service.settings import Settings
 from service.store import db
 from service.store.db import session_scope
-from service.store.tables import Delivery
+from service.store.tables import Delivery, utcnow
 from service.syndication import versions as feed_versions
 from service.syndication import websub
 from service.syndication.websub import public_topic
@@ -152,7 +153,11 @@ class Outbox:
         """Send what is due until nothing is pending (retries are due within milliseconds)."""
         deadline = time.monotonic() + timeout
         while True:
-            self.sender.send_due()
+            # What the relay and the deliver actor do, in this thread: each due row, once.
+            with self.sessions() as session:
+                due = session.execute(notices.due_rows(utcnow(), limit=100)).tuples().all()
+            for delivery_id, attempts in due:
+                self.sender.send(delivery_id, attempts)
             with self.sessions() as session:
                 pending = session.scalar(
                     select(func.count()).select_from(Delivery).where(Delivery.state == PENDING)
