@@ -82,6 +82,44 @@ def _which(name: str) -> str | None:
     )
 
 
+PAIRS = ("--pair", "ja:en", "--pair", "en:fr")  # the README's toy packages
+
+
+def cli(env: dict[str, str], *args: str) -> str:
+    """Run `kakehashi ARGS` with this environment; its stdout (a failure raises with stderr)."""
+    kakehashi = Path(sys.executable).parent / "kakehashi"
+    done = subprocess.run([str(kakehashi), *args], env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"kakehashi {args[0]} failed: {done.stderr[-2000:]}")
+    return done.stdout.strip()
+
+
+def serve_argv(port: int) -> list[str]:
+    """`kakehashi serve` on HOST:port, quiet (warnings only)."""
+    kakehashi = Path(sys.executable).parent / "kakehashi"
+    return [str(kakehashi), "serve", "--host", HOST, "--port", str(port), "--log-level", "warning"]
+
+
+def toy_service(env: dict[str, str], root: Path) -> tuple[str, str]:
+    """The README's toy packages (ja:en, en:fr) built and installed into a migrated store;
+    returns the tokens of a publisher and of a partner that sees translations needing review
+    (toy output always does; a default partner would see none)."""
+    models = root / "toy"
+    subprocess.run(
+        [*(sys.executable, "-m", "translators.toymodel", str(models)), *PAIRS],
+        check=True,
+        capture_output=True,
+    )
+    cli(env, "migrate")
+    for archive in sorted(models.glob("*.argosmodel")):
+        cli(env, "models", "install", str(archive))
+    cms = cli(env, "keys", "create", "--role", "publisher", "--name", "cms")
+    outlet = cli(
+        env, "keys", "create", "--role", "partner", "--name", "outlet", "--include-needs-review"
+    )
+    return cms, outlet
+
+
 def _free_port() -> int:
     """A free port: the first free one of BENCH_PORTS (e.g. 18300-18399, on a machine whose
     users keep to port ranges), else one the system picks."""

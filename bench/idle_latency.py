@@ -29,19 +29,9 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
+from feed_serving import toy_service
 
 LANGS = ("ja", "en", "fr")
-
-
-def _cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "service.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()
 
 
 def _wait_ready(client: httpx.Client) -> None:
@@ -123,28 +113,7 @@ def main() -> int:
         if not args.external:
             env.pop("KAKEHASHI_DATABASE_URL", None)
             env.pop("KAKEHASHI_REDIS_URL", None)
-        models = Path(tmp) / "toy"
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "translators.toymodel",
-                str(models),
-                "--pair",
-                "ja:en",
-                "--pair",
-                "en:fr",
-            ],
-            check=True,
-            capture_output=True,
-        )
-        _cli(env, "migrate")
-        for archive in sorted(models.glob("*.argosmodel")):
-            _cli(env, "models", "install", str(archive))
-        cms = _cli(env, "keys", "create", "--role", "publisher", "--name", "cms")
-        outlet = _cli(
-            env, "keys", "create", "--role", "partner", "--name", "outlet", "--include-needs-review"
-        )
+        cms, outlet = toy_service(env, Path(tmp))
         server = subprocess.Popen(
             [sys.executable, "-m", "service.cli", "serve", "--port", str(args.port)],
             env=env,

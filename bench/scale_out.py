@@ -47,7 +47,7 @@ from pathlib import Path
 import httpx
 import redis
 from feed_scale import fresh_database
-from feed_serving import HOST, _free_port, _wait_http, running
+from feed_serving import HOST, _free_port, _wait_http, cli, running, serve_argv
 from sqlalchemy import Engine, func, select
 
 from service.store import db
@@ -72,16 +72,6 @@ class Phase:
     @property
     def per_minute(self) -> float:
         return self.articles * 60 / self.seconds
-
-
-def _cli(env: dict[str, str], *args: str) -> str:
-    kakehashi = Path(sys.executable).parent / "kakehashi"
-    done = subprocess.run(
-        [str(kakehashi), *args], env=env, capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"kakehashi {args[0]} failed: {done.stderr[-2000:]}")
-    return done.stdout.strip()
 
 
 def payload(phase: str, n: int, sentences: int) -> dict[str, object]:
@@ -274,21 +264,12 @@ def main() -> int:
             KAKEHASHI_CT2_THREADS="1",
             KAKEHASHI_RATE_LIMIT_PER_KEY="100000/minute",
         )
-        _cli(env, "migrate")
+        cli(env, "migrate")
         for archive in archives(args.model, root, args.cache_dir):
-            _cli(env, "models", "install", str(archive))
-        token = _cli(env, "keys", "create", "--role", "publisher", "--name", "cms")
+            cli(env, "models", "install", str(archive))
+        token = cli(env, "keys", "create", "--role", "publisher", "--name", "cms")
         port = _free_port()
-        api = [
-            str(Path(sys.executable).parent / "kakehashi"),
-            "serve",
-            "--host",
-            HOST,
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ]
+        api = serve_argv(port)
         process = stack.enter_context(running(api, env=env, cwd=root, log=root / "api.log"))
         _wait_http(port, "/healthz", process, 90, root / "api.log")
         engine = db.make_engine(url)

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import threading
@@ -43,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from feed_serving import HOST, _free_port, _wait_http, running
+from feed_serving import HOST, _free_port, _wait_http, running, serve_argv, toy_service
 
 SENTENCE = "政府は第{n}回の会合で、サイバー攻撃への対処方針{k}を改定した。"
 LANGS = ("ja", "en", "fr")
@@ -169,14 +168,6 @@ def jobs_done(base: str, token: str, posted: int) -> int:
     return done
 
 
-def _cli(env: dict[str, str], *args: str) -> str:
-    kakehashi = Path(sys.executable).parent / "kakehashi"
-    done = subprocess.run([str(kakehashi), *args], env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"kakehashi {args[0]} failed: {done.stderr[-2000:]}")
-    return done.stdout.strip()
-
-
 @contextmanager
 def load(
     base: str, cms: str, outlet: str, args: argparse.Namespace, tally: Tally
@@ -230,40 +221,9 @@ def main() -> int:
             KAKEHASHI_WORKER_THREADS="0" if args.split else "2",
             KAKEHASHI_ARGOS_PACKAGES_DIR=str(root / "no-argos"),
         )
-        models = root / "toy"
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "translators.toymodel",
-                str(models),
-                "--pair",
-                "ja:en",
-                "--pair",
-                "en:fr",
-            ],
-            check=True,
-            capture_output=True,
-        )
-        _cli(env, "migrate")
-        for archive in sorted(models.glob("*.argosmodel")):
-            _cli(env, "models", "install", str(archive))
-        cms = _cli(env, "keys", "create", "--role", "publisher", "--name", "cms")
-        # Toy output always needs review: a review key sees it (a default partner would not).
-        outlet = _cli(
-            env, "keys", "create", "--role", "partner", "--name", "outlet", "--include-needs-review"
-        )
+        cms, outlet = toy_service(env, root)
         port = _free_port()
-        cmd = [
-            str(Path(sys.executable).parent / "kakehashi"),
-            "serve",
-            "--host",
-            HOST,
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ]
+        cmd = serve_argv(port)
         server = stack.enter_context(running(cmd, env=env, cwd=root, log=root / "serve.log"))
         _wait_http(port, "/healthz", server, 90, root / "serve.log")
         base = f"http://{HOST}:{port}"
