@@ -28,12 +28,11 @@ def _public_url(settings: Settings, host: str, port: int) -> Settings:
     return settings.model_copy(update={"public_url": f"http://{shown}:{port}"})
 
 
-# uvicorn's connection limits: an idle keep-alive connection is closed after 5 s and a request
-# head (line and headers) may not grow past 16 KiB; a head sent slowly is cut off after
-# KAKEHASHI_HEADER_TIMEOUT (service.web.slow_clients) and a body trickling in after
+# uvicorn's connection limits: an idle keep-alive connection is closed after 5 s; a request head
+# (line and headers) past 16 KiB is answered 431 and one sent slowly is cut off after
+# KAKEHASHI_HEADER_TIMEOUT (both service.web.slow_clients), and a body trickling in after
 # KAKEHASHI_BODY_READ_TIMEOUT (service.web.middleware).
 KEEP_ALIVE_SECONDS = 5
-MAX_HEAD_BYTES = 16 * 1024
 
 
 @app.command()
@@ -72,13 +71,12 @@ def serve(
     HeadTimeoutProtocol.head_timeout = settings.header_timeout
     if workers == 1:
         uvicorn.run(
-            create_app(settings),
+            create_app(settings, freeze_heap=True),
             host=host,
             port=port,
             log_config=None,
             log_level=level,
             timeout_keep_alive=KEEP_ALIVE_SECONDS,
-            h11_max_incomplete_event_size=MAX_HEAD_BYTES,
             proxy_headers=False,  # the app applies KAKEHASHI_TRUSTED_PROXIES itself
             http=HeadTimeoutProtocol,
         )
@@ -126,7 +124,6 @@ def _serve_processes(settings: Settings, host: str, port: int, workers: int, lev
             log_config=None,
             log_level=level,
             timeout_keep_alive=KEEP_ALIVE_SECONDS,
-            h11_max_incomplete_event_size=MAX_HEAD_BYTES,
             proxy_headers=False,  # the app applies KAKEHASHI_TRUSTED_PROXIES itself
             http=HeadTimeoutProtocol,
         )

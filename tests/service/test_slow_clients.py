@@ -75,3 +75,32 @@ def test_500_slow_heads_are_cut_off_within_the_header_timeout(
     )
     assert not open_ones, f"{len(open_ones)} of {CONNECTIONS} slow connections still open"
     assert closed_after < TIMEOUT + 5
+
+
+def test_a_request_head_past_16_kib_is_refused_431_and_a_normal_one_served(
+    tmp_path: Path, database_url: str
+) -> None:
+    """The head size cap of `serve` (h11 had one; the faster httptools parser has none of its
+    own, so service.web.slow_clients counts): 431 and the connection closed, not a 400 or a
+    head buffered without end; a head just under the cap is served."""
+    env = kakehashi_env(tmp_path / "data", database_url, KAKEHASHI_TARGET_LANGUAGES="en")
+    if not os.environ.get("KAKEHASHI_DATABASE_URL"):
+        env["KAKEHASHI_DATABASE_URL"] = database_url
+    port = free_port()
+    log = tmp_path / "api.log"
+    with running(["serve", "--port", str(port)], env, log) as api:
+        wait_until(answers(f"http://127.0.0.1:{port}/healthz"), "api up", api, log)
+        near = httpx.get(f"http://127.0.0.1:{port}/healthz", headers={"X-Pad": "p" * 15_000})
+        assert near.status_code in (200, 503)
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            for _ in range(40):  # 40 KiB of headers, a KiB a send, never the blank line
+                try:
+                    sock.sendall(b"X-Pad: " + b"p" * 1017 + b"\r\n")
+                except OSError:
+                    break  # closed on us: what we are checking
+            answer = b""
+            while chunk := sock.recv(4096):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code in (200, 503)
