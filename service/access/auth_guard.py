@@ -70,14 +70,15 @@ class WindowCounter:
         return max(1, math.ceil(self.period - (now % self.period)))
 
     def hit(self, key: str) -> int | None:
-        """Count a hit; None when within the limit, else the seconds to wait (not counted)."""
-        refused = self.retry_after(key)
-        if refused is not None:
-            return refused
-        window, count, previous = self._state(key, self._clock())
+        """Count a hit; None when within the limit, else the seconds to wait (not counted).
+        One clock read and one state lookup: the feed hot path pays this twice a request."""
+        now = self._clock()
+        state = self._state(key, now)
+        if self._weighted(state, now) + 1 > self.amount:
+            return max(1, math.ceil(self.period - (now % self.period)))
         if len(self._counts) >= MAX_TRACKED:
-            self._prune(window)
-        self._counts[key] = (window, count + 1, previous)
+            self._prune(state[0])
+        self._counts[key] = (state[0], state[1] + 1, state[2])
         return None
 
     def _prune(self, window: int) -> None:
