@@ -34,6 +34,7 @@ from service.store.db import session_scope
 from service.store.tables import ApiKey
 
 PRINCIPAL_TTL = 1.0
+PRINCIPAL_REFRESH_AT = 0.5  # a key in use is read again (in the background) once this old
 LOCAL_FEEDS = 1024
 LOCAL_MAX_AGE = 3600.0  # page links in a body are signed for about a month: re-render hourly
 
@@ -65,14 +66,27 @@ class PrincipalCache:
             return hit
         return None
 
+    def due(self, hit: tuple[float, Principal | None]) -> bool:
+        """Whether a trusted entry is old enough to be read again before it expires: a key in
+        steady use is then never waited for (its requests do not all miss at once each TTL)."""
+        return self._clock() - hit[0] >= PRINCIPAL_REFRESH_AT
+
     def load(self, token: str, token_hash: str | None = None) -> tuple[float, Principal | None]:
         key = token_hash or hash_token(token)  # the token itself is not kept in memory
         hit = self.cached(key)
         if hit is not None:
             return hit
+        return self.read(token, key)
+
+    def read(self, token: str, token_hash: str) -> tuple[float, Principal | None]:
+        """Read the token's key now (the database: call it in the thread pool) and remember it."""
+        key = token_hash
         began = self._clock()
         principal = self._lookup(token)
         with self._lock:
+            held = self._found.get(key)
+            if held is not None and held[0] > began:  # a later read finished first: keep it
+                return held
             self._found[key] = (began, principal)
             self._found.move_to_end(key)
             while len(self._found) > self._size:

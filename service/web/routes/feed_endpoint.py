@@ -1,6 +1,8 @@
-"""The feed hot path: the endpoint mounted at GET/HEAD /feeds/{lang}.{fmt}, in front of the
-route of the same path (`service.web.routes.feeds`), with which it shares one request parser
-(`service.web.feed_request`) and to which it hands what it cannot answer from the process.
+"""The feed hot path: GET/HEAD /feeds/{lang}.{fmt} answered from the process, in front of the
+app's middleware stack (`service.web.app.App` asks `takes`, then `answer`), and mounted as the
+first route of that path too, in front of the feed route (`service.web.routes.feeds`), with
+which it shares one request parser (`service.web.feed_request`) and to which it hands what it
+cannot answer from the process (a feed not held: the route renders it, through the stack).
 
 Nothing here blocks the event loop: the feed version is pushed into the process
 (`service.syndication.version_watch`), a token's key is looked up in the thread pool and
@@ -18,19 +20,24 @@ abuse limits are counted in memory (`service.access.auth_guard`). Per request, i
    thread pool) and fills the process's cache.
 
 Hand-written ASGI rather than a FastAPI route because the framework path itself (dependency
-resolution, the thread-pool trip) was the cost of a cached answer (issue 10).
+resolution, the thread-pool trip) was the cost of a cached answer (issue 10), and in front of
+the stack because its layers (error and exception middleware, FastAPI's exit stack and
+telemetry check, the body limit, routing) were most of what was left (issue 18). Nothing the
+stack does applies to a bodiless GET of a feed; a request with a body goes the long way.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, FastAPI
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import BaseRoute, Match, Route
+from starlette.routing import BaseRoute, Match, Route, compile_path
 from starlette.types import Receive, Scope, Send
 
 import feeds as feed_render
@@ -42,6 +49,8 @@ from service.store.cache import CachedFeed
 from service.syndication.query import FeedQuery
 from service.web import feed_request
 from service.web.feed_request import FeedRequest
+
+log = logging.getLogger(__name__)
 
 PATH = "/feeds/{lang}.{fmt}"
 STATE_KEY = "kakehashi.feed"  # what the endpoint resolved, for the route it hands over to
@@ -82,13 +91,38 @@ class _Memo:
 class FeedEndpoint:
     def __init__(self, routes: dict[str, BaseRoute]) -> None:
         self._routes = routes  # method -> the route of the same path, for what we cannot answer
+        self._path = compile_path(PATH)[0]  # as the mounted route matches it
         self._memo: dict[tuple[str, bytes, bytes | None], _Memo] = {}
         self._encoded: dict[tuple[str, str], tuple[_Headers, _Headers]] = {}
+        self._validated: dict[tuple[str, str, bytes | None, bytes | None], bool] = {}
         self._doubtful = asyncio.Semaphore(DOUBTFUL_LOOKUPS)
+        self._reads: dict[str, asyncio.Future[tuple[float, Principal | None]]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The mounted route: what the front door (`answer`) left to the app's stack."""
+        if STATE_KEY not in scope.get("state", {}) and await self.answer(scope, send):
+            return
+        await self._routes[scope["method"]].handle(scope, receive, send)
+
+    def takes(self, scope: Scope) -> dict[str, str] | None:
+        """The request's path parameters when it is the hot path's (GET or HEAD of a feed
+        format, as the mounted route matches it, with no body), else None: the front door of
+        `service.web.app.App` answers these before the app's middleware stack."""
+        if scope["type"] != "http" or scope["method"] not in self._routes or scope.get("root_path"):
+            return None
+        found = self._path.match(scope["path"])
+        if found is None or found["fmt"] not in feed_render.FORMATS:
+            return None
+        for name, value in scope["headers"]:
+            if name == b"transfer-encoding" or (name == b"content-length" and value != b"0"):
+                return None  # a body: the stack's limits apply (service.web.middleware)
+        return found.groupdict()
+
+    async def answer(self, scope: Scope, send: Send) -> bool:
+        """Answer from the process (200/304 of a held feed, 401, 429) and say so; False when
+        the route must render the feed (what was resolved is left in the scope's state)."""
         try:
-            await self._answer(scope, receive, send)
+            return await self._answer(scope, send)
         except TooManyRequests as exc:  # raised before anything was sent (see _answer)
             # Answered here, not by the app's handlers: a flood is mostly these, and the
             # exception-to-JSON path costs several times the refusal itself.
@@ -105,8 +139,9 @@ class FeedEndpoint:
                 if not await tarpit.hold():
                     headers.append((b"connection", b"close"))
             await _send(send, 429, headers, body)
+            return True
 
-    async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _answer(self, scope: Scope, send: Send) -> bool:
         runtime: Runtime = scope["app"].state.runtime
         found: dict[bytes, bytes] = {}
         for name, value in scope["headers"]:
@@ -120,7 +155,7 @@ class FeedEndpoint:
             if blocked is not None:  # a remembered bad token is a failed attempt too
                 raise _too_many_failures(blocked)
             await _send(send, 401, _UNKNOWN_HEADERS, _UNKNOWN_BODY)
-            return
+            return True
         limits = runtime.local_limits
         wait = limits.per_address.hit(address) or limits.per_key.hit(str(principal.key_id))
         if wait is not None:
@@ -134,14 +169,10 @@ class FeedEndpoint:
         )
         if feed is None:  # cold, or the version not known fresh: the route reads the database
             scope.setdefault("state", {})[STATE_KEY] = resolved
-            await self._routes[scope["method"]].handle(scope, receive, send)
-            return
+            return False
         plain, full = self._headers(feed, resolved.query.fmt)
-        inm, ims = found.get(b"if-none-match"), found.get(b"if-modified-since")
-        not_modified = feed_request.not_modified(
-            feed,
-            None if inm is None else inm.decode("latin-1"),
-            None if ims is None else ims.decode("latin-1"),
+        not_modified = self._not_modified(
+            feed, found.get(b"if-none-match"), found.get(b"if-modified-since")
         )
         query = resolved.query
         runtime.usage.feed(principal.key_id, query.lang, query.fmt, feed, not_modified)
@@ -149,6 +180,7 @@ class FeedEndpoint:
             await _send(send, 304, plain, b"")
         else:
             await _send(send, 200, full, b"" if scope["method"] == "HEAD" else feed.body)
+        return True
 
     def _parsed(self, scope: Scope, authorization: bytes | None) -> _Memo:
         key = (scope["path"], scope["query_string"], authorization)
@@ -170,15 +202,16 @@ class FeedEndpoint:
         self, runtime: Runtime, memo: _Memo, address: str
     ) -> tuple[Principal | None, float]:
         hit = runtime.principals.cached(memo.token_hash)
-        if hit is None:
+        if hit is not None:
+            if runtime.principals.due(hit) and memo.token_hash not in self._reads:
+                self._read(runtime, memo)  # read again behind it: not waited for
+        else:
             maybe_valid = await _may_be_valid(runtime, memo.token_hash)
             blocked = runtime.local_limits.failed_auth.retry_after(address)
             if blocked is not None and not maybe_valid:
                 raise _too_many_failures(blocked)
-            if maybe_valid:
-                hit = await run_in_threadpool(
-                    runtime.principals.load, memo.request.token, memo.token_hash
-                )
+            if maybe_valid:  # (read by another request while this one checked the snapshot?)
+                hit = runtime.principals.cached(memo.token_hash) or await self._read(runtime, memo)
             else:
                 # A token no live key had a moment ago (a new key may be younger than the
                 # snapshot, so it is still looked up): a flood's first attempts, up to its
@@ -189,11 +222,34 @@ class FeedEndpoint:
                     blocked = runtime.local_limits.failed_auth.retry_after(address)
                     if blocked is not None:  # reached while this one waited its turn
                         raise _too_many_failures(blocked)
-                    hit = await run_in_threadpool(
-                        runtime.principals.load, memo.request.token, memo.token_hash
+                    # The same token's turn before this one remembered it (as unknown).
+                    hit = runtime.principals.cached(memo.token_hash) or await self._read(
+                        runtime, memo
                     )
         read_at, principal = hit
         return principal, read_at
+
+    def _read(
+        self, runtime: Runtime, memo: _Memo
+    ) -> asyncio.Future[tuple[float, Principal | None]]:
+        """The token's key read in the thread pool, once at a time per token: the requests
+        that miss together wait for one read (32 connections of one partner each took a
+        thread and a query once a second, a p99 stall of tens of ms)."""
+        token_hash = memo.token_hash
+        pending = self._reads.get(token_hash)
+        if pending is None:
+            pending = asyncio.ensure_future(
+                run_in_threadpool(runtime.principals.read, memo.request.token, token_hash)
+            )
+            self._reads[token_hash] = pending
+            pending.add_done_callback(lambda done: self._read_done(token_hash, done))
+        return asyncio.shield(pending)  # a waiter that is cancelled does not cancel the read
+
+    def _read_done(self, token_hash: str, done: asyncio.Future[Any]) -> None:
+        self._reads.pop(token_hash, None)
+        if not done.cancelled() and done.exception() is not None:
+            # Seen by whoever awaited it; a read behind a trusted entry has no one: logged.
+            log.warning("reading the key of a feed request failed: %r", done.exception())
 
     def _resolved(
         self, runtime: Runtime, memo: _Memo, principal: Principal, read_at: float
@@ -207,6 +263,24 @@ class FeedEndpoint:
             memo.resolved = Resolved(memo.request, principal, query, query.variant(principal))
             memo.read_at = read_at
         return memo.resolved
+
+    def _not_modified(self, feed: CachedFeed, inm: bytes | None, ims: bytes | None) -> bool:
+        """`feed_request.not_modified`, remembered per (ETag, validators): the partners of a
+        feed poll with the few validators it gave them."""
+        if inm is None and ims is None:
+            return False
+        key = (feed.etag, feed.last_modified, inm, ims)
+        found = self._validated.get(key)
+        if found is None:
+            found = feed_request.not_modified(
+                feed,
+                None if inm is None else inm.decode("latin-1"),
+                None if ims is None else ims.decode("latin-1"),
+            )
+            if len(self._validated) >= MAX_MEMO:
+                self._validated.clear()
+            self._validated[key] = found
+        return found
 
     def _headers(self, feed: CachedFeed, fmt: str) -> tuple[_Headers, _Headers]:
         """(304 headers, 200 headers) of a held feed, encoded once."""
