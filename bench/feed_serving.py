@@ -31,8 +31,11 @@ In one run, on 127.0.0.1 only:
      With --usage-only, --usage-workers 1 runs both servers as one process: wrk's connections
      then cannot fall unevenly on a server's processes, which moves a round by +-40% on 2 cores.
 
-kakehashi runs with `--workers 2` (one per core of the 2-core bench machine; --workers) and
-nginx with one worker process; wrk shares the same cores, so both sides lose the same CPU.
+kakehashi runs as one process (`--workers 1`, as nginx's `worker_processes 1`; --workers to
+change it): on the 2-core bench machine wrk takes a core, and a second server process only
+competes with it (measured: 304 at 14.2k req/s with two processes, 19.3k with one). The uvicorn
+floor (bench/asgi_floor.py: serve's HTTP protocol, no app code, the same bytes and headers) runs
+beside them and splits the gap to nginx into the Python server's share and kakehashi's own.
 
 Exits 0 with a message when wrk or nginx is not installed (Debian: apt-get install wrk nginx).
 """
@@ -359,11 +362,17 @@ def print_table(results: list[Result]) -> None:
     print()
     for status in (200, 304):
         k, n = by.get(f"kakehashi{status}"), by.get(f"nginx{status}")
+        floor = by.get(f"uvicorn{status}")
         if k and n:
             print(
                 f"kakehashi/nginx {status}: throughput {k.rps / n.rps:.2f}x nginx "
                 f"(target >= {0.8 if status == 200 else 0.6}), "
                 f"p99 {_fmt_ms(k.p99_ms)} (target < 10 ms; nginx {_fmt_ms(n.p99_ms)})"
+            )
+        if k and n and floor:
+            print(
+                f"  the server alone (uvicorn floor, no app code) {floor.rps / n.rps:.2f}x "
+                f"nginx; kakehashi {k.rps / floor.rps:.2f}x the floor"
             )
     bad, not_modified = by.get("kakehashi401"), by.get("kakehashi304")
     if bad and not_modified:
@@ -371,6 +380,46 @@ def print_table(results: list[Result]) -> None:
             f"bad token vs 304: {bad.rps:.0f} vs {not_modified.rps:.0f} req/s "
             f"(a bad token should cost no more than a 304)"
         )
+
+
+def medians(rounds: list[list[Result]], names: list[str]) -> list[Result]:
+    """Per case, the median req/s, p50 and p99 of the rounds (wrk's errors of every round)."""
+    found = []
+    for name in names:
+        runs = [r for one in rounds for r in one if r.name == name]
+        found.append(
+            Result(
+                name,
+                runs[0].status,
+                statistics.median(r.rps for r in runs),
+                statistics.median(r.p50_ms for r in runs),
+                statistics.median(r.p99_ms for r in runs),
+                "; ".join(r.errors for r in runs if r.errors),
+                runs[0].size,
+            )
+        )
+    return found
+
+
+def print_rounds(rounds: list[list[Result]], names: list[str]) -> None:
+    """Each round's req/s per case, and the kakehashi/floor and kakehashi/nginx ratios of each
+    round (the cases of one round ran minutes apart at most, alternating order)."""
+    print(f"\nmedians of {len(rounds)} rounds (case order reversed every other round); per round:")
+    for name in names:
+        runs = [f"{r.rps:.0f}" for one in rounds for r in one if r.name == name]
+        print(f"  {name:<44} {' / '.join(runs)} req/s")
+    for status in (200, 304):
+        ratios = []
+        for one in rounds:
+            by = {
+                r.name.split(" ", 1)[0]: r for r in one if r.status == status and "/" not in r.name
+            }
+            if {"kakehashi", "nginx", "uvicorn"} <= by.keys():
+                k = by["kakehashi"].rps
+                ratios.append(
+                    f"{k / by['nginx'].rps:.2f}x nginx, {k / by['uvicorn'].rps:.2f}x floor"
+                )
+        print(f"  {status} per round: {'; '.join(ratios)}")
 
 
 def probe(port: int, path: str, headers: Mapping[str, str], expected: int, body: bytes) -> int:
@@ -443,6 +492,34 @@ def start_nginx(stack: ExitStack, root: Path, body: bytes) -> tuple[int, str]:
     _wait_http(port, FEED_PATH, process, 20, root / "nginx-error.log")
     etag = _get(port, FEED_PATH, method="HEAD")[1].get("etag", "")
     return port, etag
+
+
+_NOT_COPIED = ("date", "server", "content-length", "transfer-encoding", "connection")
+
+
+def start_floor(stack: ExitStack, root: Path, port: int, feed_path: str, body: bytes) -> int:
+    """bench/asgi_floor.py (uvicorn, serve's protocol, no app code) answering `body` with the
+    headers kakehashi gave it; returns its port."""
+    status, headers, got = _get(port, feed_path)
+    answered[(port, status)] += 1
+    if status != 200 or got != body:
+        raise SystemExit(f"refusing to report: a second fetch answered {status}, {len(got)} bytes")
+    copied = {k: v for k, v in headers.items() if k not in _NOT_COPIED}
+    (root / "floor-body").write_bytes(body)
+    (root / "floor-headers.json").write_text(json.dumps(copied))
+    floor_port = _free_port()
+    script = Path(__file__).with_name("asgi_floor.py")
+    argv = [sys.executable, str(script), str(floor_port), str(root / "floor-body")]
+    process = stack.enter_context(
+        running(
+            [*argv, str(root / "floor-headers.json")],
+            env=os.environ,
+            cwd=root,
+            log=root / "floor.log",
+        )
+    )
+    _wait_http(floor_port, FEED_PATH, process, 20, root / "floor.log")
+    return floor_port
 
 
 def fetch_feed(port: int, token: str, articles: int) -> tuple[bytes, str]:
@@ -560,12 +637,21 @@ def print_usage(got: dict[tuple[str, int], list[Result]], counted: tuple[int, in
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--duration", type=int, default=6, help="seconds per wrk run")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds of every case (medians reported)"
+    )
     parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per case")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--articles", type=int, default=50)
-    parser.add_argument("--workers", type=int, default=2, help="kakehashi serve --workers")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="kakehashi serve --workers (default 1, as nginx's worker_processes: on 2 cores "
+        "wrk takes one; a second server process only competes with it)",
+    )
     parser.add_argument("--store", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument(
@@ -618,6 +704,8 @@ def main() -> int:
         body, k_etag = fetch_feed(k_port, token, args.articles)
         n_port, n_etag = start_nginx(stack, root, body)
         print(f"  nginx on {HOST}:{n_port}: ETag {n_etag}")
+        f_port = start_floor(stack, root, k_port, feed_path, body)
+        print(f"  uvicorn floor (no app code, bench/asgi_floor.py) on {HOST}:{f_port}")
         off_port, off_etag, off_body = 0, "", b""
         if args.usage_rounds > 0:
             # The same store, a data dir (and embedded Redis) of its own, counting switched off.
@@ -655,6 +743,8 @@ def main() -> int:
             ("kakehashi 401 bad token", k_port, f"{FEED_PATH}?token=kh_par_bad", {}, 401),
             ("nginx 200 same bytes", n_port, FEED_PATH, {}, 200),
             ("nginx 304 If-None-Match", n_port, FEED_PATH, {"If-None-Match": n_etag}, 304),
+            ("uvicorn floor 200 (no app code)", f_port, FEED_PATH, {}, 200),
+            ("uvicorn floor 304", f_port, FEED_PATH, {"If-None-Match": k_etag}, 304),
             ("kakehashi /healthz (framework floor)", k_port, "/healthz", {}, 200),
         ]
         print(
@@ -663,16 +753,21 @@ def main() -> int:
             f"load average {os.getloadavg()[0]:.1f}",
             flush=True,
         )
-        results = []
-        for name, port, path, hdrs, expected in [] if args.usage_only else cases:
-            size = probe(port, path, hdrs, expected, body if "healthz" not in path else b"")
-            print(f"  {name} ...", flush=True)
-            counts = (port, expected) if path.startswith("/feeds/") and expected < 400 else None
-            rps, p50, p99, errors = run_wrk(wrk, f"http://{HOST}:{port}{path}", hdrs, args, counts)
-            _refuse_errors(name, expected, errors)
-            results.append(Result(name, expected, rps, p50, p99, errors, size))
-        if results:
-            print_table(results)
+        rounds: list[list[Result]] = []
+        for n in range(0 if args.usage_only else args.rounds):
+            print(f"  round {n + 1} of {args.rounds}:", flush=True)
+            rounds.append([])
+            for name, port, path, hdrs, expected in cases if n % 2 == 0 else cases[::-1]:
+                size = probe(port, path, hdrs, expected, body if "healthz" not in path else b"")
+                print(f"    {name} ...", flush=True)
+                counts = (port, expected) if path.startswith("/feeds/") and expected < 400 else None
+                url = f"http://{HOST}:{port}{path}"
+                rps, p50, p99, errors = run_wrk(wrk, url, hdrs, args, counts)
+                _refuse_errors(name, expected, errors)
+                rounds[-1].append(Result(name, expected, rps, p50, p99, errors, size))
+        if rounds:
+            print_table(medians(rounds, [c[0] for c in cases]))
+            print_rounds(rounds, [c[0] for c in cases])
         if args.usage_rounds > 0:
             print(f"usage counting on ({k_port}) vs off ({off_port}) ...", flush=True)
             sides = [

@@ -121,3 +121,48 @@ def test_steady_rss_reads_its_own_memory() -> None:
     steady = _bench("steady_rss")
     assert steady.rss_kb(os.getpid()) > 1000  # this test process: some MB
     assert steady.rss_kb(2**22 + 12345) == 0  # no such process
+
+
+def test_the_uvicorn_floor_serves_the_same_bytes_and_validators() -> None:
+    """bench/asgi_floor.py stands for "the server with no app code": it must answer the
+    feed's exact bytes and headers, and its 304 to the same ETag, or the ratio means nothing."""
+    import asyncio
+
+    floor = _bench("asgi_floor")
+    headers = {"etag": '"abc"', "content-type": "application/feed+json", "vary": "Authorization"}
+    app = floor.make_app(b"x" * 1000, headers)
+
+    def call(sent_headers: list[tuple[bytes, bytes]]) -> list[dict[str, Any]]:
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b""}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "method": "GET", "path": "/feeds/en.json"}
+        asyncio.run(app({**scope, "headers": sent_headers}, receive, send))
+        return sent
+
+    full = call([])
+    assert full[0]["status"] == 200 and full[1]["body"] == b"x" * 1000
+    assert dict(full[0]["headers"])[b"content-type"] == b"application/feed+json"
+    assert dict(full[0]["headers"])[b"content-length"] == b"1000"
+    not_modified = call([(b"if-none-match", b'"abc"')])
+    assert not_modified[0]["status"] == 304 and not_modified[1]["body"] == b""
+    assert dict(not_modified[0]["headers"])[b"etag"] == b'"abc"'
+    assert call([(b"if-none-match", b'"other"')])[0]["status"] == 200
+
+
+def test_rounds_are_reported_as_medians_per_case() -> None:
+    serving = _bench("feed_serving")
+    result = serving.Result
+    rounds = [
+        [result("a 200", 200, 10.0, 1.0, 5.0, ""), result("b 200", 200, 1.0, 2.0, 9.0, "")],
+        [result("b 200", 200, 3.0, 2.0, 7.0, "x"), result("a 200", 200, 30.0, 3.0, 6.0, "")],
+        [result("a 200", 200, 20.0, 2.0, 4.0, ""), result("b 200", 200, 2.0, 2.0, 8.0, "")],
+    ]
+    a, b = serving.medians(rounds, ["a 200", "b 200"])
+    assert (a.name, a.rps, a.p50_ms, a.p99_ms) == ("a 200", 20.0, 2.0, 5.0)
+    assert (b.rps, b.p99_ms, b.errors) == (2.0, 8.0, "x")
