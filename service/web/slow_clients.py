@@ -24,6 +24,10 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 DEFAULT_HEAD_TIMEOUT = 10.0
 DEFAULT_MAX_HEAD_BYTES = 16 * 1024
+# After a 431 the connection is half-closed and what the client still sends is read and dropped
+# for this long (nginx's lingering close): closing at once with its bytes unread would reset the
+# connection, and a reset discards the 431 before the client has read it.
+LINGER = 2.0
 
 _TOO_LARGE_BODY = b"request head too large"
 _TOO_LARGE = (
@@ -48,6 +52,8 @@ class HeadTimeoutProtocol(HttpToolsProtocol):
         self._head_since: float | None = None  # when the wait for a head began (None: no wait)
         self._in_head = True  # (the rest of) a request head is still to come
         self._head_bytes = 0
+        self._boundary = False  # a head or a message ended within the read being parsed
+        self._refused = False  # answered 431: lingering until closed
 
     # One timer a connection, re-armed when it fires, rather than one armed and cancelled per
     # request: the wait's start is a float written per request (a timer each was ~15% of a
@@ -70,14 +76,21 @@ class HeadTimeoutProtocol(HttpToolsProtocol):
         self._head_timer = self.loop.call_later(self.head_timeout, self._check_head)
 
     def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return  # lingering after a 431: read and dropped
+        self._boundary = False
         super().data_received(data)
-        if self._in_head and self.parser is not None and not self.transport.is_closing():
-            # Bytes read while a head is incomplete. A read that also ended the previous
-            # request (pipelining) is counted whole: at most one read's worth too strict.
-            self._head_bytes += len(data)
-            if self._head_bytes > self.max_head_bytes:
-                self.transport.write(_TOO_LARGE)
-                self.transport.close()
+        if self._boundary or not self._in_head or self.parser is None:
+            # Only a read spent wholly inside one head is counted: a read that also held the
+            # end of a head or of a body (whose bytes are not head bytes) is not, so the count
+            # is at most one read's worth lenient, never strict against a body.
+            return
+        self._head_bytes += len(data)
+        if self._head_bytes > self.max_head_bytes and not self.transport.is_closing():
+            self._refused = True
+            self.transport.write(_TOO_LARGE)
+            self.transport.write_eof()  # sent after the 431
+            self.loop.call_later(LINGER, self.transport.close)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -86,11 +99,13 @@ class HeadTimeoutProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._in_head = False
+        self._boundary = True
         self._head_since = None  # the head is in: no wait until this response is complete
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
+        self._boundary = True
         self._in_head = True  # what comes next is the next request's head
         self._head_bytes = 0
 
